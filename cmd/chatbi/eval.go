@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/server"
+)
+
+func cmdEval(e env, args []string) int {
+	fs := newFlags(e, "eval")
+	db := fs.String("db", "data/warehouse.db", "warehouse file")
+	questions := fs.String("questions", "testdata/eval/public/questions.jsonl", "questions.jsonl with gold answers")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	qs, err := server.LoadEval(*questions)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi eval:", err)
+		return 1
+	}
+	svc, err := server.NewService(e.ctx, *db, executor.Options{})
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi eval:", err)
+		return 1
+	}
+	defer svc.Close()
+	rep := svc.Evaluate(e.ctx, qs)
+	rep.Print(e.stdout)
+	if p, t := rep.Passed(""); p < t {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,203 @@
+package nlq
+
+import (
+	"fmt"
+
+	"github.com/chatbi/chatbi/schema"
+)
+
+// Limits on a plan's size, so no producer (an LLM above all) can make the
+// compiler emit an unbounded statement.
+const (
+	maxConds = 64
+	maxDepth = 16
+	maxLimit = 100000
+)
+
+// catalogSets indexes the catalog's values for membership checks.
+type catalogSets map[string]map[string]bool
+
+func newCatalogSets(cat *schema.Catalog) catalogSets {
+	s := catalogSets{}
+	put := func(kind string, vals []string) {
+		if s[kind] == nil {
+			s[kind] = map[string]bool{}
+		}
+		for _, v := range vals {
+			s[kind][v] = true
+		}
+	}
+	put(string(CondGender), []string{"男", "女"})
+	if cat == nil {
+		return s
+	}
+	put(string(ItemCategory), cat.Categories)
+	put(string(ItemCategoryL1), cat.CategoriesL1)
+	put(string(ItemBrand), cat.Brands)
+	put(string(ItemProduct), cat.Products)
+	put(string(CondCity), append(append([]string{}, cat.Cities...), tier1Cities...))
+	put(string(CondProvince), cat.Provinces)
+	put(string(CondMemberLevel), cat.MemberLevels)
+	put(string(CondRegisterChannel), cat.RegisterChannels)
+	put("channel", append(append([]string{storeValue}, cat.Channels...), cat.RegisterChannels...))
+	for _, r := range cat.Model.RFM {
+		put(string(CondRFM), []string{r.Name})
+	}
+	for _, st := range cat.Model.Lifecycle.Stages() {
+		put(string(CondLifecycle), []string{st.Name})
+	}
+	return s
+}
+
+// Check validates a plan against the Plan language and the catalog, whoever
+// produced it. Errors: *PlanError naming what is wrong, in Chinese.
+func (e *Engine) Check(p *Plan) error {
+	bad := func(format string, a ...any) error { return &PlanError{Msg: fmt.Sprintf(format, a...)} }
+	if e.sets == nil {
+		e.sets = newCatalogSets(e.Catalog)
+	}
+	switch p.Answer {
+	case AnswerCustomers, AnswerCount, AnswerTable:
+	default:
+		return bad("未知的回答类型 %q", p.Answer)
+	}
+	if p.AsOf.IsZero() {
+		return bad("缺少 as-of 日期")
+	}
+	if err := checkWindow(p.Window); err != nil {
+		return err
+	}
+	if p.GroupBy != "" {
+		if _, ok := Dimensions[p.GroupBy]; !ok {
+			return bad("不能按 %q 分组", p.GroupBy)
+		}
+	} else if p.Answer == AnswerTable {
+		return bad("表格回答需要一个分组维度")
+	}
+	for _, m := range p.Measures {
+		if _, ok := Measures[m]; !ok {
+			return bad("未知的指标 %q", m)
+		}
+	}
+	if p.Sort != nil && !sortable(p.Sort.By) && p.Sort.By != SortLastPurchase {
+		return bad("不能按 %q 排序", p.Sort.By)
+	}
+	if p.Limit < 0 || p.Limit > maxLimit {
+		return bad("排名数量 %d 超出范围（1 到 %d）", p.Limit, maxLimit)
+	}
+	count := 0
+	return e.checkNode(p.Filter, 0, &count)
+}
+
+func checkWindow(w *Window) error {
+	if w == nil {
+		return nil
+	}
+	if w.From.IsZero() || w.To.IsZero() || w.To.Before(w.From.Time) {
+		return &PlanError{Msg: fmt.Sprintf("时间范围 %s 至 %s 不成立", w.From, w.To)}
+	}
+	return nil
+}
+
+func (e *Engine) checkNode(n *Node, depth int, count *int) error {
+	if n == nil {
+		return nil
+	}
+	if depth > maxDepth {
+		return &PlanError{Msg: "条件嵌套过深"}
+	}
+	switch n.Op {
+	case OpAnd, OpOr:
+		if len(n.Kids) == 0 {
+			return &PlanError{Msg: "空的条件组"}
+		}
+	case OpNot:
+		if len(n.Kids) != 1 {
+			return &PlanError{Msg: "“非”条件必须恰好有一个子条件"}
+		}
+	case OpCond:
+		if n.Cond == nil || len(n.Kids) > 0 {
+			return &PlanError{Msg: "条件节点不完整"}
+		}
+		*count++
+		if *count > maxConds {
+			return &PlanError{Msg: fmt.Sprintf("条件超过 %d 个", maxConds)}
+		}
+		return e.checkCond(n.Cond)
+	default:
+		return &PlanError{Msg: fmt.Sprintf("未知的条件运算 %q", n.Op)}
+	}
+	for _, k := range n.Kids {
+		if err := e.checkNode(k, depth+1, count); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) checkCond(c *Cond) error {
+	bad := func(format string, a ...any) error { return &PlanError{Msg: fmt.Sprintf(format, a...)} }
+	if err := checkWindow(c.Window); err != nil {
+		return err
+	}
+	switch c.Kind {
+	case CondBought:
+		for _, it := range c.Items {
+			if len(it.Kinds) == 0 {
+				return bad("商品词 %q 没有类型", it.Value)
+			}
+			for _, k := range it.Kinds {
+				set, ok := e.sets[string(k)]
+				if !ok || !set[it.Value] {
+					return bad("仓库中没有%s「%s」", itemKindName[k], it.Value)
+				}
+			}
+		}
+		for _, ch := range c.Channels {
+			if !e.sets["channel"][ch] {
+				return bad("仓库中没有渠道「%s」", ch)
+			}
+		}
+	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
+		if len(c.Values) == 0 {
+			return bad("条件 %s 没有取值", c.Kind)
+		}
+		for _, v := range c.Values {
+			if !e.sets[string(c.Kind)][v] {
+				return bad("仓库中没有%s「%s」", condKindName[c.Kind], v)
+			}
+		}
+	case CondAge:
+		if c.AgeMin == nil && c.AgeMax == nil {
+			return bad("年龄条件没有范围")
+		}
+		for _, a := range []*int{c.AgeMin, c.AgeMax} {
+			if a != nil && (*a < 0 || *a > 150) {
+				return bad("年龄 %d 超出范围", *a)
+			}
+		}
+	case CondBirthYear:
+		if c.Value < 1900 || c.Value2 < c.Value || c.Value2 > 2200 {
+			return bad("出生年份范围不成立")
+		}
+	case CondRegistered:
+	case CondMeasure:
+		if !thresholdMeasure(c.Measure) {
+			return bad("不能按 %q 筛选客户", c.Measure)
+		}
+		if _, ok := opSQL[c.Op]; !ok && c.Op != "between" {
+			return bad("未知的比较 %q", c.Op)
+		}
+		if c.Value < 0 || c.Value2 < 0 || c.Value > 1e12 || c.Value2 > 1e12 {
+			return bad("阈值超出范围")
+		}
+	default:
+		return bad("未知的条件类型 %q", c.Kind)
+	}
+	return nil
+}
+
+var itemKindName = map[ItemKind]string{ItemCategory: "品类", ItemCategoryL1: "大类", ItemBrand: "品牌", ItemProduct: "商品"}
+
+var condKindName = map[CondKind]string{CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别",
+	CondCity: "城市", CondProvince: "省份", CondMemberLevel: "会员等级", CondRegisterChannel: "注册渠道"}

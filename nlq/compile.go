@@ -1,0 +1,450 @@
+package nlq
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/chatbi/chatbi/schema"
+)
+
+// Query is a compiled Plan: one SQL statement and its bound arguments.
+type Query struct {
+	SQL     string
+	Args    []any
+	Answer  AnswerType
+	Columns []string // result columns, in order
+	// TotalColumn: the last column is count(*) OVER () — the total rows the
+	// question selects — and is not shown.
+	TotalColumn bool
+	PII         []bool // per column: personal data to mask
+}
+
+// Page is the slice of a customer list to return.
+type Page struct {
+	Limit, Offset int
+}
+
+// sqlText accumulates SQL and its arguments in textual order. Values only
+// ever enter as arguments; the text comes from this file and the catalog.
+type sqlText struct {
+	sb   strings.Builder
+	args []any
+}
+
+func (s *sqlText) w(text string, args ...any) {
+	s.sb.WriteString(text)
+	s.args = append(s.args, args...)
+}
+
+// placeholders writes (?, ?, …) for vals.
+func (s *sqlText) in(vals []string) {
+	s.sb.WriteString("(")
+	for i, v := range vals {
+		if i > 0 {
+			s.sb.WriteString(", ")
+		}
+		s.sb.WriteString("?")
+		s.args = append(s.args, v)
+	}
+	s.sb.WriteString(")")
+}
+
+type compiler struct {
+	e    *Engine
+	p    *Plan
+	snap bool // the warehouse has a segment snapshot for the plan's as_of
+	asOf string
+}
+
+// Compile turns a checked Plan into one SQL statement with bound
+// parameters. Errors: *PlanError when the plan needs something the
+// warehouse does not have (segments for a date without a snapshot).
+func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
+	if err := e.Check(p); err != nil {
+		return nil, err
+	}
+	c := &compiler{e: e, p: p, asOf: p.AsOf.String()}
+	c.snap = e.Catalog == nil || e.Catalog.HasSnapshot(p.AsOf.Time)
+	if needsSnapshot(p) && !c.snap {
+		return nil, &PlanError{Msg: fmt.Sprintf("%s 没有分群快照，无法按 RFM 分群或生命周期筛选；已有快照的日期：%s",
+			c.asOf, snapshotList(e.Catalog))}
+	}
+	switch p.Answer {
+	case AnswerCustomers:
+		return c.customers(page), nil
+	case AnswerCount:
+		if len(p.Measures) == 0 || (len(p.Measures) == 1 && p.Measures[0] == "customers") {
+			return c.count(), nil
+		}
+		return c.table(), nil
+	case AnswerTable:
+		return c.table(), nil
+	}
+	return nil, &PlanError{Msg: fmt.Sprintf("未知的回答类型 %q", p.Answer)}
+}
+
+func snapshotList(cat *schema.Catalog) string {
+	if cat == nil || len(cat.Snapshots) == 0 {
+		return "无"
+	}
+	var s []string
+	for _, t := range cat.Snapshots {
+		s = append(s, schema.FormatDate(t))
+	}
+	return strings.Join(s, "、")
+}
+
+func needsSnapshot(p *Plan) bool {
+	need := false
+	Walk(p.Filter, func(n *Node) {
+		if n.Cond != nil && (n.Cond.Kind == CondRFM || n.Cond.Kind == CondLifecycle) {
+			need = true
+		}
+	})
+	if d, ok := Dimensions[p.GroupBy]; ok && d.Snapshot {
+		need = true
+	}
+	return need
+}
+
+// from writes the customer base: every customer, with the as-of snapshot's
+// measures when there is one.
+func (c *compiler) from(s *sqlText) {
+	if c.snap {
+		s.w("FROM customers c JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?", c.asOf)
+	} else {
+		s.w("FROM customers c")
+	}
+}
+
+func (c *compiler) where(s *sqlText) {
+	if c.p.Filter == nil {
+		return
+	}
+	s.w("\nWHERE ")
+	c.node(s, c.p.Filter)
+}
+
+// scope returns the dates a measure or purchase covers: a window, or the
+// whole history up to as_of.
+func (c *compiler) scope(w *Window) (from, to string) {
+	if w == nil {
+		return "0000-01-01", c.asOf
+	}
+	return w.From.String(), w.To.String()
+}
+
+func (c *compiler) node(s *sqlText, n *Node) {
+	switch n.Op {
+	case OpAnd, OpOr:
+		s.w("(")
+		for i, k := range n.Kids {
+			if i > 0 {
+				s.w(map[string]string{OpAnd: " AND ", OpOr: " OR "}[n.Op])
+			}
+			c.node(s, k)
+		}
+		s.w(")")
+	case OpNot:
+		s.w("NOT ")
+		c.node(s, n.Kids[0])
+	case OpCond:
+		c.cond(s, n.Cond)
+	}
+}
+
+func (c *compiler) cond(s *sqlText, k *Cond) {
+	switch k.Kind {
+	case CondBought:
+		from, to := c.scope(c.p.EffectiveWindow(k))
+		if len(k.Items) == 0 {
+			s.w("c.id IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ?", from, to)
+			c.channels(s, "po", k)
+			s.w(")")
+			return
+		}
+		s.w("c.id IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE ")
+		for i, it := range k.Items {
+			if i > 0 {
+				s.w(" AND ")
+			}
+			s.w("(")
+			for j, kind := range it.Kinds {
+				if j > 0 {
+					s.w(" OR ")
+				}
+				s.w(itemColumn[kind].SQL()+" = ?", it.Value)
+			}
+			s.w(")")
+		}
+		s.w(") AND pl.date BETWEEN ? AND ?", from, to)
+		c.channels(s, "pl", k)
+		s.w(")")
+	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
+		s.w(attrColumn[k.Kind].SQL() + " IN ")
+		s.in(k.Values)
+	case CondAge:
+		// Age ≥ a ⇔ born on or before as_of's month-day a years earlier; the
+		// bound is text so that 02-29 compares as the formula says.
+		y, md := c.p.AsOf.Year(), c.p.AsOf.Format("01-02")
+		s.w("(c.birth_date IS NOT NULL")
+		if k.AgeMin != nil {
+			s.w(" AND c.birth_date <= ?", fmt.Sprintf("%04d-%s", y-*k.AgeMin, md))
+		}
+		if k.AgeMax != nil {
+			s.w(" AND c.birth_date > ?", fmt.Sprintf("%04d-%s", y-*k.AgeMax-1, md))
+		}
+		s.w(")")
+	case CondBirthYear:
+		s.w("c.birth_date BETWEEN ? AND ?", fmt.Sprintf("%04d-01-01", int(k.Value)), fmt.Sprintf("%04d-12-31", int(k.Value2)))
+	case CondRegistered:
+		from, to := c.scope(c.p.EffectiveWindow(k))
+		s.w("c.register_date BETWEEN ? AND ?", from, to)
+	case CondMeasure:
+		c.measureCond(s, k)
+	}
+}
+
+func (c *compiler) channels(s *sqlText, alias string, k *Cond) {
+	if len(k.Channels) == 0 {
+		return
+	}
+	if k.ChannelNot {
+		s.w(" AND " + alias + ".channel NOT IN ")
+	} else {
+		s.w(" AND " + alias + ".channel IN ")
+	}
+	s.in(k.Channels)
+}
+
+var itemColumn = map[ItemKind]schema.Column{
+	ItemCategory: schema.ColCategory, ItemCategoryL1: schema.ColCategoryL1,
+	ItemBrand: schema.ColBrand, ItemProduct: schema.ColProductName,
+}
+
+var attrColumn = map[CondKind]schema.Column{
+	CondRFM: schema.ColRFM, CondLifecycle: schema.ColLifecycle, CondGender: schema.ColGender,
+	CondCity: schema.ColCity, CondProvince: schema.ColProvince, CondMemberLevel: schema.ColMemberLevel,
+	CondRegisterChannel: schema.ColRegisterChannel,
+}
+
+// measureValue converts a threshold to the stored unit (money in cents).
+func measureValue(key string, v float64) any {
+	switch key {
+	case "spend":
+		return int64(math.Round(v * 100))
+	case "aov", "arpu":
+		return v * 100
+	}
+	return v
+}
+
+var opSQL = map[string]string{">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "="}
+
+// measureCond writes a threshold on a customer's measure in scope. Below a
+// threshold (消费少于100元) includes customers with nothing in scope.
+func (c *compiler) measureCond(s *sqlText, k *Cond) {
+	w := c.p.EffectiveWindow(k)
+	v1, v2 := measureValue(k.Measure, k.Value), measureValue(k.Measure, k.Value2)
+	if w == nil && c.snap {
+		expr := map[string]string{"spend": "m.monetary_cents", "orders": "m.frequency",
+			"aov": "(m.monetary_cents * 1.0 / m.frequency)", "arpu": "(m.monetary_cents * 1.0 / m.frequency)"}[k.Measure]
+		if k.Measure == "aov" || k.Measure == "arpu" {
+			s.w("(m.frequency > 0 AND ")
+		} else {
+			s.w("(")
+		}
+		if k.Op == "between" {
+			s.w(expr+" BETWEEN ? AND ?)", v1, v2)
+		} else {
+			s.w(expr+" "+opSQL[k.Op]+" ?)", v1)
+		}
+		return
+	}
+	from, to := c.scope(w)
+	agg := map[string]string{"spend": "sum(po.pay_cents)", "orders": "count(*)",
+		"aov": "(sum(po.pay_cents) * 1.0 / count(*))", "arpu": "(sum(po.pay_cents) * 1.0 / count(*))"}[k.Measure]
+	sub := func(op string, v any) {
+		s.w("c.id IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" "+op+" ?)", from, to, v)
+	}
+	switch {
+	case k.Op == "between":
+		s.w("c.id IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" BETWEEN ? AND ?)", from, to, v1, v2)
+	case (k.Op == "<" || k.Op == "<=") && k.Measure != "aov" && k.Measure != "arpu":
+		// Nothing bought in scope counts as zero: below = not at-or-above.
+		s.w("NOT ")
+		sub(map[string]string{"<": ">=", "<=": ">"}[k.Op], v1)
+	default:
+		sub(opSQL[k.Op], v1)
+	}
+}
+
+// spendExpr and ordersExpr are a listed customer's measures in the plan's
+// scope: from the snapshot for the whole history, else one short index range
+// per listed customer.
+func (c *compiler) measureExprs(s *sqlText) {
+	if c.p.Window == nil && c.snap {
+		s.w(`m.monetary_cents / 100.0 AS "消费金额", m.frequency AS "订单数", m.last_date AS "最近购买日"`)
+		return
+	}
+	from, to := c.scope(c.p.Window)
+	s.w(`(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?) / 100.0 AS "消费金额", `, from, to)
+	s.w(`(SELECT count(*) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?) AS "订单数", `, from, to)
+	s.w(`(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date <= ?) AS "最近购买日"`, c.asOf)
+}
+
+var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城市", "会员等级", "RFM分群", "生命周期", "消费金额", "订单数", "最近购买日", "手机号"}
+
+func (c *compiler) customers(page Page) *Query {
+	s := &sqlText{}
+	inner := func() {
+		s.w(`SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", `)
+		s.w(`CASE WHEN c.birth_date IS NULL THEN NULL ELSE CAST(substr(?, 1, 4) AS INTEGER) - CAST(substr(c.birth_date, 1, 4) AS INTEGER) - (substr(?, 6, 5) < substr(c.birth_date, 6, 5)) END AS "年龄", `, c.asOf, c.asOf)
+		s.w(`c.city AS "城市", c.member_level AS "会员等级", `)
+		if c.snap {
+			s.w(`m.rfm_class AS "RFM分群", m.lifecycle AS "生命周期", `)
+		} else {
+			s.w(`NULL AS "RFM分群", NULL AS "生命周期", `)
+		}
+		c.measureExprs(s)
+		s.w(`, c.phone AS "手机号"`)
+	}
+	order := c.orderBy()
+	if c.p.Limit > 0 {
+		s.w("SELECT *, count(*) OVER () AS \"_total\" FROM (")
+		inner()
+		s.w("\n")
+		c.from(s)
+		c.where(s)
+		s.w("\nORDER BY "+order+"\nLIMIT ?)", c.p.Limit)
+	} else {
+		inner()
+		s.w(`, count(*) OVER () AS "_total"` + "\n")
+		c.from(s)
+		c.where(s)
+	}
+	s.w("\nORDER BY "+order+"\nLIMIT ? OFFSET ?", page.Limit, page.Offset)
+	pii := make([]bool, len(customerColumns))
+	pii[len(pii)-1] = true
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCustomers, Columns: customerColumns, TotalColumn: true, PII: pii}
+}
+
+// orderBy sorts a customer list: by the asked measure, else 消费金额, always
+// with customer_id last so pages are stable.
+func (c *compiler) orderBy() string {
+	srt := c.p.Sort
+	if srt == nil {
+		srt = &Sort{By: "spend", Desc: true}
+	}
+	dir := " DESC"
+	if !srt.Desc {
+		dir = " ASC"
+	}
+	col := map[string]string{"spend": `"消费金额"`, "orders": `"订单数"`, SortLastPurchase: `"最近购买日"`,
+		"aov": `("消费金额" / nullif("订单数", 0))`, "arpu": `("消费金额" / nullif("订单数", 0))`}[srt.By]
+	return col + dir + `, "customer_id"`
+}
+
+func (c *compiler) count() *Query {
+	s := &sqlText{}
+	s.w(`SELECT count(*) AS "客户数"` + "\n")
+	c.from(s)
+	c.where(s)
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCount, Columns: []string{"客户数"}, PII: []bool{false}}
+}
+
+var groupMeasureSQL = map[string]string{
+	"customers":  "count(*)",
+	"spend":      "sum(s) / 100.0",
+	"orders":     "sum(n)",
+	"aov":        "sum(s) / 100.0 / nullif(sum(n), 0)",
+	"arpu":       "sum(s) / 100.0 / nullif(sum(n > 0), 0)",
+	"repurchase": "sum(n >= 2) * 1.0 / nullif(sum(n >= 1), 0)",
+}
+
+// table groups the selected customers by a dimension (or not at all, for a
+// single figure) and computes each measure over their orders in scope.
+func (c *compiler) table() *Query {
+	p := c.p
+	dim, grouped := Dimensions[p.GroupBy]
+	needOrders := dim.OrderLevel
+	for _, m := range p.Measures {
+		if m != "customers" {
+			needOrders = true
+		}
+	}
+	s := &sqlText{}
+	var cols []string
+	s.w("SELECT ")
+	if grouped {
+		s.w(`g AS "` + dim.Name + `"`)
+		cols = append(cols, dim.Name)
+	}
+	for i, m := range p.Measures {
+		if i > 0 || grouped {
+			s.w(", ")
+		}
+		def := Measures[m]
+		s.w(groupMeasureSQL[m] + ` AS "` + def.Name + `"`)
+		cols = append(cols, def.Name)
+	}
+	s.w("\nFROM (SELECT ")
+	if grouped {
+		s.w(dim.Expr + " AS g, ")
+	} else {
+		s.w("1 AS g, ")
+	}
+	s.w("c.id AS ck")
+	if needOrders {
+		s.w(", count(po.order_key) AS n, coalesce(sum(po.pay_cents), 0) AS s\n")
+	} else {
+		s.w("\n")
+	}
+	c.from(s)
+	if needOrders {
+		from, to := c.scope(p.Window)
+		join := " LEFT JOIN"
+		if dim.OrderLevel {
+			join = " JOIN"
+		}
+		s.w(join+" purchase_orders po ON po.customer_key = c.id AND po.date BETWEEN ? AND ?", from, to)
+	}
+	c.where(s)
+	s.w("\nGROUP BY g, c.id)")
+	if grouped {
+		s.w("\nWHERE g IS NOT NULL\nGROUP BY g\nORDER BY ")
+		switch {
+		case p.GroupBy == "rfm" || p.GroupBy == "lifecycle":
+			s.w("CASE g")
+			for i, name := range c.segmentOrder(p.GroupBy) {
+				s.w(fmt.Sprintf(" WHEN ? THEN %d", i), name)
+			}
+			s.w(" ELSE 99 END")
+		case p.GroupBy == "month":
+			s.w("g")
+		default:
+			s.w("2 DESC, g")
+		}
+	}
+	ans := p.Answer
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: ans, Columns: cols, PII: make([]bool, len(cols))}
+}
+
+func (c *compiler) segmentOrder(dim string) []string {
+	model := schema.DefaultModel()
+	if c.e.Catalog != nil {
+		model = c.e.Catalog.Model
+	}
+	var out []string
+	if dim == "rfm" {
+		for _, r := range model.RFM {
+			out = append(out, r.Name)
+		}
+		return out
+	}
+	for _, st := range model.Lifecycle.Stages() {
+		out = append(out, st.Name)
+	}
+	return out
+}

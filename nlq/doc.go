@@ -1,0 +1,22 @@
+// Package nlq turns a marketer's Chinese question into a Plan and a Plan into
+// SQL and a Chinese explanation. It owns the question language: the
+// normalizer, the lexicon (built from the schema catalog plus the fixed
+// vocabulary of spec semantics.md), the hand-written grammar, the Plan, the
+// compiler and the explainer. It never imports an HTTP package and never
+// touches a database: the executor runs what it compiles.
+//
+// The pipeline, one file each:
+//
+//	normalize.go  width folding, case, whitespace; rune offsets back to the question
+//	lexicon.go    surface → meaning, from the catalog and vocab.go
+//	lexer.go      longest-match tokens, numbers (三十五, 2千, 1.5万), dates
+//	parser.go     the grammar: clauses → conditions, window, answer, grouping
+//	timephrase.go time phrases → absolute date windows against as_of
+//	plan.go       the Plan: the one typed description every stage shares
+//	followup.go   a follow-up question edits the previous Plan
+//	compile.go    Plan → one SQL statement with bound parameters
+//	explain.go    Plan → Chinese explanation
+//
+// Principle: every span of the question is either placed in the Plan or
+// reported back as Unplaced; a question with any unplaced span is never run.
+package nlq

@@ -1,0 +1,77 @@
+package nlq
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Unplaced is a span of the question the parser could not put in the Plan.
+type Unplaced struct {
+	Span        Span     `json:"span"`
+	Text        string   `json:"text"`
+	Reason      string   `json:"reason"` // Chinese, for the marketer
+	Suggestions []string `json:"suggestions,omitempty"`
+}
+
+// UnplacedError lists every unplaced span of a question, in order. A question
+// with one is never run: the answer is a clarify naming the spans.
+type UnplacedError struct {
+	Question string
+	List     []Unplaced
+}
+
+func (e *UnplacedError) Error() string {
+	parts := make([]string, len(e.List))
+	for i, u := range e.List {
+		parts[i] = fmt.Sprintf("%d-%d %q: %s", u.Span.Start, u.Span.End, u.Text, u.Reason)
+	}
+	return "unplaced: " + strings.Join(parts, "; ")
+}
+
+// Message is the Chinese clarify message.
+func (e *UnplacedError) Message() string {
+	var names []string
+	for _, u := range e.List {
+		names = append(names, "「"+u.Text+"」"+u.Reason)
+	}
+	return "这个问题有部分没能理解，所以没有执行查询：" + strings.Join(names, "；") + "。请换个说法，或从建议中选择。"
+}
+
+// Suggestions gathers the spans' suggestions without duplicates.
+func (e *UnplacedError) Suggestions() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, u := range e.List {
+		for _, s := range u.Suggestions {
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func (e *UnplacedError) add(u Unplaced) {
+	// Adjacent spans with the same reason read better as one.
+	if n := len(e.List); n > 0 {
+		last := &e.List[n-1]
+		if last.Span.End == u.Span.Start && last.Reason == u.Reason && len(u.Suggestions) == 0 && len(last.Suggestions) == 0 {
+			last.Span.End = u.Span.End
+			last.Text += u.Text
+			return
+		}
+	}
+	e.List = append(e.List, u)
+	sort.SliceStable(e.List, func(i, j int) bool { return e.List[i].Span.Start < e.List[j].Span.Start })
+}
+
+// PlanError is a Plan that cannot be answered as asked (no snapshot for the
+// date, an unknown term in an LLM plan…); its message is Chinese.
+type PlanError struct {
+	Msg         string
+	Suggestions []string
+}
+
+func (e *PlanError) Error() string { return e.Msg }

@@ -1,0 +1,262 @@
+package nlq
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Explain renders a plan in Chinese: the answer, the time window with
+// absolute dates, each condition as understood, the segment definitions
+// used, the sort and limit, and every reading chosen among several (spec
+// semantics.md "Answers"). It reads only the plan, never the SQL.
+func (e *Engine) Explain(p *Plan) string {
+	var b strings.Builder
+	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+
+	line("数据截至：%s", p.AsOf)
+	if p.Window != nil {
+		line("时间范围：%s（%s 至 %s）", orDefault(p.Window.Phrase, "指定时间"), p.Window.From, p.Window.To)
+	} else if usesTime(p) {
+		line("时间范围：未限定，按截至 %s 的全部历史计算", p.AsOf)
+	}
+	var conds []string
+	e.describe(p, p.Filter, &conds)
+	if len(conds) == 0 {
+		line("条件：全部客户")
+	} else {
+		line("条件（同时满足）：")
+		for i, c := range conds {
+			line("  %d. %s", i+1, c)
+		}
+	}
+	switch p.Answer {
+	case AnswerCustomers:
+		srt := "按消费金额从高到低"
+		if p.Sort != nil {
+			srt = "按" + sortName(p.Sort) + map[bool]string{true: "从高到低", false: "从低到高"}[p.Sort.Desc]
+		}
+		scope := "全部历史"
+		if p.Window != nil {
+			scope = p.Window.Phrase
+		}
+		if p.Sort == nil || p.Sort.By != SortLastPurchase {
+			srt += "（" + scope + "）"
+		}
+		if p.Limit > 0 {
+			line("结果：客户名单，%s排序，取前 %d 名", srt, p.Limit)
+		} else {
+			line("结果：客户名单，%s排序", srt)
+		}
+	case AnswerCount:
+		if len(p.Measures) == 0 || (len(p.Measures) == 1 && p.Measures[0] == "customers") {
+			line("结果：满足条件的客户数")
+		} else {
+			line("结果：%s", e.measureList(p))
+		}
+	case AnswerTable:
+		line("结果：按%s分组，计算%s；未填写%s的客户不计入", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name)
+	}
+	for _, m := range p.Measures {
+		if d, ok := Measures[m]; ok && m != "customers" {
+			line("指标定义：%s = %s（只计已完成订单）", d.Name, d.Definition)
+		}
+	}
+	e.segmentDefinitions(p, line)
+	for _, n := range p.Notes {
+		line("说明：%s", n)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func (e *Engine) measureList(p *Plan) string {
+	var names []string
+	for _, m := range p.Measures {
+		names = append(names, Measures[m].Name)
+	}
+	scope := "全部历史"
+	if p.Window != nil {
+		scope = p.Window.Phrase
+	}
+	return strings.Join(names, "、") + "（" + scope + "）"
+}
+
+func sortName(s *Sort) string {
+	if s.By == SortLastPurchase {
+		return "最近购买日期"
+	}
+	return Measures[s.By].Name
+}
+
+func usesTime(p *Plan) bool {
+	used := false
+	Walk(p.Filter, func(n *Node) {
+		if n.Cond != nil && timed(n.Cond.Kind) {
+			used = true
+		}
+	})
+	return used
+}
+
+// describe lists a filter's conditions; a top-level AND becomes the list.
+func (e *Engine) describe(p *Plan, n *Node, out *[]string) {
+	if n == nil {
+		return
+	}
+	if n.Op == OpAnd {
+		for _, k := range n.Kids {
+			e.describe(p, k, out)
+		}
+		return
+	}
+	*out = append(*out, e.phrase(p, n))
+}
+
+func (e *Engine) phrase(p *Plan, n *Node) string {
+	switch n.Op {
+	case OpAnd, OpOr:
+		var parts []string
+		for _, k := range n.Kids {
+			parts = append(parts, e.phrase(p, k))
+		}
+		return "（" + strings.Join(parts, map[string]string{OpAnd: " 并且 ", OpOr: " 或者 "}[n.Op]) + "）"
+	case OpNot:
+		k := n.Kids[0]
+		if k.Op == OpCond && k.Cond.Kind == CondBought {
+			return e.boughtPhrase(p, k.Cond, true)
+		}
+		return "不满足：" + e.phrase(p, k)
+	}
+	c := n.Cond
+	switch c.Kind {
+	case CondBought:
+		return e.boughtPhrase(p, c, false)
+	case CondRFM:
+		return "RFM 分群为「" + strings.Join(c.Values, "」或「") + "」"
+	case CondLifecycle:
+		return "生命周期阶段为「" + strings.Join(c.Values, "」或「") + "」"
+	case CondGender:
+		return "性别为" + strings.Join(c.Values, "或")
+	case CondCity:
+		return "所在城市为" + strings.Join(c.Values, "、")
+	case CondProvince:
+		return "所在省份为" + strings.Join(c.Values, "、")
+	case CondMemberLevel:
+		return "会员等级为" + strings.Join(c.Values, "、")
+	case CondRegisterChannel:
+		return "注册渠道为" + strings.Join(c.Values, "、")
+	case CondAge:
+		s := fmt.Sprintf("年龄（按 %s 计算的周岁）", p.AsOf)
+		switch {
+		case c.AgeMin != nil && c.AgeMax != nil:
+			s += fmt.Sprintf("在 %d 到 %d 岁之间（含两端）", *c.AgeMin, *c.AgeMax)
+		case c.AgeMin != nil:
+			s += fmt.Sprintf("不小于 %d 岁", *c.AgeMin)
+		default:
+			s += fmt.Sprintf("不大于 %d 岁", *c.AgeMax)
+		}
+		return s + "；没有生日信息的客户不计入"
+	case CondBirthYear:
+		return fmt.Sprintf("出生于 %d 年至 %d 年", int(c.Value), int(c.Value2))
+	case CondRegistered:
+		w := p.EffectiveWindow(c)
+		if w == nil {
+			return "已注册"
+		}
+		return fmt.Sprintf("注册日期在 %s 至 %s", w.From, w.To)
+	case CondMeasure:
+		d := Measures[c.Measure]
+		scope := e.scopePhrase(p, c)
+		val := func(v float64) string { return trimFloat(v) + d.Unit }
+		var s string
+		switch c.Op {
+		case "between":
+			s = fmt.Sprintf("在 %s 到 %s 之间（含两端）", val(c.Value), val(c.Value2))
+		default:
+			s = map[string]string{">": "大于", ">=": "不少于", "<": "少于", "<=": "不超过", "=": "等于"}[c.Op] + " " + val(c.Value)
+		}
+		note := ""
+		if (c.Op == "<" || c.Op == "<=") && (c.Measure == "spend" || c.Measure == "orders") {
+			note = "（含期间内没有消费的客户）"
+		}
+		if c.Measure == "arpu" {
+			note += "（单个客户的客单价按平均订单金额理解）"
+		}
+		return scope + d.Name + s + note
+	}
+	return string(c.Kind)
+}
+
+func (e *Engine) scopePhrase(p *Plan, c *Cond) string {
+	w := p.EffectiveWindow(c)
+	if w == nil {
+		return fmt.Sprintf("全部历史（截至 %s）", p.AsOf)
+	}
+	if w == p.Window {
+		return w.Phrase
+	}
+	return fmt.Sprintf("%s（%s 至 %s）", orDefault(w.Phrase, "期间"), w.From, w.To)
+}
+
+func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
+	what := "任何商品"
+	if len(c.Items) > 0 {
+		var parts []string
+		for _, it := range c.Items {
+			var kinds []string
+			for _, k := range it.Kinds {
+				kinds = append(kinds, itemKindName[k])
+			}
+			parts = append(parts, "「"+it.Value+"」（"+strings.Join(kinds, "/")+"）")
+		}
+		what = strings.Join(parts, "中的")
+	}
+	where := ""
+	if len(c.Channels) > 0 {
+		if c.ChannelNot {
+			where = "在" + strings.Join(c.Channels, "、") + "以外的渠道（线上）"
+		} else {
+			where = "在" + strings.Join(c.Channels, "、")
+		}
+	}
+	verb := "买过"
+	scope := e.scopePhrase(p, c)
+	switch {
+	case c.AllTime:
+		verb, scope = "从未买过", fmt.Sprintf("截至 %s 的全部历史中", p.AsOf)
+	case neg:
+		verb = "没有买过"
+	}
+	return scope + where + verb + what + "（只计已完成订单）"
+}
+
+// segmentDefinitions states the segment model whenever a plan uses it.
+func (e *Engine) segmentDefinitions(p *Plan, line func(string, ...any)) {
+	rfm, lc := p.GroupBy == "rfm", p.GroupBy == "lifecycle"
+	Walk(p.Filter, func(n *Node) {
+		if n.Cond != nil {
+			rfm = rfm || n.Cond.Kind == CondRFM
+			lc = lc || n.Cond.Kind == CondLifecycle
+		}
+	})
+	if rfm {
+		line("分群定义：RFM 八类，按 %s 的分群快照；R=距最近一次购买的天数，F=已完成订单数，M=实付金额之和；与有购买客户的均值比较，R≤均值、F≥均值、M≥均值为“高”", p.AsOf)
+	}
+	if lc && e.Catalog != nil {
+		l := e.Catalog.Model.Lifecycle
+		line("生命周期定义：%s=首次购买在 %d 天内；%s=最近购买在 %d 天内且非新客；%s=最近购买在 %d–%d 天前；%s=最近购买在 %d 天及以前；%s=注册后从未购买",
+			l.New.Name, l.NewDays, l.Active.Name, l.ActiveDays, l.Silent.Name, l.ActiveDays, l.SilentDays-1, l.Lost.Name, l.SilentDays, l.NeverBuyer.Name)
+	}
+}
+
+func trimFloat(v float64) string {
+	s := fmt.Sprintf("%.2f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}

@@ -1,0 +1,42 @@
+package nlq
+
+import "github.com/chatbi/chatbi/schema"
+
+// MeasureDef is a measure of spec semantics.md: its column name in answers
+// and the definition the explanation states.
+type MeasureDef struct {
+	Key, Name, Unit, Definition string
+}
+
+// Measures by key.
+var Measures = map[string]MeasureDef{
+	"spend":      {"spend", "消费金额", "元", "已完成订单实付金额之和"},
+	"orders":     {"orders", "订单数", "单", "已完成订单的笔数"},
+	"aov":        {"aov", "平均订单金额", "元", "消费金额 ÷ 订单数"},
+	"arpu":       {"arpu", "客单价", "元", "消费金额 ÷ 有购买的客户数"},
+	"repurchase": {"repurchase", "复购率", "", "已完成订单 ≥2 笔的客户数 ÷ ≥1 笔的客户数"},
+	"customers":  {"customers", "客户数", "人", "不同客户的数量"},
+}
+
+// DimensionDef is a grouping dimension. Expr is built only from catalog
+// columns; OrderLevel dimensions belong to a purchase (its channel, its
+// month), the others to the customer.
+type DimensionDef struct {
+	Key, Name  string
+	Expr       string
+	OrderLevel bool
+	Snapshot   bool // needs the segment snapshot
+}
+
+// Dimensions by key.
+var Dimensions = map[string]DimensionDef{
+	"rfm":              {"rfm", "RFM分群", schema.ColRFM.SQL(), false, true},
+	"lifecycle":        {"lifecycle", "生命周期阶段", schema.ColLifecycle.SQL(), false, true},
+	"city":             {"city", "城市", schema.ColCity.SQL(), false, false},
+	"province":         {"province", "省份", schema.ColProvince.SQL(), false, false},
+	"gender":           {"gender", "性别", schema.ColGender.SQL(), false, false},
+	"member_level":     {"member_level", "会员等级", schema.ColMemberLevel.SQL(), false, false},
+	"register_channel": {"register_channel", "注册渠道", schema.ColRegisterChannel.SQL(), false, false},
+	"channel":          {"channel", "购买渠道", schema.ColOrderChannel.SQL(), true, false},
+	"month":            {"month", "月份", "substr(po.date, 1, 7)", true, false},
+}

@@ -1,0 +1,938 @@
+package nlq
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// parser is the grammar engine over one question's tokens. Each rule tries
+// to match at pos; the first that does consumes its tokens and records what
+// they mean. A token no rule takes is unplaced: the question is not run.
+type parser struct {
+	text Text
+	toks []Token
+	pos  int
+	asOf Date
+	lex  *Lexicon
+
+	conds     []*Node // the top-level conjunction, in order
+	window    *Window // the first window stated: the sentence's window
+	curWindow *Window // the latest window stated
+	pendingOr bool    // an 或 joins the next condition with the last
+	lastJoin  Kind    // the connector just before the next condition
+	exclude   bool    // 排除 negates the next clause
+
+	answer   AnswerType
+	group    string
+	measures []string
+	sort     *Sort
+	limit    int
+	notes    []string
+	content  bool // something that asks for data was said
+
+	follow  bool // the question edits the conversation's previous plan
+	replace bool // 换成 / 只看: new conditions replace those of the same kind
+
+	regChannelNext bool // 注册渠道(为) …: the next channel is a register channel
+	errs           UnplacedError
+}
+
+// tok returns the token at pos+off, or a KUnknown sentinel past the end.
+func (p *parser) tok(off int) Token {
+	if i := p.pos + off; i >= 0 && i < len(p.toks) {
+		return p.toks[i]
+	}
+	return Token{Kind: -1}
+}
+
+func (p *parser) kind(off int) Kind { return p.tok(off).Kind }
+
+// skipDe returns off advanced over 的 fillers.
+func (p *parser) skipDe(off int) int {
+	for p.kind(off) == KFiller && p.tok(off).Text == "的" {
+		off++
+	}
+	return off
+}
+
+// unplace reports tokens [pos, pos+n) with a reason.
+func (p *parser) unplace(n int, reason string, suggest []string) {
+	a, b := p.tok(0), p.tok(n-1)
+	span := p.text.OrigSpan(a.I, b.J)
+	p.errs.add(Unplaced{Span: span, Text: p.text.Slice(span), Reason: reason, Suggestions: suggest})
+	p.pos += n
+}
+
+// rules, tried in order at each position.
+func (p *parser) rules() []func() bool {
+	return []func() bool{
+		p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.attribute, p.groupBy, p.answerWords, p.connector,
+	}
+}
+
+func (p *parser) run() {
+	rules := p.rules()
+	p.detectFollow()
+	for p.pos < len(p.toks) {
+		matched := false
+		for _, r := range rules {
+			if r() {
+				matched = true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		t := p.tok(0)
+		switch t.Kind {
+		case KUnknown:
+			p.unplace(1, "不在词库中（仓库里没有这个品类、品牌、城市或说法）", p.lex.Suggest(t.Text, 5))
+		case KForbidden:
+			p.unplace(1, "只能查询数据，不能修改、删除或执行指令", nil)
+		default:
+			p.unplace(1, "无法确定这里的意思", nil)
+		}
+	}
+}
+
+// detectFollow marks a question that edits the previous one: it starts with
+// 其中/再/那/只看/换成/排除…, or ends with 呢.
+func (p *parser) detectFollow() {
+	if len(p.toks) == 0 {
+		return
+	}
+	switch p.toks[0].Kind {
+	case KFollow, KOnly, KReplace, KExclude:
+		p.follow = true
+	case KAmong:
+		p.follow = p.toks[0].Text == "其中" || p.toks[0].Text == "其中的"
+	}
+	last := p.toks[len(p.toks)-1]
+	if last.Kind == KPunct && len(p.toks) > 1 {
+		last = p.toks[len(p.toks)-2]
+	}
+	if last.Text == "呢" {
+		p.follow = true
+	}
+}
+
+// add puts a condition into the top-level conjunction, applying a pending
+// 排除 and 或, and merging 北京和上海 into one condition on either city.
+func (p *parser) add(n *Node) {
+	p.content = true
+	if p.exclude {
+		n = &Node{Op: OpNot, Kids: []*Node{n}}
+		p.exclude = false
+	}
+	if k := len(p.conds); k > 0 && (p.pendingOr || p.lastJoin == KAnd) {
+		prev := p.conds[k-1]
+		if merged := mergeSameAttr(prev, n); merged != nil {
+			if !p.pendingOr {
+				p.notes = append(p.notes, fmt.Sprintf("「%s」是同一属性的多个取值，按“任一”理解", strings.Join(merged.Cond.Values, "、")))
+			}
+			p.conds[k-1] = merged
+			p.pendingOr, p.lastJoin = false, 0
+			return
+		}
+		if p.pendingOr {
+			p.conds[k-1] = &Node{Op: OpOr, Kids: []*Node{prev, n}}
+			p.pendingOr, p.lastJoin = false, 0
+			return
+		}
+	}
+	p.conds = append(p.conds, n)
+	p.pendingOr, p.lastJoin = false, 0
+}
+
+// mergeSameAttr joins two single-valued attribute conditions of one kind
+// (a customer has one city) into one condition on either value.
+func mergeSameAttr(a, b *Node) *Node {
+	if a.Op != OpCond || b.Op != OpCond || a.Cond.Kind != b.Cond.Kind {
+		return nil
+	}
+	switch a.Cond.Kind {
+	case CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondRFM, CondLifecycle:
+	default:
+		return nil
+	}
+	c := *a.Cond
+	c.Values = append(append([]string{}, a.Cond.Values...), b.Cond.Values...)
+	return leaf(&c)
+}
+
+func (p *parser) setWindow(w *Window) {
+	if w == nil {
+		return
+	}
+	if p.window == nil {
+		p.window = w
+	}
+	p.curWindow = w
+}
+
+// phrase is the original text of tokens [pos, pos+n).
+func (p *parser) phrase(n int) string {
+	a, b := p.tok(0), p.tok(n-1)
+	return p.text.Slice(p.text.OrigSpan(a.I, b.J))
+}
+
+func isInt(f float64) bool { return f == math.Trunc(f) }
+
+// ---- time --------------------------------------------------------------
+
+// timePhrase: 近3个月, 过去15天, 最近一周, 近半年, 本月, 上个月, 今年, 去年,
+// 2026年10月, 10月份, 11月11日, 从2026-09-01到2026-10-31, 2026-09-01以来.
+func (p *parser) timePhrase() bool {
+	t := p.tok(0)
+	var w *Window
+	var err error
+	n := 0
+	switch t.Kind {
+	case KTimeRel, KTop:
+		off, num := 1, 1.0
+		if p.kind(1) == KNum {
+			num, off = p.tok(1).Num, 2
+		} else if t.Kind == KTop {
+			return false
+		}
+		unit := ""
+		switch u := p.tok(off); u.Kind {
+		case KTimeUnit:
+			unit = u.Val()
+		case KYear:
+			unit = "y"
+		case KMonthMark:
+			unit = "m"
+		}
+		if unit == "" {
+			return false
+		}
+		n = off + 1
+		w, err = lastN(p.asOf, num, unit, p.phrase(n))
+	case KNum:
+		return p.calendar()
+	case KTimeFixed:
+		n = 1
+		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))
+	case KFrom, KDate:
+		return p.dateRange()
+	default:
+		return false
+	}
+	if err != nil {
+		p.unplace(n, err.Error(), nil)
+		return true
+	}
+	p.setWindow(w)
+	p.pos += n
+	if p.kind(0) == KSince { // 今年以来, 近3个月以来
+		p.pos++
+	}
+	return true
+}
+
+// calendar: 2026年, 2026年10月, 10月(份), 11月11日, 3个月内.
+func (p *parser) calendar() bool {
+	a := p.tok(0)
+	var w *Window
+	var err error
+	n := 0
+	switch {
+	case p.kind(1) == KTimeUnit && strings.HasSuffix(p.tok(1).Text, "内"): // 3个月内
+		n = 2
+		w, err = lastN(p.asOf, a.Num, p.tok(1).Val(), p.phrase(2))
+	case p.kind(1) == KYear && isInt(a.Num) && a.Num >= 1900 && a.Num <= 2200:
+		if p.kind(2) == KNum && p.kind(3) == KMonthMark {
+			n = 4
+			w, err = monthWindow(p.asOf, int(a.Num), int(p.tok(2).Num), p.phrase(4))
+		} else {
+			n = 2
+			w, err = yearWindow(int(a.Num), p.phrase(2))
+		}
+	case p.kind(1) == KMonthMark && isInt(a.Num):
+		if p.kind(2) == KNum && (p.kind(3) == KDayMark || (p.kind(3) == KTimeUnit && p.tok(3).Text == "日")) {
+			n = 4
+			w, err = dayWindow(p.asOf, 0, int(a.Num), int(p.tok(2).Num), p.phrase(4))
+		} else {
+			n = 2
+			w, err = monthWindow(p.asOf, 0, int(a.Num), p.phrase(2))
+		}
+	default:
+		return false
+	}
+	if err != nil {
+		p.unplace(n, err.Error(), nil)
+		return true
+	}
+	p.setWindow(w)
+	p.pos += n
+	return true
+}
+
+// dateRange: [从] D1 (到|至|-) D2 | D1 以来 | D1 之前 | D1 (one day).
+func (p *parser) dateRange() bool {
+	off := 0
+	if p.kind(0) == KFrom {
+		off = 1
+	}
+	if p.kind(off) != KDate {
+		return false
+	}
+	from := p.tok(off).Date
+	var w *Window
+	var err error
+	n := off + 1
+	switch {
+	case p.kind(off+1) == KTo && p.kind(off+2) == KDate:
+		n = off + 3
+		w, err = rangeWindow(from, p.tok(off+2).Date, p.phrase(n))
+	case p.kind(off+1) == KSince:
+		n = off + 2
+		w, err = rangeWindow(from, p.asOf, p.phrase(n))
+	case p.kind(off+1) == KBefore:
+		n = off + 2
+		w, err = rangeWindow(D(from.AddDate(-100, 0, 0)), from.AddDays(-1), p.phrase(n))
+	default:
+		w, err = rangeWindow(from, from, p.phrase(n))
+	}
+	if err != nil {
+		p.unplace(n, err.Error(), nil)
+		return true
+	}
+	p.setWindow(w)
+	p.pos += n
+	return true
+}
+
+// ---- purchases ---------------------------------------------------------
+
+// channelMod reads [在|通过|从] (门店|APP|线上|线下) [渠道] at off.
+func (p *parser) channelMod(off int) (channels []string, not bool, n int) {
+	i := off
+	if k := p.kind(i); k == KIn || k == KFrom {
+		i++
+	}
+	t := p.tok(i)
+	switch t.Kind {
+	case KChannel:
+		channels = []string{t.Val()}
+	case KOnline:
+		channels = []string{storeValue}
+		not = t.Val() == "online"
+	default:
+		return nil, false, 0
+	}
+	i++
+	if p.kind(i) == KDim && p.tok(i).Val() == "channel" {
+		i++
+	}
+	return channels, not, i - off
+}
+
+// itemConj reads one item: 口红, 迪奥口红, 迪奥的口红 (every term matches one line).
+func (p *parser) itemConj(off int) ([]ItemTerm, int) {
+	if p.kind(off) != KItem {
+		return nil, 0
+	}
+	items := []ItemTerm{*p.tok(off).Sense.Item}
+	i := off + 1
+	for {
+		j := p.skipDe(i)
+		if p.kind(j) != KItem {
+			break
+		}
+		items = append(items, *p.tok(j).Sense.Item)
+		i = j + 1
+	}
+	return items, i - off
+}
+
+// itemList reads item (和|与|、|或 item)*; or reports whether any 或 joined them.
+func (p *parser) itemList(off int) (list [][]ItemTerm, or, comma bool, n int) {
+	first, k := p.itemConj(off)
+	if k == 0 {
+		return nil, false, false, 0
+	}
+	list = [][]ItemTerm{first}
+	i := off + k
+	for {
+		sep := p.tok(i)
+		if sep.Kind != KAnd && sep.Kind != KOr {
+			break
+		}
+		next, k := p.itemConj(i + 1)
+		if k == 0 {
+			break
+		}
+		if sep.Kind == KOr {
+			or = true
+		}
+		if sep.Text == "、" {
+			comma = true
+		}
+		list = append(list, next)
+		i += 1 + k
+	}
+	return list, or, comma, i - off
+}
+
+// purchase: [channel] [没|从未] [channel] 买过 [items]  |  items [都] [没|从未] 买过.
+func (p *parser) purchase() bool {
+	i := 0
+	var items [][]ItemTerm
+	var or, comma, itemsFirst bool
+	if p.kind(0) == KItem {
+		var n int
+		items, or, comma, n = p.itemList(0)
+		i = n
+		if p.kind(i) == KAll {
+			i++
+			comma = false
+		}
+		itemsFirst = true
+	}
+	channels, chNot, n := p.channelMod(i)
+	i += n
+	neg, never := false, false
+	switch p.kind(i) {
+	case KNeg:
+		neg = true
+		i++
+	case KNever:
+		never = true
+		i++
+	}
+	if len(channels) == 0 {
+		channels, chNot, n = p.channelMod(i)
+		i += n
+	}
+	if p.kind(i) != KBuy {
+		return false
+	}
+	if p.kind(i+1) == KNum || (p.kind(i+1) == KCmp && p.kind(i+2) == KNum) {
+		return false // 买了3次以上: a threshold
+	}
+	i++
+	if !itemsFirst {
+		var n int
+		items, or, comma, n = p.itemList(i)
+		i += n
+	}
+	p.pos += i
+	p.content = true
+
+	mk := func(it []ItemTerm) *Node {
+		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never}
+		n := leaf(c)
+		if neg || never {
+			n = &Node{Op: OpNot, Kids: []*Node{n}}
+		}
+		return n
+	}
+	if len(items) == 0 {
+		p.add(mk(nil))
+		return true
+	}
+	var nodes []*Node
+	for _, it := range items {
+		nodes = append(nodes, mk(it))
+	}
+	if len(nodes) == 1 {
+		p.add(nodes[0])
+		return true
+	}
+	names := itemNames(items)
+	switch {
+	case neg || never:
+		// 没买过A和B / 没买过A或B: bought neither.
+		p.notes = append(p.notes, fmt.Sprintf("“没买过%s”按“都没买过”理解", strings.Join(names, "、")))
+		p.add(And(nodes...))
+	case or:
+		p.add(&Node{Op: OpOr, Kids: nodes})
+	default:
+		if comma {
+			p.notes = append(p.notes, fmt.Sprintf("“买过%s”按“都买过”理解", strings.Join(names, "、")))
+		}
+		p.add(And(nodes...))
+	}
+	return true
+}
+
+func itemNames(items [][]ItemTerm) []string {
+	var out []string
+	for _, it := range items {
+		var parts []string
+		for _, t := range it {
+			parts = append(parts, t.Value)
+		}
+		out = append(out, strings.Join(parts, "的"))
+	}
+	return out
+}
+
+// ---- measures, thresholds, sorting -------------------------------------
+
+// measureAt reads [累计] [在] 消费金额 at off, or 买了/购买 (the order count).
+func (p *parser) measureAt(off int) (key string, n int, viaBuy bool) {
+	i := off
+	if p.kind(i) == KCumulative {
+		i++
+	}
+	switch p.kind(i) {
+	case KMeasure:
+		return p.tok(i).Val(), i + 1 - off, false
+	case KBuy:
+		return "orders", i + 1 - off, true
+	}
+	return "", 0, false
+}
+
+// amountAt reads a number with an optional unit; unit says what it counts.
+func (p *parser) amountAt(off int) (v float64, unit string, n int) {
+	if p.kind(off) != KNum {
+		return 0, "", 0
+	}
+	v = p.tok(off).Num
+	switch p.kind(off + 1) {
+	case KMoneyUnit:
+		return v, "money", 2
+	case KTimesUnit:
+		return v, "times", 2
+	}
+	return v, "", 1
+}
+
+// threshold: 消费超过3000块, 累计消费1万以上, 买了3次以上, 订单数不少于3,
+// 消费在1000到3000之间, 平均订单金额大于500元.
+func (p *parser) threshold() bool {
+	key, i, viaBuy := p.measureAt(0)
+	if i == 0 {
+		return false
+	}
+	for p.kind(i) == KFiller || p.kind(i) == KIn { // 消费是, 消费在
+		i++
+	}
+	op := ""
+	switch t := p.tok(i); {
+	case t.Kind == KCmp:
+		op = t.Val()
+		i++
+	case t.Kind == KHighest && (t.Text == "最多" || t.Text == "最少") && p.kind(i+1) == KNum:
+		op = map[string]string{"最多": "<=", "最少": ">="}[t.Text]
+		i++
+	}
+	v, unit, n := p.amountAt(i)
+	if n == 0 {
+		return false
+	}
+	if viaBuy && unit != "times" {
+		return false
+	}
+	i += n
+	cond := &Cond{Kind: CondMeasure, Measure: key, Value: v, Window: p.curWindow}
+	switch {
+	case op == "" && p.kind(i) == KTo:
+		v2, unit2, n2 := p.amountAt(i + 1)
+		if n2 == 0 {
+			return false
+		}
+		if unit == "" {
+			unit = unit2
+		}
+		cond.Op, cond.Value2 = "between", v2
+		i += 1 + n2
+		if p.kind(i) == KBetween {
+			i++
+		}
+	case op == "" && p.kind(i) == KPostCmp:
+		cond.Op = p.tok(i).Val()
+		i++
+	case op == "":
+		cond.Op = "="
+	default:
+		cond.Op = op
+	}
+	// The unit decides between spend and order count (消费3次以上 counts orders).
+	if unit == "times" && key == "spend" {
+		cond.Measure = "orders"
+	}
+	if unit == "money" && cond.Measure == "orders" {
+		return false
+	}
+	if !thresholdMeasure(cond.Measure) {
+		return false
+	}
+	p.pos += i
+	p.add(leaf(cond))
+	return true
+}
+
+// thresholdMeasure says which measures are per-customer values a threshold can test.
+func thresholdMeasure(key string) bool {
+	switch key {
+	case "spend", "orders", "aov", "arpu":
+		return true
+	}
+	return false
+}
+
+// topN: 消费金额前10, 消费最高的10个客户, 前20名, top 10, 订单数最多的5位.
+func (p *parser) topN() bool {
+	key, i, viaBuy := p.measureAt(0)
+	if viaBuy {
+		key, i = "", 0
+	}
+	i = p.skipDe(i)
+	desc := true
+	switch t := p.tok(i); t.Kind {
+	case KTop:
+		i++
+	case KHighest:
+		if i == 0 {
+			return false // 最多 alone is not a sort
+		}
+		desc = t.Val() == "desc"
+		i++
+		i = p.skipDe(i)
+	default:
+		return false
+	}
+	num := 0.0
+	if p.kind(i) == KNum {
+		num = p.tok(i).Num
+		i++
+		if k := p.kind(i); k == KRank || k == KWho {
+			i++
+		}
+	} else if p.tok(i-1).Kind == KTop {
+		return false // 前 without a number
+	}
+	if key == "" {
+		// 前10名的消费金额? the measure may follow.
+		j := p.skipDe(i)
+		if p.kind(j) == KMeasure && sortable(p.tok(j).Val()) {
+			key, i = p.tok(j).Val(), j+1
+		}
+	}
+	if key == "" {
+		key = "spend"
+		p.notes = append(p.notes, "排名未说明依据，按消费金额排名")
+	}
+	if !sortable(key) {
+		return false
+	}
+	if num != 0 && (!isInt(num) || num < 1 || num > 100000) {
+		p.unplace(i, "排名数量应为 1 到 100000 的整数", nil)
+		return true
+	}
+	p.pos += i
+	p.content = true
+	p.sort = &Sort{By: key, Desc: desc}
+	p.limit = int(num)
+	return true
+}
+
+func sortable(key string) bool {
+	switch key {
+	case "spend", "orders", "aov", "arpu":
+		return true
+	}
+	return false
+}
+
+// sortBy: 按消费金额排序 (从高到低), 最近购买的客户, 按最近购买时间排序.
+func (p *parser) sortBy() bool {
+	if p.kind(0) == KRecentBuy {
+		i := 1
+		if p.kind(i) == KSortWord || p.kind(i) == KSortDir {
+			i++
+		}
+		p.pos += i
+		p.content = true
+		p.sort = &Sort{By: SortLastPurchase, Desc: true}
+		return true
+	}
+	if p.kind(0) != KGroup || p.kind(1) != KMeasure || !sortable(p.tok(1).Val()) {
+		return false
+	}
+	i, desc := 2, true
+	for {
+		switch t := p.tok(i); t.Kind {
+		case KSortDir:
+			desc = t.Val() == "desc"
+			i++
+			continue
+		case KSortWord:
+			i++
+			continue
+		}
+		break
+	}
+	if i == 2 {
+		return false
+	}
+	p.sort = &Sort{By: p.tok(1).Val(), Desc: desc}
+	p.pos += i
+	p.content = true
+	return true
+}
+
+// ---- customer attributes -----------------------------------------------
+
+// age: 30到40岁, 25-35岁, 30岁以上, 30岁以下, 年龄大于30岁, 90后.
+func (p *parser) age() bool {
+	i := 0
+	if p.kind(i) == KAge {
+		i++
+		if p.kind(i) == KIn || p.kind(i) == KFiller {
+			i++
+		}
+	}
+	c := &Cond{Kind: CondAge}
+	intp := func(v int) *int { return &v }
+	switch {
+	case p.kind(i) == KNum && p.kind(i+1) == KGeneration && isInt(p.tok(i).Num):
+		y := int(p.tok(i).Num)
+		if y < 100 {
+			if y >= 30 {
+				y += 1900
+			} else {
+				y += 2000
+			}
+		}
+		span := 9
+		if y%10 == 5 {
+			span = 4
+		}
+		p.pos += i + 2
+		p.add(leaf(&Cond{Kind: CondBirthYear, Value: float64(y), Value2: float64(y + span)}))
+		return true
+	case p.kind(i) == KCmp && p.kind(i+1) == KNum && (p.kind(i+2) == KAgeUnit || i > 0):
+		v := int(p.tok(i + 1).Num)
+		switch p.tok(i).Val() {
+		case ">":
+			c.AgeMin = intp(v + 1)
+		case ">=":
+			c.AgeMin = intp(v)
+		case "<":
+			c.AgeMax = intp(v - 1)
+		case "<=":
+			c.AgeMax = intp(v)
+		default:
+			c.AgeMin, c.AgeMax = intp(v), intp(v)
+		}
+		i += 2
+		if p.kind(i) == KAgeUnit {
+			i++
+		}
+	case p.kind(i) == KNum:
+		a := int(p.tok(i).Num)
+		j := i + 1
+		if p.kind(j) == KAgeUnit {
+			j++
+		}
+		switch {
+		case p.kind(j) == KTo && p.kind(j+1) == KNum && p.kind(j+2) == KAgeUnit:
+			c.AgeMin, c.AgeMax = intp(a), intp(int(p.tok(j+1).Num))
+			j += 3
+			if p.kind(j) == KBetween {
+				j++
+			}
+		case j > i+1 && p.kind(j) == KPostCmp:
+			if p.tok(j).Val() == ">=" {
+				c.AgeMin = intp(a)
+			} else {
+				c.AgeMax = intp(a - 1) // 30岁以下 = younger than 30 (spec semantics.md)
+			}
+			j++
+		case j > i+1:
+			c.AgeMin, c.AgeMax = intp(a), intp(a)
+		default:
+			return false
+		}
+		i = j
+	default:
+		return false
+	}
+	if c.AgeMin != nil && c.AgeMax != nil && *c.AgeMin > *c.AgeMax {
+		p.unplace(i, "年龄范围的下限大于上限", nil)
+		return true
+	}
+	p.pos += i
+	p.add(leaf(c))
+	return true
+}
+
+// register: 小程序注册的, 通过APP注册, 注册渠道为门店, 近30天新注册的, 2026年注册的.
+func (p *parser) register() bool {
+	switch {
+	case p.kind(0) == KNewReg:
+		p.pos++
+		c := &Cond{Kind: CondRegistered, Window: p.curWindow}
+		p.add(leaf(c))
+		return true
+	case p.kind(0) == KRegister:
+		if p.curWindow == nil {
+			return false
+		}
+		p.pos++
+		p.add(leaf(&Cond{Kind: CondRegistered, Window: p.curWindow}))
+		return true
+	case p.kind(0) == KDim && p.tok(0).Val() == "register_channel":
+		j := 1
+		for p.kind(j) == KFiller {
+			j++
+		}
+		if p.kind(j) != KChannel {
+			return false
+		}
+		p.pos += j
+		p.regChannelNext = true
+		return true
+	}
+	channels, _, n := p.channelMod(0)
+	if n == 0 || p.kind(0+n) != KRegister && !p.regChannelNext {
+		return false
+	}
+	if p.kind(n) == KRegister {
+		n++
+	}
+	p.regChannelNext = false
+	p.pos += n
+	p.add(leaf(&Cond{Kind: CondRegisterChannel, Values: channels}))
+	return true
+}
+
+// attribute: 女性, 深圳, 广东省, 一线城市, 金卡会员, 重要价值客户, 沉默客户.
+func (p *parser) attribute() bool {
+	t := p.tok(0)
+	var c *Cond
+	switch t.Kind {
+	case KGender:
+		c = &Cond{Kind: CondGender, Values: []string{t.Val()}}
+	case KCity:
+		c = &Cond{Kind: CondCity, Values: []string{t.Val()}}
+	case KProvince:
+		c = &Cond{Kind: CondProvince, Values: []string{t.Val()}}
+	case KTier1:
+		c = &Cond{Kind: CondCity, Values: append([]string{}, t.Sense.Values...)}
+	case KLevel:
+		c = &Cond{Kind: CondMemberLevel, Values: []string{t.Val()}}
+	case KRFM:
+		c = &Cond{Kind: CondRFM, Values: []string{t.Val()}}
+	case KLifecycle:
+		c = &Cond{Kind: CondLifecycle, Values: []string{t.Val()}}
+	case KDim:
+		// 城市是上海, 会员等级为金卡: the dimension word names the value that follows.
+		j := 1
+		for p.kind(j) == KFiller || p.kind(j) == KIn {
+			j++
+		}
+		want := map[string]Kind{"city": KCity, "province": KProvince, "gender": KGender, "member_level": KLevel,
+			"rfm": KRFM, "lifecycle": KLifecycle}[t.Val()]
+		if want == 0 || p.kind(j) != want {
+			return false
+		}
+		p.pos += j
+		return true
+	default:
+		return false
+	}
+	p.pos++
+	p.add(leaf(c))
+	return true
+}
+
+// ---- grouping and answer words -----------------------------------------
+
+// groupBy: 各城市, 按会员等级, 不同生命周期阶段, 每月, 城市分布.
+func (p *parser) groupBy() bool {
+	dimAt := func(i int) (string, bool) {
+		switch t := p.tok(i); t.Kind {
+		case KDim:
+			return t.Val(), true
+		case KMonthMark:
+			return "month", true
+		case KTimeUnit:
+			if t.Val() == "m" {
+				return "month", true
+			}
+		}
+		return "", false
+	}
+	i := 0
+	var dim string
+	if p.kind(0) == KGroup {
+		d, ok := dimAt(1)
+		if !ok {
+			return false
+		}
+		dim, i = d, 2
+	} else if d, ok := dimAt(0); ok && p.kind(0) == KDim && (p.kind(1) == KDistribution || p.kind(1) == KGroup) {
+		dim, i = d, 1
+	} else {
+		return false
+	}
+	for p.kind(i) == KDistribution || (p.kind(i) == KGroup && p.tok(i).Text == "分") {
+		i++
+	}
+	if p.group != "" && p.group != dim {
+		p.unplace(i, "一次只能按一个维度分组", nil)
+		return true
+	}
+	p.pos += i
+	p.group = dim
+	p.content = true
+	return true
+}
+
+func (p *parser) answerWords() bool {
+	t := p.tok(0)
+	switch t.Kind {
+	case KCount:
+		p.answer = AnswerCount
+	case KList:
+		if p.answer == "" {
+			p.answer = AnswerCustomers
+		}
+	case KWho:
+	case KMeasure:
+		p.measures = append(p.measures, t.Val())
+	default:
+		return false
+	}
+	p.content = true
+	p.pos++
+	return true
+}
+
+// connector: 和/或/但/、/，/的/中/都/再/只看/换成 and other words that join
+// clauses without adding a condition.
+func (p *parser) connector() bool {
+	t := p.tok(0)
+	switch t.Kind {
+	case KAnd, KBut, KPunct:
+		if t.Kind == KAnd {
+			p.lastJoin = KAnd
+		} else {
+			p.lastJoin = 0
+		}
+	case KOr:
+		if len(p.conds) == 0 {
+			return false
+		}
+		p.pendingOr = true
+	case KExclude:
+		p.exclude = true
+	case KReplace, KOnly:
+		p.replace = true
+	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KCumulative, KSince:
+	default:
+		return false
+	}
+	p.pos++
+	return true
+}

@@ -1,0 +1,225 @@
+package nlq
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// AnswerType is what the answer is: a customer list, a count or a table.
+type AnswerType string
+
+const (
+	AnswerCustomers AnswerType = "customers"
+	AnswerCount     AnswerType = "count"
+	AnswerTable     AnswerType = "table"
+)
+
+// Plan is the typed description of a question. The rule parser, the LLM
+// planner and a follow-up edit all produce one; the compiler and the
+// explainer read only it. Dates are absolute: every relative phrase has been
+// resolved against AsOf.
+type Plan struct {
+	Answer   AnswerType `json:"answer"`
+	AsOf     Date       `json:"as_of"`
+	Window   *Window    `json:"window,omitempty"`   // the sentence's time window, shared by its conditions
+	Filter   *Node      `json:"filter,omitempty"`   // nil: every customer
+	GroupBy  string     `json:"group_by,omitempty"` // a Dimension key
+	Measures []string   `json:"measures,omitempty"` // Measure keys, for table and single-figure answers
+	Sort     *Sort      `json:"sort,omitempty"`
+	Limit    int        `json:"limit,omitempty"` // top N after sorting; 0: no limit
+	Notes    []string   `json:"notes,omitempty"` // readings chosen among several (Chinese)
+}
+
+// Window is an inclusive range of calendar dates.
+type Window struct {
+	From   Date   `json:"from"`
+	To     Date   `json:"to"`
+	Phrase string `json:"phrase,omitempty"` // how the question said it, e.g. 近3个月
+}
+
+// Node is the filter tree: and/or/not over conditions.
+type Node struct {
+	Op   string  `json:"op"` // "and", "or", "not", "cond"
+	Kids []*Node `json:"kids,omitempty"`
+	Cond *Cond   `json:"cond,omitempty"`
+}
+
+// Node operators.
+const (
+	OpAnd  = "and"
+	OpOr   = "or"
+	OpNot  = "not"
+	OpCond = "cond"
+)
+
+// CondKind names a kind of condition.
+type CondKind string
+
+const (
+	CondBought          CondKind = "bought"           // bought Items (or anything) in the window, on Channels
+	CondRFM             CondKind = "rfm"              // RFM class in Values
+	CondLifecycle       CondKind = "lifecycle"        // lifecycle stage in Values
+	CondGender          CondKind = "gender"           // 男 / 女
+	CondAge             CondKind = "age"              // AgeMin ≤ age ≤ AgeMax
+	CondCity            CondKind = "city"             // city in Values
+	CondProvince        CondKind = "province"         // province in Values
+	CondMemberLevel     CondKind = "member_level"     // level in Values
+	CondRegisterChannel CondKind = "register_channel" // register channel in Values
+	CondRegistered      CondKind = "registered"       // register date in the window
+	CondMeasure         CondKind = "measure"          // Measure Op Value in the window
+	CondBirthYear       CondKind = "birth_year"       // born in years Value … Value2 (90后)
+)
+
+// Cond is one condition on a customer.
+type Cond struct {
+	Kind CondKind `json:"kind"`
+
+	// bought
+	Items      []ItemTerm `json:"items,omitempty"`       // all must match one order line; none: any purchase
+	Channels   []string   `json:"channels,omitempty"`    // purchase channels; empty: any
+	ChannelNot bool       `json:"channel_not,omitempty"` // Channels are excluded instead (线上 = not 门店)
+
+	// attributes
+	Values []string `json:"values,omitempty"`
+	AgeMin *int     `json:"age_min,omitempty"`
+	AgeMax *int     `json:"age_max,omitempty"`
+
+	// measure threshold
+	Measure string  `json:"measure,omitempty"`
+	Op      string  `json:"cmp,omitempty"` // > >= < <= = between
+	Value   float64 `json:"value,omitempty"`
+	Value2  float64 `json:"value2,omitempty"`
+
+	// time scope (bought, registered, measure)
+	Window  *Window `json:"window,omitempty"`   // its own window; nil: the plan's window
+	AllTime bool    `json:"all_time,omitempty"` // 从未: the whole history up to as_of
+}
+
+// ItemTerm is a word the warehouse knows for items, and what it is there.
+type ItemTerm struct {
+	Value string     `json:"value"`
+	Kinds []ItemKind `json:"kinds"`
+}
+
+// ItemKind is where an item term was found.
+type ItemKind string
+
+const (
+	ItemCategory   ItemKind = "category"
+	ItemCategoryL1 ItemKind = "category_l1"
+	ItemBrand      ItemKind = "brand"
+	ItemProduct    ItemKind = "product"
+)
+
+// Sort orders a customer list or a table.
+type Sort struct {
+	By   string `json:"by"` // a Measure key, or SortLastPurchase
+	Desc bool   `json:"desc"`
+}
+
+// SortLastPurchase sorts by the latest purchase date.
+const SortLastPurchase = "last_purchase"
+
+// Cond wraps a condition as a leaf node.
+func leaf(c *Cond) *Node { return &Node{Op: OpCond, Cond: c} }
+
+// And joins nodes; nil nodes are skipped.
+func And(nodes ...*Node) *Node {
+	var kids []*Node
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		if n.Op == OpAnd {
+			kids = append(kids, n.Kids...)
+		} else {
+			kids = append(kids, n)
+		}
+	}
+	switch len(kids) {
+	case 0:
+		return nil
+	case 1:
+		return kids[0]
+	}
+	return &Node{Op: OpAnd, Kids: kids}
+}
+
+// Walk calls f for every node of the tree, parents first.
+func Walk(n *Node, f func(*Node)) {
+	if n == nil {
+		return
+	}
+	f(n)
+	for _, k := range n.Kids {
+		Walk(k, f)
+	}
+}
+
+// EffectiveWindow is the window a condition applies in: its own, else the
+// plan's, else nil (the whole history up to as_of).
+func (p *Plan) EffectiveWindow(c *Cond) *Window {
+	if c.AllTime {
+		return nil
+	}
+	if c.Window != nil {
+		return c.Window
+	}
+	return p.Window
+}
+
+// Clone deep-copies a plan (follow-ups edit a copy, never the stored one).
+func (p *Plan) Clone() *Plan {
+	b, _ := json.Marshal(p)
+	q := &Plan{}
+	_ = json.Unmarshal(b, q)
+	return q
+}
+
+// Date is a calendar date, JSON "YYYY-MM-DD".
+type Date struct{ time.Time }
+
+// D makes a Date.
+func D(t time.Time) Date { return Date{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)} }
+
+func (d Date) String() string { return d.Format("2006-01-02") }
+
+// MarshalJSON writes YYYY-MM-DD.
+func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads YYYY-MM-DD strictly.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return fmt.Errorf("bad date %q", s)
+	}
+	d.Time = t
+	return nil
+}
+
+// AddDays returns the date n days later.
+func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }
+
+// AddMonths moves by calendar months, clamping to the month's last day
+// (2026-05-31 − 3 months = 2026-02-28), as spec semantics.md reads it.
+func (d Date) AddMonths(n int) Date {
+	y, m := d.Year(), int(d.Month())-1+n
+	y += m / 12
+	m %= 12
+	if m < 0 {
+		m += 12
+		y--
+	}
+	first := time.Date(y, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	day := d.Day()
+	if day > last {
+		day = last
+	}
+	return Date{time.Date(y, time.Month(m+1), day, 0, 0, 0, 0, time.UTC)}
+}

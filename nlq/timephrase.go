@@ -1,0 +1,141 @@
+package nlq
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// The time phrases of spec semantics.md, resolved to whole calendar dates
+// against as_of. A window "N units" ends at as_of and starts the day after
+// as_of − N units (近3个月 on 2026-11-22: 2026-08-23 … 2026-11-22).
+
+// lastN is 过去/近/最近 N 天|周|个月|季度|年. Fractions of years and
+// quarters become months (半年 = 6 个月), fractions of months become days.
+func lastN(asOf Date, n float64, unit string, phrase string) (*Window, error) {
+	if n <= 0 || n > 100*366 {
+		return nil, fmt.Errorf("时间长度 %v 不合理", n)
+	}
+	var from Date
+	whole := n == math.Trunc(n)
+	switch unit {
+	case "d":
+		if !whole {
+			return nil, fmt.Errorf("天数必须是整数")
+		}
+		from = asOf.AddDays(-int(n) + 1)
+	case "w":
+		if !whole {
+			return nil, fmt.Errorf("周数必须是整数")
+		}
+		from = asOf.AddDays(-7*int(n) + 1)
+	case "m":
+		if !whole {
+			from = asOf.AddDays(-int(math.Round(n*30)) + 1)
+		} else {
+			from = asOf.AddMonths(-int(n)).AddDays(1)
+		}
+	case "q":
+		return lastN(asOf, n*3, "m", phrase)
+	case "y":
+		if !whole {
+			return lastN(asOf, n*12, "m", phrase)
+		}
+		from = asOf.AddMonths(-12 * int(n)).AddDays(1)
+	default:
+		return nil, fmt.Errorf("未知时间单位 %q", unit)
+	}
+	return &Window{From: from, To: asOf, Phrase: phrase}, nil
+}
+
+// fixedWindow is 本月, 上个月, 今年, 去年 … (KTimeFixed values).
+func fixedWindow(asOf Date, name, phrase string) (*Window, error) {
+	y, m, d := asOf.Date()
+	day := func(y int, m time.Month, d int) Date { return D(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) }
+	w := &Window{To: asOf, Phrase: phrase}
+	switch name {
+	case "this_month":
+		w.From = day(y, m, 1)
+	case "last_month":
+		w.From = day(y, m-1, 1)
+		w.To = day(y, m, 1).AddDays(-1)
+	case "this_year":
+		w.From = day(y, 1, 1)
+	case "last_year":
+		w.From, w.To = day(y-1, 1, 1), day(y-1, 12, 31)
+	case "year_before_last":
+		w.From, w.To = day(y-2, 1, 1), day(y-2, 12, 31)
+	case "this_week": // weeks start on Monday
+		off := (int(asOf.Weekday()) + 6) % 7
+		w.From = asOf.AddDays(-off)
+	case "last_week":
+		off := (int(asOf.Weekday()) + 6) % 7
+		w.From, w.To = asOf.AddDays(-off-7), asOf.AddDays(-off-1)
+	case "this_quarter":
+		q := (int(m) - 1) / 3
+		w.From = day(y, time.Month(q*3+1), 1)
+	case "last_quarter":
+		q := (int(m) - 1) / 3
+		start := day(y, time.Month(q*3+1), 1)
+		w.From, w.To = start.AddMonths(-3), start.AddDays(-1)
+	case "today":
+		w.From = asOf
+	case "yesterday":
+		w.From, w.To = asOf.AddDays(-1), asOf.AddDays(-1)
+	case "all":
+		return nil, nil
+	default:
+		_ = d
+		return nil, fmt.Errorf("未知时间短语 %q", name)
+	}
+	return w, nil
+}
+
+// monthWindow is 2026年10月, or 10月份 without a year: the latest such month
+// not after as_of.
+func monthWindow(asOf Date, year, month int, phrase string) (*Window, error) {
+	if month < 1 || month > 12 {
+		return nil, fmt.Errorf("月份 %d 不存在", month)
+	}
+	if year == 0 {
+		year = asOf.Year()
+		if month > int(asOf.Month()) {
+			year--
+		}
+	}
+	from := D(time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
+	return &Window{From: from, To: from.AddMonths(1).AddDays(-1), Phrase: phrase}, nil
+}
+
+// yearWindow is 2025年: the whole calendar year.
+func yearWindow(year int, phrase string) (*Window, error) {
+	if year < 1900 || year > 2200 {
+		return nil, fmt.Errorf("年份 %d 不合理", year)
+	}
+	return &Window{From: D(time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)), To: D(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)), Phrase: phrase}, nil
+}
+
+// dayWindow is one date; a month and day without a year is the latest such
+// day not after as_of.
+func dayWindow(asOf Date, year, month, dd int, phrase string) (*Window, error) {
+	if year == 0 {
+		year = asOf.Year()
+		t := time.Date(year, time.Month(month), dd, 0, 0, 0, 0, time.UTC)
+		if t.After(asOf.Time) {
+			year--
+		}
+	}
+	t := time.Date(year, time.Month(month), dd, 0, 0, 0, 0, time.UTC)
+	if int(t.Month()) != month || t.Day() != dd {
+		return nil, fmt.Errorf("日期 %d月%d日 不存在", month, dd)
+	}
+	return &Window{From: D(t), To: D(t), Phrase: phrase}, nil
+}
+
+// rangeWindow is 从 A 到 B, both ends included.
+func rangeWindow(from, to Date, phrase string) (*Window, error) {
+	if to.Before(from.Time) {
+		return nil, fmt.Errorf("结束日期 %s 早于开始日期 %s", to, from)
+	}
+	return &Window{From: from, To: to, Phrase: phrase}, nil
+}

@@ -1,0 +1,141 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Catalog is everything a question may name that comes from the warehouse:
+// the values found in the data, the segment model in force and the dates
+// that have segment snapshots. Nothing about a retailer's categories, brands
+// or cities is written in code: nlq builds its lexicon from this.
+type Catalog struct {
+	AsOf      time.Time     // the warehouse's default as-of date
+	Snapshots []time.Time   // dates with segment snapshots, ascending
+	Model     *SegmentModel // the model of the as-of snapshot (default if none)
+
+	// Item terms: a purchase of X matches an order line when X is the item's
+	// leaf category, L1 category, brand or product name.
+	Categories   []string
+	CategoriesL1 []string
+	Brands       []string
+	Products     []string
+
+	Cities           []string
+	Provinces        []string
+	MemberLevels     []string
+	RegisterChannels []string
+	Channels         []string // purchase channels (orders.channel)
+}
+
+// Column is a catalog identifier the SQL compiler may emit: the only
+// identifiers that ever appear in generated SQL come from these tables.
+type Column struct {
+	Table string // alias in compiled SQL: c customers, m customer_measures, p products, po purchase_orders, pl purchase_lines
+	Name  string
+}
+
+// SQL renders alias.column.
+func (c Column) SQL() string { return c.Table + "." + c.Name }
+
+// The columns a question may touch, by the attribute they hold.
+var (
+	ColCustomerID      = Column{"c", "customer_id"}
+	ColName            = Column{"c", "name"}
+	ColGender          = Column{"c", "gender"}
+	ColBirthDate       = Column{"c", "birth_date"}
+	ColCity            = Column{"c", "city"}
+	ColProvince        = Column{"c", "province"}
+	ColRegisterDate    = Column{"c", "register_date"}
+	ColRegisterChannel = Column{"c", "register_channel"}
+	ColMemberLevel     = Column{"c", "member_level"}
+	ColPhone           = Column{"c", "phone"}
+	ColRFM             = Column{"m", "rfm_class"}
+	ColLifecycle       = Column{"m", "lifecycle"}
+	ColCategory        = Column{"p", "category"}
+	ColCategoryL1      = Column{"p", "category_l1"}
+	ColBrand           = Column{"p", "brand"}
+	ColProductName     = Column{"p", "product_name"}
+	ColOrderChannel    = Column{"po", "channel"}
+)
+
+// LoadCatalog reads the catalog from a warehouse.
+func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
+	asOf, err := AsOf(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{AsOf: asOf, Model: DefaultModel()}
+	lists := []struct {
+		dst   *[]string
+		query string
+	}{
+		{&c.Categories, `SELECT DISTINCT category FROM products WHERE category IS NOT NULL ORDER BY 1`},
+		{&c.CategoriesL1, `SELECT DISTINCT category_l1 FROM products WHERE category_l1 IS NOT NULL ORDER BY 1`},
+		{&c.Brands, `SELECT DISTINCT brand FROM products WHERE brand IS NOT NULL ORDER BY 1`},
+		{&c.Products, `SELECT DISTINCT product_name FROM products ORDER BY 1`},
+		{&c.Cities, `SELECT city FROM customers WHERE city IS NOT NULL GROUP BY city ORDER BY count(*) DESC`},
+		{&c.Provinces, `SELECT province FROM customers WHERE province IS NOT NULL GROUP BY province ORDER BY count(*) DESC`},
+		{&c.MemberLevels, `SELECT DISTINCT member_level FROM customers WHERE member_level IS NOT NULL ORDER BY 1`},
+		{&c.RegisterChannels, `SELECT DISTINCT register_channel FROM customers WHERE register_channel IS NOT NULL ORDER BY 1`},
+		{&c.Channels, `SELECT DISTINCT channel FROM purchase_orders WHERE channel IS NOT NULL ORDER BY 1`},
+	}
+	for _, l := range lists {
+		if *l.dst, err = column(ctx, db, l.query); err != nil {
+			return nil, fmt.Errorf("load catalog: %w", err)
+		}
+	}
+	snaps, err := column(ctx, db, `SELECT as_of FROM snapshots ORDER BY as_of`)
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	for _, s := range snaps {
+		t, err := ParseDate(s)
+		if err != nil {
+			return nil, err
+		}
+		c.Snapshots = append(c.Snapshots, t)
+	}
+	var mj string
+	err = db.QueryRowContext(ctx, `SELECT model_json FROM snapshots WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1`, FormatDate(asOf)).Scan(&mj)
+	if err == nil {
+		m := &SegmentModel{}
+		if err := json.Unmarshal([]byte(mj), m); err != nil {
+			return nil, fmt.Errorf("snapshot model: %w", err)
+		}
+		c.Model = m
+	} else if err != sql.ErrNoRows {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	return c, nil
+}
+
+// HasSnapshot reports whether segments were computed for day.
+func (c *Catalog) HasSnapshot(day time.Time) bool {
+	for _, s := range c.Snapshots {
+		if s.Equal(day) {
+			return true
+		}
+	}
+	return false
+}
+
+func column(ctx context.Context, db *sql.DB, q string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,86 @@
+-- The warehouse tables. Indexes are in indexes.sql, applied after the load.
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE customers (
+  id               INTEGER PRIMARY KEY,
+  customer_id      TEXT NOT NULL,
+  name             TEXT,
+  gender           TEXT,
+  birth_date       TEXT,
+  province         TEXT,
+  city             TEXT,
+  register_date    TEXT NOT NULL,
+  register_channel TEXT,
+  member_level     TEXT,
+  phone            TEXT
+);
+CREATE TABLE products (
+  id           INTEGER PRIMARY KEY,
+  product_id   TEXT NOT NULL,
+  product_name TEXT NOT NULL,
+  brand        TEXT,
+  category     TEXT NOT NULL,
+  category_l1  TEXT,
+  list_price   REAL
+);
+CREATE TABLE orders (
+  id              INTEGER PRIMARY KEY,
+  order_id        TEXT NOT NULL,
+  customer_key    INTEGER NOT NULL,
+  order_time      TEXT NOT NULL,
+  order_date      TEXT NOT NULL,
+  channel         TEXT,
+  store_city      TEXT,
+  status          TEXT NOT NULL,
+  pay_amount      REAL NOT NULL,
+  discount_amount REAL,
+  coupon_used     INTEGER
+);
+CREATE TABLE order_items (
+  order_key   INTEGER NOT NULL,
+  product_key INTEGER NOT NULL,
+  quantity    INTEGER NOT NULL,
+  unit_price  REAL,
+  amount      REAL NOT NULL,
+  amount_cents INTEGER NOT NULL
+);
+CREATE TABLE purchase_orders (
+  order_key    INTEGER PRIMARY KEY,
+  customer_key INTEGER NOT NULL,
+  date         TEXT NOT NULL,
+  channel      TEXT,
+  pay_cents    INTEGER NOT NULL
+);
+CREATE TABLE purchase_lines (
+  product_key  INTEGER NOT NULL,
+  date         TEXT NOT NULL,
+  channel      TEXT,
+  customer_key INTEGER NOT NULL,
+  order_key    INTEGER NOT NULL,
+  amount_cents INTEGER NOT NULL
+);
+CREATE TABLE customer_measures (
+  as_of          TEXT NOT NULL,
+  customer_key   INTEGER NOT NULL,
+  first_date     TEXT,
+  last_date      TEXT,
+  recency        INTEGER,
+  frequency      INTEGER NOT NULL,
+  monetary_cents INTEGER NOT NULL,
+  rfm_class      TEXT,
+  lifecycle      TEXT,
+  PRIMARY KEY (as_of, customer_key)
+) WITHOUT ROWID;
+CREATE TABLE snapshots (
+  as_of       TEXT PRIMARY KEY,
+  created_at  TEXT NOT NULL,
+  model_json  TEXT NOT NULL,
+  buyers      INTEGER NOT NULL,
+  mean_r      REAL,
+  mean_f      REAL,
+  mean_m      REAL
+);
+CREATE INDEX customer_measures_rfm ON customer_measures(as_of, rfm_class);
+CREATE INDEX customer_measures_lifecycle ON customer_measures(as_of, lifecycle);

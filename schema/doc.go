@@ -1,0 +1,48 @@
+// Package schema owns the segmented warehouse: its tables, the CSV import
+// (shared spec data-format.md), the deterministic demo generator, the segment
+// refresh (spec semantics.md) and the catalog of every term a question may use.
+//
+// # Layout
+//
+// The imported tables keep the retailer's rows as given, with integer
+// surrogate keys (customers.id, products.id, orders.id) so that the facts below
+// join on small integers instead of text ids:
+//
+//	customers, products, orders, order_items
+//
+// Beside them the import derives two fact tables that hold completed orders
+// only (refunded and cancelled orders are purchases of nothing):
+//
+//	purchase_orders(order_key, customer_key, date, channel, pay_cents)
+//	purchase_lines(product_key, date, channel, customer_key, order_key, amount_cents)
+//
+// and refresh writes one row per customer and as-of date:
+//
+//	customer_measures(as_of, customer_key, first_date, last_date, recency,
+//	                  frequency, monetary_cents, rfm_class, lifecycle)
+//
+// Money in the facts is integer cents so that sums and the RFM mean cut-offs
+// are exact (M ≥ mean M is tested as M·n ≥ ΣM, never with floats).
+//
+// # Indexes, and why
+//
+//   - purchase_lines_product (product_key, date, channel, customer_key):
+//     "customers who bought category C between d1 and d2" becomes, for each
+//     product of C, one range scan over exactly the matching lines; the index
+//     covers channel and customer so the table itself is never touched.
+//   - purchase_orders_date (date, channel, customer_key, pay_cents): "any
+//     purchase in a window" and windowed spend/order thresholds scan only the
+//     orders inside the window.
+//   - purchase_orders_customer (customer_key, date, pay_cents): a selected
+//     customer's spend in a window (for sorting and display) is one short
+//     range scan per selected customer: cost follows the rows a question selects.
+//   - customer_measures is clustered by (as_of, customer_key) (WITHOUT ROWID),
+//     with (as_of, rfm_class) and (as_of, lifecycle) indexes: segment
+//     membership is a range scan, and every dated refresh is kept as a snapshot.
+//   - customers (city), (province), (birth_date), (register_date); products
+//     (category), (category_l1), (brand), (product_name).
+//
+// All indexes are built after the bulk load (sorting once is far cheaper than
+// maintaining a b-tree row by row), then ANALYZE gives the query planner the
+// row counts it needs to start from the most selective condition.
+package schema

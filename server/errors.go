@@ -1,0 +1,66 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Error is an error a caller may see: a code, a safe message (Chinese
+// first) and the HTTP status it maps to. Only internal errors are logged.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	status  int
+	cause   error
+}
+
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return e.Code + ": " + e.Message + ": " + e.cause.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.cause }
+
+// Status is the HTTP status of the error.
+func (e *Error) Status() int { return e.status }
+
+// The error codes, one table from code to HTTP status.
+const (
+	CodeInvalid      = "invalid_request"
+	CodeNotFound     = "not_found"
+	CodeUnauthorized = "unauthorized"
+	CodeTooLarge     = "too_large"
+	CodeRateLimited  = "rate_limited"
+	CodeTimeout      = "timeout"
+	CodeTooMany      = "too_many_rows"
+	CodeUnavailable  = "unavailable"
+	CodeInternal     = "internal"
+)
+
+var statusOf = map[string]int{
+	CodeInvalid:      http.StatusBadRequest,
+	CodeNotFound:     http.StatusNotFound,
+	CodeUnauthorized: http.StatusUnauthorized,
+	CodeTooLarge:     http.StatusRequestEntityTooLarge,
+	CodeRateLimited:  http.StatusTooManyRequests,
+	CodeTimeout:      http.StatusGatewayTimeout,
+	CodeTooMany:      http.StatusUnprocessableEntity,
+	CodeUnavailable:  http.StatusServiceUnavailable,
+	CodeInternal:     http.StatusInternalServerError,
+}
+
+// Errorf makes an Error with a code and message.
+func newError(code, msg string, cause error) *Error {
+	return &Error{Code: code, Message: msg, status: statusOf[code], cause: cause}
+}
+
+// AsError turns any error into an *Error (unknown errors are internal).
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return newError(CodeInternal, "服务内部错误", err)
+}

@@ -1,0 +1,264 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/nlq"
+	"github.com/chatbi/chatbi/schema"
+)
+
+// AskRequest is the body of POST /api/v1/ask (spec api.md).
+type AskRequest struct {
+	Question       string `json:"question"`
+	ConversationID string `json:"conversation_id,omitempty"`
+	AsOf           string `json:"as_of,omitempty"`
+	Limit          *int   `json:"limit,omitempty"`
+	Offset         *int   `json:"offset,omitempty"`
+}
+
+// Answer is the ask answer (spec api.md).
+type Answer struct {
+	Status         string         `json:"status"` // ok | clarify
+	ConversationID string         `json:"conversation_id"`
+	AnswerType     nlq.AnswerType `json:"answer_type,omitempty"`
+	Explanation    string         `json:"explanation"`
+	SQL            string         `json:"sql,omitempty"`
+	Params         []any          `json:"params,omitempty"`
+	Columns        []string       `json:"columns"`
+	Rows           [][]any        `json:"rows"`
+	Total          int            `json:"total"`
+	Clarification  *Clarification `json:"clarification,omitempty"`
+	ElapsedMS      float64        `json:"elapsed_ms"`
+	Planner        string         `json:"planner"`
+	Plan           *nlq.Plan      `json:"plan,omitempty"`
+}
+
+// Clarification says what was not understood.
+type Clarification struct {
+	Message     string         `json:"message"`
+	Unknown     []nlq.Unplaced `json:"unknown"`
+	Suggestions []string       `json:"suggestions"`
+}
+
+// Service answers questions over one warehouse.
+type Service struct {
+	Engine   *nlq.Engine
+	Exec     *executor.Executor
+	Convs    Conversations
+	MaxLimit int // largest page; default 10000
+}
+
+// NewService opens a warehouse read-only and builds its engine.
+func NewService(ctx context.Context, path string, opt executor.Options) (*Service, error) {
+	x, err := executor.Open(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := schema.LoadCatalog(ctx, x.DB())
+	if err != nil {
+		x.Close()
+		return nil, err
+	}
+	return &Service{Engine: nlq.NewEngine(cat), Exec: x, Convs: NewMemoryConversations(10000), MaxLimit: opt.MaxRows}, nil
+}
+
+// Close releases the warehouse.
+func (s *Service) Close() error { return s.Exec.Close() }
+
+// Ask answers one question. A question that is not fully understood is a
+// clarify answer (status 200) and runs nothing; a bad request is an *Error
+// with code invalid_request and runs nothing.
+func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
+	start := time.Now()
+	q := strings.TrimSpace(req.Question)
+	maxLimit := s.MaxLimit
+	if maxLimit <= 0 {
+		maxLimit = 10000
+	}
+	page := nlq.Page{Limit: 50}
+	switch {
+	case !utf8.ValidString(req.Question):
+		return nil, newError(CodeInvalid, "问题不是合法的 UTF-8 文本 (question is not valid UTF-8)", nil)
+	case q == "":
+		return nil, newError(CodeInvalid, "问题不能为空 (question is empty)", nil)
+	case utf8.RuneCountInString(q) > nlq.MaxQuestionRunes:
+		return nil, newError(CodeInvalid, fmt.Sprintf("问题不能超过 %d 个字 (question longer than %d characters)", nlq.MaxQuestionRunes, nlq.MaxQuestionRunes), nil)
+	}
+	if req.Limit != nil {
+		if *req.Limit < 1 || *req.Limit > maxLimit {
+			return nil, newError(CodeInvalid, fmt.Sprintf("limit 必须在 1 到 %d 之间 (limit must be 1..%d)", maxLimit, maxLimit), nil)
+		}
+		page.Limit = *req.Limit
+	}
+	if req.Offset != nil {
+		if *req.Offset < 0 || *req.Offset > 100_000_000 {
+			return nil, newError(CodeInvalid, "offset 必须是非负整数 (offset must be ≥ 0)", nil)
+		}
+		page.Offset = *req.Offset
+	}
+	asOf := nlq.D(s.Engine.Catalog.AsOf)
+	if req.AsOf != "" {
+		t, err := schema.ParseDate(req.AsOf)
+		if err != nil {
+			return nil, newError(CodeInvalid, "as_of 必须是 YYYY-MM-DD 日期 (as_of must be YYYY-MM-DD)", nil)
+		}
+		asOf = nlq.D(t)
+	}
+	var prev *nlq.Plan
+	convID := req.ConversationID
+	if convID != "" {
+		var ok bool
+		if prev, ok = s.Convs.Get(convID); !ok {
+			return nil, newError(CodeNotFound, "会话不存在或已过期 (unknown conversation_id)", nil)
+		}
+		if req.AsOf != "" && prev != nil {
+			prev = prev.Clone()
+			prev.AsOf = asOf
+		}
+	} else {
+		convID = newID()
+		s.Convs.Put(convID, nil)
+	}
+	ans := &Answer{ConversationID: convID, Planner: "rules", Columns: []string{}, Rows: [][]any{}}
+	defer func() { ans.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000 }()
+
+	plan, err := s.Engine.Parse(q, asOf, prev)
+	if err != nil {
+		return s.clarify(ans, err)
+	}
+	query, err := s.Engine.Compile(plan, page)
+	if err != nil {
+		return s.clarify(ans, err)
+	}
+	res, err := s.Exec.Run(ctx, executor.Statement{SQL: query.SQL, Args: query.Args, PII: query.PII, TotalColumn: query.TotalColumn})
+	if err != nil {
+		switch {
+		case errors.Is(err, executor.ErrTimeout):
+			return nil, newError(CodeTimeout, "查询超过时间预算，请缩小范围后再试 (query ran past its time budget)", err)
+		case errors.Is(err, executor.ErrTooMany):
+			return nil, newError(CodeTooMany, "结果行数超过上限，请缩小范围或使用导出 (too many rows)", err)
+		}
+		return nil, newError(CodeInternal, "查询执行失败", err)
+	}
+	if plan.Answer == nlq.AnswerCustomers && len(res.Rows) == 0 && page.Offset > 0 {
+		// Past the last page the window count has no row to ride on.
+		res.Total = -1
+	}
+	s.Convs.Put(convID, plan)
+	ans.Status = "ok"
+	ans.AnswerType = plan.Answer
+	ans.Explanation = s.Engine.Explain(plan)
+	ans.SQL, ans.Params = query.SQL, query.Args
+	ans.Columns, ans.Rows, ans.Total = res.Columns, res.Rows, res.Total
+	if ans.Total < 0 {
+		ans.Total, err = s.total(ctx, plan)
+		if err != nil {
+			return nil, newError(CodeInternal, "查询执行失败", err)
+		}
+	}
+	ans.Plan = plan
+	return ans, nil
+}
+
+// total counts a customer plan's rows (for a page past the end).
+func (s *Service) total(ctx context.Context, plan *nlq.Plan) (int, error) {
+	cp := plan.Clone()
+	cp.Answer = nlq.AnswerCount
+	cp.Measures = nil
+	if cp.Limit > 0 {
+		return 0, nil
+	}
+	q, err := s.Engine.Compile(cp, nlq.Page{})
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args})
+	if err != nil || len(res.Rows) == 0 {
+		return 0, err
+	}
+	n, _ := res.Rows[0][0].(int64)
+	return int(n), nil
+}
+
+// clarify turns a parse or plan error into a clarify answer; other errors
+// (not a question at all) stay errors.
+func (s *Service) clarify(ans *Answer, err error) (*Answer, error) {
+	var ue *nlq.UnplacedError
+	var pe *nlq.PlanError
+	switch {
+	case errors.As(err, &ue):
+		ans.Status = "clarify"
+		ans.Clarification = &Clarification{Message: ue.Message(), Unknown: ue.List, Suggestions: ue.Suggestions()}
+		if len(ans.Clarification.Suggestions) == 0 {
+			ans.Clarification.Suggestions = nlq.ExampleQuestions
+		}
+		ans.Explanation = ue.Message()
+		return ans, nil
+	case errors.As(err, &pe):
+		ans.Status = "clarify"
+		ans.Clarification = &Clarification{Message: pe.Msg, Unknown: []nlq.Unplaced{}, Suggestions: pe.Suggestions}
+		if ans.Clarification.Suggestions == nil {
+			ans.Clarification.Suggestions = nlq.ExampleQuestions
+		}
+		ans.Explanation = pe.Msg
+		return ans, nil
+	case errors.Is(err, nlq.ErrEmpty), errors.Is(err, nlq.ErrTooLong), errors.Is(err, nlq.ErrNotUTF8):
+		return nil, newError(CodeInvalid, err.Error(), err)
+	}
+	return nil, newError(CodeInternal, "服务内部错误", err)
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Conversations keeps each conversation's last Plan.
+type Conversations interface {
+	Get(id string) (*nlq.Plan, bool)
+	Put(id string, p *nlq.Plan)
+}
+
+// memoryConversations is a bounded in-process store; the oldest
+// conversation is forgotten first.
+type memoryConversations struct {
+	mu    sync.Mutex
+	max   int
+	plans map[string]*nlq.Plan
+	order []string
+}
+
+// NewMemoryConversations keeps at most max conversations.
+func NewMemoryConversations(max int) Conversations {
+	return &memoryConversations{max: max, plans: map[string]*nlq.Plan{}}
+}
+
+func (m *memoryConversations) Get(id string) (*nlq.Plan, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.plans[id]
+	return p, ok
+}
+
+func (m *memoryConversations) Put(id string, p *nlq.Plan) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.plans[id]; !ok {
+		m.order = append(m.order, id)
+		if len(m.order) > m.max {
+			delete(m.plans, m.order[0])
+			m.order = m.order[1:]
+		}
+	}
+	m.plans[id] = p
+}
