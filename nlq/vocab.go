@@ -4,69 +4,69 @@ package nlq
 type Kind int
 
 const (
-	KUnknown   Kind = iota
-	KNum            // a number: 3, 三十五, 2千, 1.5万, 半
-	KDate           // a full date: 2026-09-03, 2026年9月3日
-	KItem           // a category, L1 category, brand or product name from the warehouse
-	KCity           // a city from the warehouse
-	KProvince       // a province from the warehouse
-	KTier1          // 一线城市
-	KLevel          // a member level from the warehouse
-	KChannel        // a purchase or register channel from the warehouse
-	KOnline         // 线上 / 线下
-	KRFM            // an RFM class name
-	KLifecycle      // a lifecycle stage name
-	KGender         // 女性, 男士 …
-	KBuy            // 买过, 购买, 下单过 …
-	KNeg            // 没, 没有, 未, 不曾
-	KNever          // 从未, 从来没, 一直没 …
-	KExclude        // 排除, 去掉, 不包括 …
-	KRegister       // 注册
-	KNewReg         // 新注册
-	KTimeRel        // 过去, 近, 最近
-	KTimeUnit       // 天, 周, 个月, 年 … (Val: d, w, m, q, y)
-	KTimeFixed      // 本月, 上个月, 今年, 去年 … (Val names it)
-	KYear           // 年 after a number (2026年)
-	KMonthMark      // 月 / 月份 after a number
-	KDayMark        // 日 / 号
-	KFrom           // 从, 自
-	KTo             // 到, 至, -, ~
-	KSince          // 以来, 之后, 起
-	KBefore         // 之前, 以前
-	KMeasure        // 消费金额, 订单数, 复购率 … (Val: measure key)
-	KCmp            // 超过, 大于, 至少, 少于 … (Val: > >= < <=)
-	KPostCmp        // 以上, 以下 (Val: >= <=)
-	KBetween        // 之间
-	KMoneyUnit      // 元, 块
-	KTimesUnit      // 次, 单, 笔
-	KAgeUnit        // 岁
-	KAge            // 年龄
-	KGeneration     // 后 (90后)
-	KAnd            // 和, 与, 、, 并且 …
-	KOr             // 或, 或者
-	KBut            // 但, 但是, 却, 而
-	KAll            // 都
-	KIn             // 在, 通过
-	KAmong          // 中, 其中, 里, 当中
-	KGroup          // 各, 每个, 按, 不同 …
-	KDim            // 城市, 性别, 渠道, RFM分群 … (Val: dimension key)
-	KDistribution   // 分布, 分别 (after a dimension)
-	KTop            // 前, top
-	KRank           // 名, 位, 个
-	KHighest        // 最高, 最多 (Val: desc) / 最低, 最少 (asc)
-	KSortWord       // 排序, 排名, 排列
-	KSortDir        // 从高到低, 降序 … (Val: desc / asc)
-	KRecentBuy      // 最近购买 (as a sort: 最近购买的客户)
-	KCount          // 多少, 几, 数量, 人数 …
-	KList           // 哪些, 名单, 列表 …
-	KWho            // 客户, 顾客, 会员, 用户, 人 …
-	KFiller         // 的, 了, 呢, 请, 帮我 … (carry no meaning)
-	KPunct          // , 。 ? ! (clause breaks)
-	KFollow         // 再, 那, 这些 … (marks a follow-up)
-	KOnly           // 只看, 仅看 (a follow-up that narrows or replaces)
-	KReplace        // 换成, 改成 (a follow-up that replaces)
-	KCumulative     // 累计, 总, 历史 (measure over the scope)
-	KForbidden      // 删除, 修改, drop … (a request to change data)
+	KUnknown      Kind = iota
+	KNum               // a number: 3, 三十五, 2千, 1.5万, 半
+	KDate              // a full date: 2026-09-03, 2026年9月3日
+	KItem              // a category, L1 category, brand or product name from the warehouse
+	KCity              // a city from the warehouse
+	KProvince          // a province from the warehouse
+	KTier1             // 一线城市
+	KLevel             // a member level from the warehouse
+	KChannel           // a purchase or register channel from the warehouse
+	KOnline            // 线上 / 线下
+	KRFM               // an RFM class name
+	KLifecycle         // a lifecycle stage name
+	KGender            // 女性, 男士 …
+	KBuy               // 买过, 购买, 下单过 …
+	KNeg               // 没, 没有, 未, 不曾
+	KNever             // 从未, 从来没, 一直没 …
+	KExclude           // 排除, 去掉, 不包括 …
+	KRegister          // 注册
+	KNewReg            // 新注册
+	KTimeRel           // 过去, 近, 最近
+	KTimeUnit          // 天, 周, 个月, 年 … (Val: d, w, m, q, y)
+	KTimeFixed         // 本月, 上个月, 今年, 去年 … (Val names it)
+	KYear              // 年 after a number (2026年)
+	KMonthMark         // 月 / 月份 after a number
+	KDayMark           // 日 / 号
+	KFrom              // 从, 自
+	KTo                // 到, 至, -, ~
+	KSince             // 以来, 之后, 起
+	KBefore            // 之前, 以前
+	KMeasure           // 消费金额, 订单数, 复购率 … (Val: measure key)
+	KCmp               // 超过, 大于, 至少, 少于 … (Val: > >= < <=)
+	KPostCmp           // 以上, 以下 (Val: >= <=)
+	KBetween           // 之间
+	KMoneyUnit         // 元, 块
+	KTimesUnit         // 次, 单, 笔
+	KAgeUnit           // 岁
+	KAge               // 年龄
+	KGeneration        // 后 (90后)
+	KAnd               // 和, 与, 、, 并且 …
+	KOr                // 或, 或者
+	KBut               // 但, 但是, 却, 而
+	KAll               // 都
+	KIn                // 在, 通过
+	KAmong             // 中, 其中, 里, 当中
+	KGroup             // 各, 每个, 按, 不同 …
+	KDim               // 城市, 性别, 渠道, RFM分群 … (Val: dimension key)
+	KDistribution      // 分布, 分别 (after a dimension)
+	KTop               // 前, top
+	KRank              // 名, 位, 个
+	KHighest           // 最高, 最多 (Val: desc) / 最低, 最少 (asc)
+	KSortWord          // 排序, 排名, 排列
+	KSortDir           // 从高到低, 降序 … (Val: desc / asc)
+	KRecentBuy         // 最近购买 (as a sort: 最近购买的客户)
+	KCount             // 多少, 几, 数量, 人数 …
+	KList              // 哪些, 名单, 列表 …
+	KWho               // 客户, 顾客, 会员, 用户, 人 …
+	KFiller            // 的, 了, 呢, 请, 帮我 … (carry no meaning)
+	KPunct             // , 。 ? ! (clause breaks)
+	KFollow            // 再, 那, 这些 … (marks a follow-up)
+	KOnly              // 只看, 仅看 (a follow-up that narrows or replaces)
+	KReplace           // 换成, 改成 (a follow-up that replaces)
+	KCumulative        // 累计, 总, 历史 (measure over the scope)
+	KForbidden         // 删除, 修改, drop … (a request to change data)
 )
 
 // vocab is the fixed vocabulary of spec semantics.md: a new phrasing is a

@@ -24,7 +24,7 @@ const DateLayout = "2006-01-02"
 
 // Meta keys.
 const (
-	metaAsOf      = "as_of"      // the warehouse's default as-of date
+	metaAsOf      = "as_of" // the warehouse's default as-of date
 	metaLatest    = "latest_order_date"
 	metaImportAt  = "imported_at"
 	metaSourceDir = "source"
