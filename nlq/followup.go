@@ -24,8 +24,10 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 		}
 	}
 	if p.replace {
+		// 换成女性 / 只看上海的 / 换成买过眼影的: the new condition takes the
+		// place of the old one of its kind.
 		for _, n := range newConds {
-			if n.Op == OpCond && attrKind(n.Cond.Kind) {
+			if n.Op == OpCond && (attrKind(n.Cond.Kind) || n.Cond.Kind == CondBought || n.Cond.Kind == CondMeasure) {
 				out.Filter = dropKind(out.Filter, n.Cond.Kind)
 			}
 		}

@@ -102,6 +102,15 @@ func NewLexicon(cat *schema.Catalog) *Lexicon {
 			l.addCatalog(v, &Sense{Kind: KItem, Item: &ItemTerm{Value: v, Kinds: []ItemKind{it.kind}}})
 		}
 	}
+	// 护肤品, 彩妆类, 香水类产品: a category word with a generic suffix. Added
+	// after the values themselves so a real value always wins.
+	for _, it := range items[:2] {
+		for _, v := range it.vals {
+			for _, suf := range []string{"品", "类", "类产品", "产品", "类商品", "系列"} {
+				l.addCatalog(v+suf, &Sense{Kind: KItem, Item: &ItemTerm{Value: v, Kinds: []ItemKind{it.kind}}})
+			}
+		}
+	}
 	sort.Strings(l.terms)
 	return l
 }

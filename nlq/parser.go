@@ -213,7 +213,7 @@ func (p *parser) timePhrase() bool {
 		n = off + 1
 		w, err = lastN(p.asOf, num, unit, p.phrase(n))
 	case KNum:
-		return p.calendar()
+		return p.dateRange() || p.calendar()
 	case KTimeFixed:
 		n = 1
 		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))
@@ -278,25 +278,31 @@ func (p *parser) dateRange() bool {
 	if p.kind(0) == KFrom {
 		off = 1
 	}
-	if p.kind(off) != KDate {
+	from, k, ok := p.dateAt(off)
+	if !ok {
 		return false
 	}
-	from := p.tok(off).Date
 	var w *Window
 	var err error
-	n := off + 1
+	n := off + k
+	if p.kind(n) == KTo {
+		if to, k2, ok := p.dateAt(n + 1); ok {
+			n += 1 + k2
+			w, err = rangeWindow(from, to, p.phrase(n))
+		}
+	}
 	switch {
-	case p.kind(off+1) == KTo && p.kind(off+2) == KDate:
-		n = off + 3
-		w, err = rangeWindow(from, p.tok(off+2).Date, p.phrase(n))
-	case p.kind(off+1) == KSince:
-		n = off + 2
+	case w != nil || err != nil:
+	case p.kind(n) == KSince:
+		n++
 		w, err = rangeWindow(from, p.asOf, p.phrase(n))
-	case p.kind(off+1) == KBefore:
-		n = off + 2
+	case p.kind(n) == KBefore:
+		n++
 		w, err = rangeWindow(D(from.AddDate(-100, 0, 0)), from.AddDays(-1), p.phrase(n))
-	default:
+	case p.kind(0) == KFrom || p.kind(off) == KDate:
 		w, err = rangeWindow(from, from, p.phrase(n))
+	default:
+		return false // 11月11日 alone is calendar()'s
 	}
 	if err != nil {
 		p.unplace(n, err.Error(), nil)
@@ -305,6 +311,23 @@ func (p *parser) dateRange() bool {
 	p.setWindow(w)
 	p.pos += n
 	return true
+}
+
+// dateAt reads a date at off: 2026-09-01, 2026年9月1日, or 9月1日 (the
+// latest such day not after as_of).
+func (p *parser) dateAt(off int) (Date, int, bool) {
+	if p.kind(off) == KDate {
+		return p.tok(off).Date, 1, true
+	}
+	if p.kind(off) == KNum && p.kind(off+1) == KMonthMark && p.kind(off+2) == KNum &&
+		(p.kind(off+3) == KDayMark || (p.kind(off+3) == KTimeUnit && p.tok(off+3).Text == "日")) {
+		w, err := dayWindow(p.asOf, 0, int(p.tok(off).Num), int(p.tok(off+2).Num), "")
+		if err != nil {
+			return Date{}, 0, false
+		}
+		return w.From, 4, true
+	}
+	return Date{}, 0, false
 }
 
 // ---- purchases ---------------------------------------------------------
@@ -420,6 +443,9 @@ func (p *parser) purchase() bool {
 		var n int
 		items, or, comma, n = p.itemList(i)
 		i += n
+		if n == 0 && p.kind(i) == KAnyItem { // 买过东西: any purchase
+			i++
+		}
 	}
 	p.pos += i
 	p.content = true
@@ -929,7 +955,8 @@ func (p *parser) connector() bool {
 		p.exclude = true
 	case KReplace, KOnly:
 		p.replace = true
-	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KCumulative, KSince:
+	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KCumulative, KSince, KBefore:
+		// 以前/曾经 say "in the past": with no window stated, that is the whole history.
 	default:
 		return false
 	}

@@ -74,7 +74,7 @@ func printAnswer(w io.Writer, a *server.Answer) {
 	fmt.Fprintln(w)
 	switch a.AnswerType {
 	case "count":
-		fmt.Fprintf(w, "%s：%v\n", a.Columns[0], a.Rows[0][0])
+		fmt.Fprintf(w, "%s：%s\n", a.Columns[0], cell(a.Rows[0][0]))
 	default:
 		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join(a.Columns, "\t"))
