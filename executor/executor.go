@@ -137,6 +137,16 @@ func (x *Executor) Close() error { return x.db.Close() }
 // ErrDenied when the guard refuses the statement, ErrTimeout when it ran
 // past the budget, ErrTooMany when it returned more than MaxRows rows.
 func (x *Executor) Run(ctx context.Context, st Statement) (*Result, error) {
+	// One statement per call: the driver would silently drop a tail after
+	// ';', so refuse it. Compiled SQL never has one (values are parameters).
+	if strings.Contains(st.SQL, ";") {
+		return nil, fmt.Errorf("%w: more than one statement", ErrDenied)
+	}
+	// An empty or comment-only statement compiles to nothing, which the
+	// driver does not survive stepping; a question is always a query.
+	if head := strings.ToUpper(strings.TrimSpace(st.SQL)); !strings.HasPrefix(head, "SELECT") && !strings.HasPrefix(head, "WITH") {
+		return nil, fmt.Errorf("%w: not a query", ErrDenied)
+	}
 	ctx, cancel := context.WithTimeout(ctx, x.opt.Timeout)
 	defer cancel()
 	conn, err := x.db.Conn(ctx)

@@ -21,6 +21,7 @@ type Sense struct {
 type Lexicon struct {
 	root  *trieNode
 	terms []string // catalog surfaces, for suggestions
+	keys  []string // their normalized forms
 	cat   *schema.Catalog
 }
 
@@ -112,6 +113,9 @@ func NewLexicon(cat *schema.Catalog) *Lexicon {
 		}
 	}
 	sort.Strings(l.terms)
+	for _, t := range l.terms {
+		l.keys = append(l.keys, normKey(t))
+	}
 	return l
 }
 
@@ -205,11 +209,11 @@ func (l *Lexicon) Suggest(span string, n int) []string {
 	var out []scored
 	seen := map[string]bool{}
 	sr := []rune(span)
-	for _, t := range l.terms {
+	for i, t := range l.terms {
 		if seen[t] {
 			continue
 		}
-		k := normKey(t)
+		k := l.keys[i]
 		var sc float64
 		switch {
 		case strings.Contains(k, span):

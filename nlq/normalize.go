@@ -33,19 +33,27 @@ func Normalize(q string) Text {
 		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
 			continue
 		}
-		s := width.Fold.String(string(r))
-		for _, f := range s {
-			switch f {
-			case '—', '–', '－', '‐', '−':
-				f = '-'
-			case '〜', '～':
-				f = '~'
-			case '＃':
-				f = '#'
+		f := r
+		if r >= 0x2000 { // ASCII and CJK ideographs need no folding
+			if w := width.LookupRune(r).Folded(); w != 0 {
+				f = w
 			}
-			t.Runes = append(t.Runes, unicode.ToLower(f))
-			t.Pos = append(t.Pos, i)
 		}
+		switch f {
+		case '—', '–', '－', '‐', '−':
+			f = '-'
+		case '〜', '～':
+			f = '~'
+		}
+		if f < 0x80 {
+			if 'A' <= f && f <= 'Z' {
+				f += 'a' - 'A'
+			}
+		} else {
+			f = unicode.ToLower(f)
+		}
+		t.Runes = append(t.Runes, f)
+		t.Pos = append(t.Pos, i)
 	}
 	return t
 }

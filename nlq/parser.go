@@ -626,9 +626,9 @@ func (p *parser) topN() bool {
 	default:
 		return false
 	}
-	num := 0.0
+	num, hasNum := 0.0, false
 	if p.kind(i) == KNum {
-		num = p.tok(i).Num
+		num, hasNum = p.tok(i).Num, true
 		i++
 		if k := p.kind(i); k == KRank || k == KWho {
 			i++
@@ -650,7 +650,7 @@ func (p *parser) topN() bool {
 	if !sortable(key) {
 		return false
 	}
-	if num != 0 && (!isInt(num) || num < 1 || num > 100000) {
+	if hasNum && (!isInt(num) || num < 1 || num > 100000) {
 		p.unplace(i, "排名数量应为 1 到 100000 的整数", nil)
 		return true
 	}
