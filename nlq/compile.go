@@ -280,60 +280,87 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 	}
 }
 
-// spendExpr and ordersExpr are a listed customer's measures in the plan's
-// scope: from the snapshot for the whole history, else one short index range
-// per listed customer.
-func (c *compiler) measureExprs(s *sqlText) {
-	if c.p.Window == nil && c.snap {
-		s.w(`m.monetary_cents / 100.0 AS "消费金额", m.frequency AS "订单数", m.last_date AS "最近购买日"`)
-		return
-	}
-	from, to := c.scope(c.p.Window)
-	s.w(`(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?) / 100.0 AS "消费金额", `, from, to)
-	s.w(`(SELECT count(*) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?) AS "订单数", `, from, to)
-	s.w(`(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date <= ?) AS "最近购买日"`, c.asOf)
-}
+// The customer list is two queries in one statement. The inner one selects
+// the customers, their sort key and the total, and keeps one page: its cost
+// is the filter plus one sort key per selected customer. The outer one
+// decorates only that page with names, measures and segments, so display
+// columns cost 50 rows, not the whole selection.
 
 var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城市", "会员等级", "RFM分群", "生命周期", "消费金额", "订单数", "最近购买日", "手机号"}
 
-func (c *compiler) customers(page Page) *Query {
-	s := &sqlText{}
-	inner := func() {
-		s.w(`SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", `)
-		s.w(`CASE WHEN c.birth_date IS NULL THEN NULL ELSE CAST(substr(?, 1, 4) AS INTEGER) - CAST(substr(c.birth_date, 1, 4) AS INTEGER) - (substr(?, 6, 5) < substr(c.birth_date, 6, 5)) END AS "年龄", `, c.asOf, c.asOf)
-		s.w(`c.city AS "城市", c.member_level AS "会员等级", `)
-		if c.snap {
-			s.w(`m.rfm_class AS "RFM分群", m.lifecycle AS "生命周期", `)
-		} else {
-			s.w(`NULL AS "RFM分群", NULL AS "生命周期", `)
-		}
-		c.measureExprs(s)
-		s.w(`, c.phone AS "手机号"`)
+// windowMeasure is a customer's spend (cents), order count or last purchase
+// date in [from, to], as a correlated scalar subquery: one short index range
+// per customer.
+func windowMeasure(s *sqlText, key, from, to string) {
+	switch key {
+	case "orders":
+		s.w("(SELECT count(*) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?)", from, to)
+	case "last":
+		s.w("(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date <= ?)", to)
+	default:
+		s.w("(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?)", from, to)
 	}
-	order := c.orderBy()
-	if c.p.Limit > 0 {
-		s.w("SELECT *, count(*) OVER () AS \"_total\" FROM (")
-		inner()
-		s.w("\n")
-		c.from(s)
-		c.where(s)
-		s.w("\nORDER BY "+order+"\nLIMIT ?)", c.p.Limit)
-	} else {
-		inner()
-		s.w(`, count(*) OVER () AS "_total"` + "\n")
-		c.from(s)
-		c.where(s)
-	}
-	s.w("\nORDER BY "+order+"\nLIMIT ? OFFSET ?", page.Limit, page.Offset)
-	pii := make([]bool, len(customerColumns))
-	pii[len(pii)-1] = true
-	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCustomers, Columns: customerColumns, TotalColumn: true, PII: pii}
 }
 
-// orderBy sorts a customer list: by the asked measure, else 消费金额, always
-// with customer_id last so pages are stable.
-func (c *compiler) orderBy() string {
-	srt := c.p.Sort
+// sortKey writes the expression a list is sorted by, in stored units.
+func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
+	from, to := c.scope(c.p.Window)
+	whole := c.p.Window == nil && c.snap
+	switch {
+	case by == SortLastPurchase && c.snap:
+		s.w("m.last_date")
+	case by == SortLastPurchase:
+		windowMeasure(s, "last", from, c.asOf)
+	case joined && by == "orders":
+		s.w("coalesce(w.n, 0)")
+	case joined && (by == "aov" || by == "arpu"):
+		s.w("(w.s * 1.0 / w.n)")
+	case joined:
+		s.w("coalesce(w.s, 0)")
+	case whole && by == "orders":
+		s.w("m.frequency")
+	case whole && (by == "aov" || by == "arpu"):
+		s.w("(m.monetary_cents * 1.0 / nullif(m.frequency, 0))")
+	case whole:
+		s.w("m.monetary_cents")
+	case by == "orders":
+		windowMeasure(s, "orders", from, to)
+	case by == "aov" || by == "arpu":
+		s.w("(")
+		windowMeasure(s, "spend", from, to)
+		s.w(" * 1.0 / nullif(")
+		windowMeasure(s, "orders", from, to)
+		s.w(", 0))")
+	default:
+		windowMeasure(s, "spend", from, to)
+	}
+}
+
+// narrow reports whether the filter already confines the list to buyers of
+// something specific, so a per-customer sort key is cheap; otherwise a
+// windowed sort key is computed once for all buyers in the window.
+func narrow(p *Plan) bool {
+	kids := []*Node{p.Filter}
+	if p.Filter != nil && p.Filter.Op == OpAnd {
+		kids = p.Filter.Kids
+	}
+	for _, k := range kids {
+		if k == nil || k.Op != OpCond {
+			continue
+		}
+		switch cd := k.Cond; {
+		case cd.Kind == CondBought && len(cd.Items) > 0:
+			return true
+		case cd.Kind == CondMeasure && cd.Op != "<" && cd.Op != "<=":
+			return true
+		}
+	}
+	return false
+}
+
+func (c *compiler) customers(page Page) *Query {
+	p := c.p
+	srt := p.Sort
 	if srt == nil {
 		srt = &Sort{By: "spend", Desc: true}
 	}
@@ -341,9 +368,53 @@ func (c *compiler) orderBy() string {
 	if !srt.Desc {
 		dir = " ASC"
 	}
-	col := map[string]string{"spend": `"消费金额"`, "orders": `"订单数"`, SortLastPurchase: `"最近购买日"`,
-		"aov": `("消费金额" / nullif("订单数", 0))`, "arpu": `("消费金额" / nullif("订单数", 0))`}[srt.By]
-	return col + dir + `, "customer_id"`
+	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p)
+	s := &sqlText{}
+
+	// Outer: the page's display columns.
+	s.w(`SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", `)
+	s.w(`CASE WHEN c.birth_date IS NULL THEN NULL ELSE CAST(substr(?, 1, 4) AS INTEGER) - CAST(substr(c.birth_date, 1, 4) AS INTEGER) - (substr(?, 6, 5) < substr(c.birth_date, 6, 5)) END AS "年龄", `, c.asOf, c.asOf)
+	s.w(`c.city AS "城市", c.member_level AS "会员等级", `)
+	if c.snap {
+		s.w(`m.rfm_class AS "RFM分群", m.lifecycle AS "生命周期", `)
+	} else {
+		s.w(`NULL AS "RFM分群", NULL AS "生命周期", `)
+	}
+	if p.Window == nil && c.snap {
+		s.w(`m.monetary_cents / 100.0 AS "消费金额", m.frequency AS "订单数", m.last_date AS "最近购买日", `)
+	} else {
+		from, to := c.scope(p.Window)
+		windowMeasure(s, "spend", from, to)
+		s.w(` / 100.0 AS "消费金额", `)
+		windowMeasure(s, "orders", from, to)
+		s.w(` AS "订单数", `)
+		windowMeasure(s, "last", from, c.asOf)
+		s.w(` AS "最近购买日", `)
+	}
+	s.w(`c.phone AS "手机号", sel.total AS "_total"` + "\nFROM (")
+
+	// Inner: the selection, its sort key, the total and one page.
+	s.w("SELECT ck, cid, k, count(*) OVER () AS total FROM (")
+	s.w("SELECT c.id AS ck, c.customer_id AS cid, ")
+	c.sortKey(s, srt.By, joined)
+	s.w(" AS k\n")
+	c.from(s)
+	if joined {
+		from, to := c.scope(p.Window)
+		s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = c.id", from, to)
+	}
+	c.where(s)
+	if p.Limit > 0 {
+		s.w("\nORDER BY k"+dir+", cid\nLIMIT ?", p.Limit)
+	}
+	s.w(")\nORDER BY k"+dir+", cid\nLIMIT ? OFFSET ?) sel\nJOIN customers c ON c.id = sel.ck", page.Limit, page.Offset)
+	if c.snap {
+		s.w(" JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?", c.asOf)
+	}
+	s.w("\nORDER BY sel.k" + dir + ", sel.cid")
+	pii := make([]bool, len(customerColumns))
+	pii[len(pii)-1] = true
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCustomers, Columns: customerColumns, TotalColumn: true, PII: pii}
 }
 
 func (c *compiler) count() *Query {

@@ -23,14 +23,8 @@ type DemoOptions struct {
 // cancellations, missing birth dates. Rows go through the import loader, so
 // they meet the same contract a retailer's CSV files must.
 func Demo(ctx context.Context, path string, d DemoOptions, opt ImportOptions) (ImportStats, error) {
-	if d.Customers <= 0 {
-		return ImportStats{}, fmt.Errorf("demo: --customers must be positive")
-	}
-	if d.End.IsZero() {
-		d.End = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	}
-	if d.Years <= 0 {
-		d.Years = 3
+	if err := d.defaults(); err != nil {
+		return ImportStats{}, err
 	}
 	if opt.AsOf.IsZero() {
 		opt.AsOf = d.End
@@ -39,6 +33,37 @@ func Demo(ctx context.Context, path string, d DemoOptions, opt ImportOptions) (I
 		g := &demoGen{r: rand.New(rand.NewPCG(d.Seed, d.Seed^0x9e3779b97f4a7c15)), d: d, l: l, ctx: ctx}
 		return g.run()
 	})
+}
+
+func (d *DemoOptions) defaults() error {
+	if d.Customers <= 0 {
+		return fmt.Errorf("demo: --customers must be positive")
+	}
+	if d.End.IsZero() {
+		d.End = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	}
+	if d.Years <= 0 {
+		d.Years = 3
+	}
+	return nil
+}
+
+// DemoCSV writes the same synthetic data as Demo into dir as the four CSV
+// files of the import contract, for `chatbi import` (and its benchmark).
+func DemoCSV(ctx context.Context, dir string, d DemoOptions) error {
+	if err := d.defaults(); err != nil {
+		return err
+	}
+	w, err := newCSVSink(dir)
+	if err != nil {
+		return err
+	}
+	g := &demoGen{r: rand.New(rand.NewPCG(d.Seed, d.Seed^0x9e3779b97f4a7c15)), d: d, l: w, ctx: ctx}
+	if err := g.run(); err != nil {
+		w.close()
+		return err
+	}
+	return w.close()
 }
 
 type demoProduct struct {
@@ -87,10 +112,18 @@ var (
 	demoGiven    = []rune("婷娟芳敏静丽艳娜秀英华玲雪晶颖琳欣怡佳萍梅洁倩慧伟强磊军洋")
 )
 
+// rowSink takes typed rows: the import loader, or a CSV writer.
+type rowSink interface {
+	addCustomer(Customer) error
+	addProduct(Product) error
+	addOrder(Order) error
+	addItem(Item) error
+}
+
 type demoGen struct {
 	r        *rand.Rand
 	d        DemoOptions
-	l        *loader
+	l        rowSink
 	ctx      context.Context
 	products [][]demoProduct // by category index
 	order    int

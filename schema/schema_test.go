@@ -416,3 +416,26 @@ func TestDemoShape(t *testing.T) {
 		t.Errorf("demo lacks realistic skew")
 	}
 }
+
+// TestDemoCSVRoundTrip: the demo's CSV files import to the same warehouse
+// as the demo itself (the CSV writer and the import contract agree).
+func TestDemoCSVRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	d := DemoOptions{Customers: 300, Seed: 5}
+	dir := t.TempDir()
+	if err := DemoCSV(ctx, dir, d); err != nil {
+		t.Fatal(err)
+	}
+	a := MustImport(t, dir, ImportOptions{})
+	b := filepath.Join(t.TempDir(), "b.db")
+	if _, err := Demo(ctx, b, d, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	q := `SELECT count(*) || '/' || sum(monetary_cents) || '/' || group_concat(coalesce(rfm_class, '-'), '') FROM customer_measures`
+	var x, y string
+	mustOpen(t, a).QueryRow(q).Scan(&x)
+	mustOpen(t, b).QueryRow(q).Scan(&y)
+	if x != y || x == "" {
+		t.Fatalf("CSV import %q != demo %q", x, y)
+	}
+}

@@ -42,6 +42,7 @@ func init() {
 		"ask":     {"提问：ask --db FILE [--as-of DATE] [--json] 问题", cmdAsk},
 		"serve":   {"启动服务：serve [--db FILE] [--addr HOST:PORT]", cmdServe},
 		"eval":    {"用问题集评测：eval --db FILE --questions FILE", cmdEval},
+		"bench":   {"性能基准：bench --customers N", cmdBench},
 	}
 }
 

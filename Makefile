@@ -1,0 +1,39 @@
+# chatbi — two commands on a fresh machine: `make run` and `make test`.
+GO        ?= go
+BIN       := bin/chatbi
+DB        ?= data/warehouse.db
+ADDR      ?= 127.0.0.1:8080
+BENCH_CUSTOMERS ?= 1000000
+
+.PHONY: build run test bench eval fuzz clean
+
+build:
+	CGO_ENABLED=1 $(GO) build -o $(BIN) ./cmd/chatbi
+
+# The service on the embedded demo warehouse (built on first run), no configuration.
+run: build
+	$(BIN) serve --db $(DB) --addr $(ADDR)
+
+test:
+	CGO_ENABLED=1 $(GO) vet ./...
+	CGO_ENABLED=1 $(GO) test -count=1 ./...
+
+# Figures: import, refresh, file size, parse+compile, the seed question, a
+# 20-question mix and the textbook-SQL comparison on a 1M-customer warehouse,
+# then the go test benchmarks.
+bench: build
+	$(BIN) bench --customers $(BENCH_CUSTOMERS)
+	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchtime 2s ./nlq ./server
+
+# The public evaluation through the real HTTP API, scored by the shared runner.
+eval: build
+	$(BIN) import --db /tmp/chatbi-pub.db testdata/eval/public/data
+	$(BIN) eval --db /tmp/chatbi-pub.db --questions testdata/eval/public/questions.jsonl
+
+fuzz:
+	$(GO) test ./nlq -run '^$$' -fuzz FuzzNormalize -fuzztime 20s
+	$(GO) test ./nlq -run '^$$' -fuzz FuzzParse -fuzztime 60s
+	$(GO) test ./executor -run '^$$' -fuzz FuzzGuard -fuzztime 60s
+
+clean:
+	rm -rf bin data

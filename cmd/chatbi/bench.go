@@ -1,0 +1,234 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/nlq"
+	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/server"
+)
+
+// benchMix is twenty typical questions: purchases in windows, segments,
+// demographics, thresholds, top lists, tables and counts.
+var benchMix = []string{
+	"过去3个月买过口红没买过粉底液的重要价值客户",
+	"近30天买过香奈儿的客户",
+	"近一周买过资生堂的客户",
+	"最近90天购买过眼影的会员有哪些",
+	"近1个月买过睫毛膏的女性客户有多少",
+	"重要价值客户的数量是多少",
+	"一般发展客户有哪些",
+	"从未买过面霜的重要保持客户",
+	"沉默客户中买过防晒霜的",
+	"杭州的女性客户中近3个月买过洗发水的",
+	"30岁以上的重要价值客户有多少",
+	"近3个月在门店买过口红的客户",
+	"近3个月线上买过香水的客户",
+	"近一年消费超过3000块的客户",
+	"近一年买了3次以上的客户",
+	"近3个月消费金额前10的客户",
+	"上个月买过口红的客户",
+	"各RFM分群的客户数",
+	"各城市的重要价值客户数量",
+	"各会员等级的复购率",
+}
+
+// textbook is the SQL a text-to-SQL model typically writes for a question:
+// joins over the raw orders and order_items, segments computed on the fly,
+// no precomputed facts. Each returns the rows our answer counts as total.
+var textbook = map[string]string{
+	"过去3个月买过口红没买过粉底液的重要价值客户": `WITH rfm AS (
+  SELECT o.customer_key, julianday('2026-11-22') - julianday(max(o.order_date)) AS r, count(*) AS f, sum(o.pay_amount) AS m
+  FROM orders o WHERE o.status = 'completed' AND o.order_date <= '2026-11-22' GROUP BY o.customer_key),
+avgs AS (SELECT avg(r) AS ar, avg(f) AS af, avg(m) AS am FROM rfm)
+SELECT c.customer_id FROM customers c JOIN rfm ON rfm.customer_key = c.id CROSS JOIN avgs
+WHERE rfm.r <= avgs.ar AND rfm.f >= avgs.af AND rfm.m >= avgs.am
+  AND EXISTS (SELECT 1 FROM orders o JOIN order_items oi ON oi.order_key = o.id JOIN products p ON p.id = oi.product_key
+              WHERE o.customer_key = c.id AND o.status = 'completed' AND p.category = '口红' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22')
+  AND NOT EXISTS (SELECT 1 FROM orders o JOIN order_items oi ON oi.order_key = o.id JOIN products p ON p.id = oi.product_key
+              WHERE o.customer_key = c.id AND o.status = 'completed' AND p.category = '粉底液' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22')`,
+	"近30天买过香奈儿的客户": `SELECT DISTINCT c.customer_id FROM customers c JOIN orders o ON o.customer_key = c.id
+  JOIN order_items oi ON oi.order_key = o.id JOIN products p ON p.id = oi.product_key
+  WHERE o.status = 'completed' AND p.brand = '香奈儿' AND o.order_date BETWEEN '2026-10-24' AND '2026-11-22'`,
+	"近1个月买过睫毛膏的女性客户有多少": `SELECT count(DISTINCT c.id) FROM customers c JOIN orders o ON o.customer_key = c.id
+  JOIN order_items oi ON oi.order_key = o.id JOIN products p ON p.id = oi.product_key
+  WHERE c.gender = '女' AND o.status = 'completed' AND p.category = '睫毛膏' AND o.order_date BETWEEN '2026-10-23' AND '2026-11-22'`,
+	"近3个月在门店买过口红的客户": `SELECT DISTINCT c.customer_id FROM customers c JOIN orders o ON o.customer_key = c.id
+  JOIN order_items oi ON oi.order_key = o.id JOIN products p ON p.id = oi.product_key
+  WHERE o.status = 'completed' AND o.channel = '门店' AND p.category = '口红' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'`,
+	"近一年消费超过3000块的客户": `SELECT c.customer_id FROM customers c JOIN orders o ON o.customer_key = c.id
+  WHERE o.status = 'completed' AND o.order_date BETWEEN '2025-11-23' AND '2026-11-22'
+  GROUP BY c.id HAVING sum(o.pay_amount) > 3000`,
+	"重要价值客户的数量是多少": `WITH rfm AS (
+  SELECT o.customer_key, julianday('2026-11-22') - julianday(max(o.order_date)) AS r, count(*) AS f, sum(o.pay_amount) AS m
+  FROM orders o WHERE o.status = 'completed' AND o.order_date <= '2026-11-22' GROUP BY o.customer_key),
+avgs AS (SELECT avg(r) AS ar, avg(f) AS af, avg(m) AS am FROM rfm)
+SELECT count(*) FROM rfm CROSS JOIN avgs WHERE rfm.r <= avgs.ar AND rfm.f >= avgs.af AND rfm.m >= avgs.am`,
+	"近3个月消费金额前10的客户": `SELECT c.customer_id FROM customers c JOIN orders o ON o.customer_key = c.id
+  WHERE o.status = 'completed' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'
+  GROUP BY c.id ORDER BY sum(o.pay_amount) DESC, c.customer_id LIMIT 10`,
+}
+
+func cmdBench(e env, args []string) int {
+	fs := newFlags(e, "bench")
+	n := fs.Int("customers", 1_000_000, "customers in the benchmark warehouse")
+	dir := fs.String("dir", filepath.Join(os.TempDir(), "chatbi-bench"), "work directory (kept between runs)")
+	fresh := fs.Bool("fresh", false, "rebuild the warehouses even if present")
+	rounds := fs.Int("rounds", 10, "rounds of the 20-question mix")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	out := e.stdout
+	fail := func(err error) int { fmt.Fprintln(e.stderr, "chatbi bench:", err); return 1 }
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return fail(err)
+	}
+	tag := fmt.Sprintf("%d", *n)
+	demoDB := filepath.Join(*dir, "demo-"+tag+".db")
+	csvDir := filepath.Join(*dir, "csv-"+tag)
+	importDB := filepath.Join(*dir, "import-"+tag+".db")
+	d := schema.DemoOptions{Customers: *n, Seed: 1}
+	fmt.Fprintf(out, "chatbi bench: %d customers, work dir %s\n\n", *n, *dir)
+
+	if _, err := os.Stat(importDB); *fresh || err != nil {
+		start := time.Now()
+		st, err := schema.Demo(e.ctx, demoDB, d, schema.ImportOptions{})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(out, "demo warehouse generated:  %8.1f s  (%d orders, %d order lines)\n", time.Since(start).Seconds(), st.Orders, st.Items)
+		start = time.Now()
+		if err := schema.DemoCSV(e.ctx, csvDir, d); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(out, "demo CSV written:          %8.1f s\n", time.Since(start).Seconds())
+		st, err = schema.Import(e.ctx, importDB, csvDir, schema.ImportOptions{})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(out, "import from CSV:           %8.1f s  (%d rows, %.0f rows/s)\n", st.Elapsed.Seconds(), st.Rows(), float64(st.Rows())/st.Elapsed.Seconds())
+		start = time.Now()
+		if _, err := schema.Refresh(e.ctx, importDB, time.Time{}, nil); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(out, "refresh (RFM + lifecycle): %8.1f s\n", time.Since(start).Seconds())
+		os.Remove(demoDB)
+	} else {
+		fmt.Fprintln(out, "(reusing the warehouse built by an earlier run; --fresh rebuilds and times it)")
+	}
+	if fi, err := os.Stat(importDB); err == nil {
+		fmt.Fprintf(out, "warehouse file size:       %8.0f MB\n\n", float64(fi.Size())/1e6)
+	}
+
+	svc, err := server.NewService(e.ctx, importDB, executor.Options{Timeout: 2 * time.Minute, MaxRows: 2_000_000})
+	if err != nil {
+		return fail(err)
+	}
+	defer svc.Close()
+	eng := svc.Engine
+	asOf := nlq.D(eng.Catalog.AsOf)
+
+	// Parse + compile.
+	var pc []time.Duration
+	for r := 0; r < 200; r++ {
+		for _, q := range benchMix {
+			s := time.Now()
+			p, err := eng.Parse(q, asOf, nil)
+			if err != nil {
+				return fail(fmt.Errorf("%s: %w", q, err))
+			}
+			if _, err := eng.Compile(p, nlq.Page{Limit: 50}); err != nil {
+				return fail(err)
+			}
+			pc = append(pc, time.Since(s))
+		}
+	}
+	fmt.Fprintf(out, "parse+compile:             p50 %7.3f ms  p99 %7.3f ms  (%d runs)\n", ms(pct(pc, 50)), ms(pct(pc, 99)), len(pc))
+
+	limit := 50
+	ask := func(q string) (*server.Answer, time.Duration, error) {
+		s := time.Now()
+		a, err := svc.Ask(e.ctx, server.AskRequest{Question: q, Limit: &limit})
+		return a, time.Since(s), err
+	}
+	var seed []time.Duration
+	var seedTotal int
+	for r := 0; r < 30; r++ {
+		a, dt, err := ask(benchMix[0])
+		if err != nil {
+			return fail(err)
+		}
+		seed, seedTotal = append(seed, dt), a.Total
+	}
+	fmt.Fprintf(out, "seed question (count + 50 rows): p50 %7.2f ms  p99 %7.2f ms  (total %d)\n", ms(pct(seed, 50)), ms(pct(seed, 99)), seedTotal)
+
+	var mix []time.Duration
+	perQ := map[string][]time.Duration{}
+	totals := map[string]int{}
+	for r := 0; r < *rounds; r++ {
+		for _, q := range benchMix {
+			a, dt, err := ask(q)
+			if err != nil {
+				return fail(fmt.Errorf("%s: %w", q, err))
+			}
+			if a.Status != "ok" {
+				return fail(fmt.Errorf("%s: %s", q, a.Clarification.Message))
+			}
+			mix = append(mix, dt)
+			perQ[q] = append(perQ[q], dt)
+			totals[q] = a.Total
+			if a.AnswerType == nlq.AnswerCount {
+				totals[q] = int(a.Rows[0][0].(int64))
+			}
+		}
+	}
+	fmt.Fprintf(out, "20-question mix:           p50 %7.2f ms  p99 %7.2f ms  (%d asks)\n\n", ms(pct(mix, 50)), ms(pct(mix, 99)), len(mix))
+
+	fmt.Fprintln(out, "ours vs textbook SQL (raw orders/order_items joins, segments on the fly), same answers:")
+	for _, q := range benchMix {
+		tb, ok := textbook[q]
+		if !ok {
+			continue
+		}
+		s := time.Now()
+		res, err := svc.Exec.Run(e.ctx, executor.Statement{SQL: tb})
+		if err != nil {
+			return fail(fmt.Errorf("textbook %s: %w", q, err))
+		}
+		tt := time.Since(s)
+		got := len(res.Rows)
+		if len(res.Rows) == 1 && len(res.Columns) == 1 {
+			if v, ok := res.Rows[0][0].(int64); ok {
+				got = int(v)
+			}
+		}
+		same := "same"
+		if got != totals[q] {
+			same = fmt.Sprintf("DIFFERENT (%d vs %d)", totals[q], got)
+		}
+		ours := pct(perQ[q], 50)
+		fmt.Fprintf(out, "  %-28s ours %8.2f ms  textbook %9.1f ms  ×%6.0f  %s\n", q, ms(ours), ms(tt), float64(tt)/float64(ours), same)
+	}
+	return 0
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// pct is the p-th percentile (nearest rank).
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration{}, ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := (len(s)*p + 99) / 100
+	if i < 1 {
+		i = 1
+	}
+	return s[i-1]
+}

@@ -1,3 +1,0 @@
-package main
-
-func cmdServe(e env, args []string) int { return 1 }
