@@ -55,6 +55,10 @@ type compiler struct {
 	p    *Plan
 	snap bool // the warehouse has a segment snapshot for the plan's as_of
 	asOf string
+	// key is the customer key column the base query exposes; needC says
+	// whether customers must be joined (a condition or grouping reads it).
+	key   string
+	needC bool
 }
 
 // Compile turns a checked Plan into one SQL statement with bound
@@ -66,6 +70,11 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 	}
 	c := &compiler{e: e, p: p, asOf: p.AsOf.String()}
 	c.snap = e.Catalog == nil || e.Catalog.HasSnapshot(p.AsOf.Time)
+	c.needC = !c.snap || readsCustomers(p)
+	c.key = "c.id"
+	if c.snap {
+		c.key = "m.customer_key"
+	}
 	if needsSnapshot(p) && !c.snap {
 		return nil, &PlanError{Msg: fmt.Sprintf("%s 没有分群快照，无法按 RFM 分群或生命周期筛选；已有快照的日期：%s",
 			c.asOf, snapshotList(e.Catalog))}
@@ -108,22 +117,51 @@ func needsSnapshot(p *Plan) bool {
 	return need
 }
 
-// from writes the customer base: every customer, with the as-of snapshot's
-// measures when there is one.
+// readsCustomers reports whether a plan's filter or grouping reads a column
+// of customers (the snapshot alone answers segment and purchase questions).
+func readsCustomers(p *Plan) bool {
+	reads := strings.HasPrefix(Dimensions[p.GroupBy].Expr, "c.")
+	Walk(p.Filter, func(n *Node) {
+		if n.Cond == nil {
+			return
+		}
+		switch n.Cond.Kind {
+		case CondGender, CondAge, CondBirthYear, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondRegistered:
+			reads = true
+		}
+	})
+	return reads
+}
+
+// from writes the customer base: the as-of snapshot (one row per customer)
+// joined to customers only when needed, or customers alone without one.
 func (c *compiler) from(s *sqlText) {
-	if c.snap {
-		s.w("FROM customers c JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?", c.asOf)
-	} else {
-		s.w("FROM customers c")
+	s.w("FROM ")
+	c.base(s)
+}
+
+func (c *compiler) base(s *sqlText) {
+	switch {
+	case c.snap && c.needC:
+		s.w("customer_measures m JOIN customers c ON c.id = m.customer_key")
+	case c.snap:
+		s.w("customer_measures m")
+	default:
+		s.w("customers c")
 	}
 }
 
 func (c *compiler) where(s *sqlText) {
-	if c.p.Filter == nil {
-		return
+	switch {
+	case c.snap && c.p.Filter != nil:
+		s.w("\nWHERE m.as_of = ? AND ", c.asOf)
+		c.node(s, c.p.Filter)
+	case c.snap:
+		s.w("\nWHERE m.as_of = ?", c.asOf)
+	case c.p.Filter != nil:
+		s.w("\nWHERE ")
+		c.node(s, c.p.Filter)
 	}
-	s.w("\nWHERE ")
-	c.node(s, c.p.Filter)
 }
 
 // scope returns the dates a measure or purchase covers: a window, or the
@@ -159,12 +197,12 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 	case CondBought:
 		from, to := c.scope(c.p.EffectiveWindow(k))
 		if len(k.Items) == 0 {
-			s.w("c.id IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ?", from, to)
+			s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ?", from, to)
 			c.channels(s, "po", k)
 			s.w(")")
 			return
 		}
-		s.w("c.id IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE ")
+		s.w(c.key + " IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE ")
 		for i, it := range k.Items {
 			if i > 0 {
 				s.w(" AND ")
@@ -266,11 +304,11 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 	agg := map[string]string{"spend": "sum(po.pay_cents)", "orders": "count(*)",
 		"aov": "(sum(po.pay_cents) * 1.0 / count(*))", "arpu": "(sum(po.pay_cents) * 1.0 / count(*))"}[k.Measure]
 	sub := func(op string, v any) {
-		s.w("c.id IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" "+op+" ?)", from, to, v)
+		s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" "+op+" ?)", from, to, v)
 	}
 	switch {
 	case k.Op == "between":
-		s.w("c.id IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" BETWEEN ? AND ?)", from, to, v1, v2)
+		s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" BETWEEN ? AND ?)", from, to, v1, v2)
 	case (k.Op == "<" || k.Op == "<=") && k.Measure != "aov" && k.Measure != "arpu":
 		// Nothing bought in scope counts as zero: below = not at-or-above.
 		s.w("NOT ")
@@ -290,15 +328,15 @@ var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城
 
 // windowMeasure is a customer's spend (cents), order count or last purchase
 // date in [from, to], as a correlated scalar subquery: one short index range
-// per customer.
-func windowMeasure(s *sqlText, key, from, to string) {
-	switch key {
+// per customer. ck is the customer key column it correlates with.
+func windowMeasure(s *sqlText, ck, measure, from, to string) {
+	switch measure {
 	case "orders":
-		s.w("(SELECT count(*) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?)", from, to)
+		s.w("(SELECT count(*) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?)", from, to)
 	case "last":
-		s.w("(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date <= ?)", to)
+		s.w("(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date <= ?)", to)
 	default:
-		s.w("(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?)", from, to)
+		s.w("(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?)", from, to)
 	}
 }
 
@@ -310,7 +348,7 @@ func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
 	case by == SortLastPurchase && c.snap:
 		s.w("m.last_date")
 	case by == SortLastPurchase:
-		windowMeasure(s, "last", from, c.asOf)
+		windowMeasure(s, c.key, "last", from, c.asOf)
 	case joined && by == "orders":
 		s.w("coalesce(w.n, 0)")
 	case joined && (by == "aov" || by == "arpu"):
@@ -324,15 +362,15 @@ func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
 	case whole:
 		s.w("m.monetary_cents")
 	case by == "orders":
-		windowMeasure(s, "orders", from, to)
+		windowMeasure(s, c.key, "orders", from, to)
 	case by == "aov" || by == "arpu":
 		s.w("(")
-		windowMeasure(s, "spend", from, to)
+		windowMeasure(s, c.key, "spend", from, to)
 		s.w(" * 1.0 / nullif(")
-		windowMeasure(s, "orders", from, to)
+		windowMeasure(s, c.key, "orders", from, to)
 		s.w(", 0))")
 	default:
-		windowMeasure(s, "spend", from, to)
+		windowMeasure(s, c.key, "spend", from, to)
 	}
 }
 
@@ -384,34 +422,34 @@ func (c *compiler) customers(page Page) *Query {
 		s.w(`m.monetary_cents / 100.0 AS "消费金额", m.frequency AS "订单数", m.last_date AS "最近购买日", `)
 	} else {
 		from, to := c.scope(p.Window)
-		windowMeasure(s, "spend", from, to)
+		windowMeasure(s, "c.id", "spend", from, to)
 		s.w(` / 100.0 AS "消费金额", `)
-		windowMeasure(s, "orders", from, to)
+		windowMeasure(s, "c.id", "orders", from, to)
 		s.w(` AS "订单数", `)
-		windowMeasure(s, "last", from, c.asOf)
+		windowMeasure(s, "c.id", "last", from, c.asOf)
 		s.w(` AS "最近购买日", `)
 	}
 	s.w(`c.phone AS "手机号", sel.total AS "_total"` + "\nFROM (")
 
 	// Inner: the selection, its sort key, the total and one page.
-	s.w("SELECT ck, cid, k, count(*) OVER () AS total FROM (")
-	s.w("SELECT c.id AS ck, c.customer_id AS cid, ")
+	s.w("SELECT ck, k, count(*) OVER () AS total FROM (")
+	s.w("SELECT " + c.key + " AS ck, ")
 	c.sortKey(s, srt.By, joined)
 	s.w(" AS k\n")
 	c.from(s)
 	if joined {
 		from, to := c.scope(p.Window)
-		s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = c.id", from, to)
+		s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
 	}
 	c.where(s)
 	if p.Limit > 0 {
-		s.w("\nORDER BY k"+dir+", cid\nLIMIT ?", p.Limit)
+		s.w("\nORDER BY k"+dir+", ck\nLIMIT ?", p.Limit)
 	}
-	s.w(")\nORDER BY k"+dir+", cid\nLIMIT ? OFFSET ?) sel\nJOIN customers c ON c.id = sel.ck", page.Limit, page.Offset)
+	s.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?) sel\nJOIN customers c ON c.id = sel.ck", page.Limit, page.Offset)
 	if c.snap {
 		s.w(" JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?", c.asOf)
 	}
-	s.w("\nORDER BY sel.k" + dir + ", sel.cid")
+	s.w("\nORDER BY sel.k" + dir + ", sel.ck")
 	pii := make([]bool, len(customerColumns))
 	pii[len(pii)-1] = true
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCustomers, Columns: customerColumns, TotalColumn: true, PII: pii}
@@ -434,11 +472,71 @@ var groupMeasureSQL = map[string]string{
 	"repurchase": "sum(n >= 2) * 1.0 / nullif(sum(n >= 1), 0)",
 }
 
+// purchaseScan writes the FROM and WHERE of a scan over the window's orders
+// by date (CROSS JOIN keeps that order), joined to the selected customers
+// only when a condition needs them.
+func (c *compiler) purchaseScan(s *sqlText, from, to string) {
+	if c.p.Filter == nil {
+		s.w("FROM purchase_orders po INDEXED BY purchase_orders_date\nWHERE po.date BETWEEN ? AND ?", from, to)
+		return
+	}
+	// With a condition, the selected customers drive (CROSS JOIN keeps that
+	// order) and their orders are one index range each.
+	s.w("FROM ")
+	c.base(s)
+	s.w(" CROSS JOIN purchase_orders po INDEXED BY purchase_orders_customer ON po.customer_key = " + c.key)
+	c.where(s)
+	s.w(" AND po.date BETWEEN ? AND ?", from, to)
+}
+
+// purchaseMeasureSQL computes measures straight from order rows, for
+// purchase dimensions (channel, month) where no per-customer step is needed.
+var purchaseMeasureSQL = map[string]string{
+	"customers": "count(DISTINCT po.customer_key)",
+	"spend":     "sum(po.pay_cents) / 100.0",
+	"orders":    "count(*)",
+	"aov":       "sum(po.pay_cents) / 100.0 / count(*)",
+	"arpu":      "sum(po.pay_cents) / 100.0 / count(DISTINCT po.customer_key)",
+}
+
+// tableByPurchase groups orders by a purchase dimension directly; ok is
+// false when a measure (复购率) needs the per-customer step.
+func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
+	p := c.p
+	for _, m := range p.Measures {
+		if _, ok := purchaseMeasureSQL[m]; !ok {
+			return nil, false
+		}
+	}
+	s := &sqlText{}
+	cols := []string{dim.Name}
+	s.w("SELECT " + dim.Expr + ` AS "` + dim.Name + `"`)
+	for _, m := range p.Measures {
+		s.w(", " + purchaseMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
+		cols = append(cols, Measures[m].Name)
+	}
+	s.w("\n")
+	from, to := c.scope(p.Window)
+	c.purchaseScan(s, from, to)
+	s.w("\nGROUP BY 1 HAVING " + dim.Expr + " IS NOT NULL ORDER BY ")
+	if p.GroupBy == "month" {
+		s.w("1")
+	} else {
+		s.w("2 DESC, 1")
+	}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}, true
+}
+
 // table groups the selected customers by a dimension (or not at all, for a
 // single figure) and computes each measure over their orders in scope.
 func (c *compiler) table() *Query {
 	p := c.p
 	dim, grouped := Dimensions[p.GroupBy]
+	if dim.OrderLevel {
+		if q, ok := c.tableByPurchase(dim); ok {
+			return q
+		}
+	}
 	needOrders := dim.OrderLevel
 	for _, m := range p.Measures {
 		if m != "customers" {
@@ -466,23 +564,39 @@ func (c *compiler) table() *Query {
 	} else {
 		s.w("1 AS g, ")
 	}
-	s.w("c.id AS ck")
-	if needOrders {
-		s.w(", count(po.order_key) AS n, coalesce(sum(po.pay_cents), 0) AS s\n")
+	if dim.OrderLevel {
+		s.w("po.customer_key AS ck")
 	} else {
+		s.w(c.key + " AS ck")
+	}
+	// Whole-history measures of customer groups come from the snapshot (one
+	// row per customer, no order rows); a window or a purchase dimension
+	// (channel, month) needs the orders, summed per group and customer.
+	fromSnapshot := needOrders && p.Window == nil && c.snap && !dim.OrderLevel
+	switch {
+	case fromSnapshot:
+		s.w(", m.frequency AS n, m.monetary_cents AS s\n")
+	case needOrders:
+		s.w(", count(po.order_key) AS n, coalesce(sum(po.pay_cents), 0) AS s\n")
+	default:
 		s.w("\n")
 	}
-	c.from(s)
-	if needOrders {
-		from, to := c.scope(p.Window)
-		join := " LEFT JOIN"
-		if dim.OrderLevel {
-			join = " JOIN"
-		}
-		s.w(join+" purchase_orders po ON po.customer_key = c.id AND po.date BETWEEN ? AND ?", from, to)
+	from, to := c.scope(p.Window)
+	switch {
+	case dim.OrderLevel:
+		c.purchaseScan(s, from, to)
+	case needOrders && !fromSnapshot:
+		c.from(s)
+		s.w(" LEFT JOIN purchase_orders po ON po.customer_key = "+c.key+" AND po.date BETWEEN ? AND ?", from, to)
+		c.where(s)
+	default:
+		c.from(s)
+		c.where(s)
 	}
-	c.where(s)
-	s.w("\nGROUP BY g, c.id)")
+	if needOrders && !fromSnapshot {
+		s.w("\nGROUP BY g, ck")
+	}
+	s.w(")")
 	if grouped {
 		s.w("\nWHERE g IS NOT NULL\nGROUP BY g\nORDER BY ")
 		switch {

@@ -187,7 +187,11 @@ func cmdBench(e env, args []string) int {
 			}
 		}
 	}
-	fmt.Fprintf(out, "20-question mix:           p50 %7.2f ms  p99 %7.2f ms  (%d asks)\n\n", ms(pct(mix, 50)), ms(pct(mix, 99)), len(mix))
+	fmt.Fprintf(out, "20-question mix:           p50 %7.2f ms  p99 %7.2f ms  (%d asks)\n", ms(pct(mix, 50)), ms(pct(mix, 99)), len(mix))
+	for _, q := range benchMix {
+		fmt.Fprintf(out, "  %-30s p50 %8.2f ms  (%d)\n", q, ms(pct(perQ[q], 50)), totals[q])
+	}
+	fmt.Fprintln(out)
 
 	fmt.Fprintln(out, "ours vs textbook SQL (raw orders/order_items joins, segments on the fly), same answers:")
 	for _, q := range benchMix {
