@@ -15,6 +15,7 @@ run: build
 	$(BIN) serve --db $(DB) --addr $(ADDR)
 
 test:
+	bash scripts/test-deps.sh
 	CGO_ENABLED=1 $(GO) vet ./...
 	CGO_ENABLED=1 $(GO) test -count=1 ./...
 

@@ -133,59 +133,87 @@ func (x *Executor) DB() *sql.DB { return x.db }
 // Close closes the pool.
 func (x *Executor) Close() error { return x.db.Close() }
 
-// Run prepares and runs one statement within the time budget. Errors:
-// ErrDenied when the guard refuses the statement, ErrTimeout when it ran
-// past the budget, ErrTooMany when it returned more than MaxRows rows.
+// Run prepares and runs one statement within the time budget and returns
+// its rows. Errors: ErrDenied when the guard refuses the statement,
+// ErrTimeout when it ran past the budget, ErrTooMany when it returned more
+// than MaxRows rows.
 func (x *Executor) Run(ctx context.Context, st Statement) (*Result, error) {
+	res := &Result{}
+	err := x.Each(ctx, st, x.opt.Timeout, x.opt.MaxRows,
+		func(cols []string) { res.Columns = cols },
+		func(total int, row []any) error {
+			res.Total = total
+			res.Rows = append(res.Rows, row)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	if !st.TotalColumn {
+		res.Total = len(res.Rows)
+	}
+	return res, nil
+}
+
+// Each streams a statement's rows to fn (masked, the total column split off)
+// under its own time budget and row cap, so an export of a whole list
+// never holds it in memory. head gets the column names first. It returns
+// fn's first error.
+func (x *Executor) Each(ctx context.Context, st Statement, budget time.Duration, maxRows int,
+	head func(cols []string), fn func(total int, row []any) error) error {
 	// One statement per call: the driver would silently drop a tail after
 	// ';', so refuse it. Compiled SQL never has one (values are parameters).
 	if strings.Contains(st.SQL, ";") {
-		return nil, fmt.Errorf("%w: more than one statement", ErrDenied)
+		return fmt.Errorf("%w: more than one statement", ErrDenied)
 	}
 	// An empty or comment-only statement compiles to nothing, which the
 	// driver does not survive stepping; a question is always a query.
 	if head := strings.ToUpper(strings.TrimSpace(st.SQL)); !strings.HasPrefix(head, "SELECT") && !strings.HasPrefix(head, "WITH") {
-		return nil, fmt.Errorf("%w: not a query", ErrDenied)
+		return fmt.Errorf("%w: not a query", ErrDenied)
 	}
-	ctx, cancel := context.WithTimeout(ctx, x.opt.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	conn, err := x.db.Conn(ctx)
 	if err != nil {
-		return nil, x.classify(ctx, fmt.Errorf("connect: %w", err))
+		return x.classify(ctx, fmt.Errorf("connect: %w", err))
 	}
 	defer conn.Close()
 	stmt, err := conn.PrepareContext(ctx, st.SQL)
 	if err != nil {
-		return nil, x.classify(ctx, fmt.Errorf("prepare: %w", err))
+		return x.classify(ctx, fmt.Errorf("prepare: %w", err))
 	}
 	defer stmt.Close()
 	rows, err := stmt.QueryContext(ctx, st.Args...)
 	if err != nil {
-		return nil, x.classify(ctx, fmt.Errorf("query: %w", err))
+		return x.classify(ctx, fmt.Errorf("query: %w", err))
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res := &Result{Columns: cols}
 	if st.TotalColumn {
-		res.Columns = cols[:len(cols)-1]
+		head(cols[:len(cols)-1])
+	} else {
+		head(cols)
 	}
+	n := 0
 	for rows.Next() {
-		if len(res.Rows) >= x.opt.MaxRows {
-			return nil, ErrTooMany
+		if n >= maxRows {
+			return ErrTooMany
 		}
+		n++
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return err
 		}
+		total := 0
 		if st.TotalColumn {
-			res.Total = int(toInt(vals[len(vals)-1]))
+			total = int(toInt(vals[len(vals)-1]))
 			vals = vals[:len(vals)-1]
 		}
 		for i, v := range vals {
@@ -197,15 +225,14 @@ func (x *Executor) Run(ctx context.Context, st Statement) (*Result, error) {
 				vals[i] = MaskPhone(s)
 			}
 		}
-		res.Rows = append(res.Rows, vals)
+		if err := fn(total, vals); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, x.classify(ctx, err)
+		return x.classify(ctx, err)
 	}
-	if !st.TotalColumn {
-		res.Total = len(res.Rows)
-	}
-	return res, nil
+	return nil
 }
 
 func (x *Executor) classify(ctx context.Context, err error) error {

@@ -112,6 +112,17 @@ func NewLexicon(cat *schema.Catalog) *Lexicon {
 			}
 		}
 	}
+	// Suggestions are the canonical values, not their variants.
+	for _, c := range cat.Model.RFM {
+		l.terms = append(l.terms, c.Name)
+	}
+	for _, st := range cat.Model.Lifecycle.Stages() {
+		l.terms = append(l.terms, st.Name)
+	}
+	for _, vals := range [][]string{cat.Categories, cat.CategoriesL1, cat.Brands, cat.Products, cat.Cities,
+		cat.Provinces, cat.MemberLevels, cat.Channels, cat.RegisterChannels} {
+		l.terms = append(l.terms, vals...)
+	}
 	sort.Strings(l.terms)
 	for _, t := range l.terms {
 		l.keys = append(l.keys, normKey(t))
@@ -159,7 +170,6 @@ func (l *Lexicon) addCatalog(surface string, s *Sense) {
 	switch {
 	case n.sense == nil || n.sense.Kind == KFiller || n.sense.Kind == KWho:
 		n.sense = s
-		l.terms = append(l.terms, surface)
 	case n.sense.Kind == KItem && s.Kind == KItem && n.sense.Catalog:
 		for _, k := range s.Item.Kinds {
 			if !hasKind(n.sense.Item.Kinds, k) {

@@ -2,53 +2,187 @@ package server
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
 )
 
 // MaxBodyBytes bounds a request body; a question is at most 500 characters.
 const MaxBodyBytes = 64 << 10
 
-// Handler serves the HTTP API over a Service.
-func Handler(svc *Service, log *slog.Logger) http.Handler {
+// Config is the HTTP surface's settings.
+type Config struct {
+	Keys         []string      // API keys; empty: no auth (loopback only, see cmd)
+	Rate         float64       // requests per second per key (or client IP); 0: 10
+	Burst        int           // bucket size; 0: 20
+	ExportSecret []byte        // signs export links; empty: a random secret per process
+	ExportTTL    time.Duration // export links live this long; 0: 1 hour
+	Log          *slog.Logger  // nil: discard
+	Now          func() time.Time
+}
+
+// Server is the HTTP surface over a Service.
+type Server struct {
+	svc     *Service
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	engine  *gin.Engine
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// New builds the HTTP surface: the ask API, catalog and segments, exports,
+// the chat page, health and metrics, behind request ids, logging, metrics,
+// keys and rate limits.
+func New(svc *Service, cfg Config) *Server {
+	if cfg.Rate <= 0 {
+		cfg.Rate = 10
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 20
+	}
+	if len(cfg.ExportSecret) == 0 {
+		cfg.ExportSecret = make([]byte, 32)
+		rand.Read(cfg.ExportSecret)
+	}
+	if cfg.ExportTTL <= 0 {
+		cfg.ExportTTL = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	gin.SetMode(gin.ReleaseMode)
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Log, metrics: newMetrics(), limiters: map[string]*rate.Limiter{}}
 	r := gin.New()
-	r.Use(gin.Recovery())
-	h := &handlers{svc: svc, log: log}
-	r.GET("/healthz", h.health)
+	r.Use(gin.Recovery(), s.requestID, s.observe)
+	r.GET("/healthz", s.health)
+	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	api := r.Group("/api/v1")
-	api.POST("/ask", h.ask)
-	r.NoRoute(func(c *gin.Context) { h.fail(c, newError(CodeNotFound, "没有这个地址 (no such endpoint)", nil)) })
-	return r
+	api.GET("/export/:file", s.export) // a signed link authorizes itself
+	api.Use(s.auth, s.limit)
+	api.POST("/ask", s.ask)
+	api.GET("/catalog", s.catalog)
+	api.GET("/segments", s.segments)
+	api.GET("/answers/:id", s.page)
+	s.chatPage(r)
+	r.NoRoute(func(c *gin.Context) { s.fail(c, newError(CodeNotFound, "没有这个地址 (no such endpoint)", nil)) })
+	s.engine = r
+	return s
 }
 
-type handlers struct {
-	svc *Service
-	log *slog.Logger
+// Handler serves the API with default settings (tests and simple embeds).
+func Handler(svc *Service, log *slog.Logger) http.Handler { return New(svc, Config{Log: log}) }
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// requestID tags every request with X-Request-ID (the caller's, or new).
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if id == "" || len(id) > 64 {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Set("request_id", id)
+	c.Header("X-Request-ID", id)
+	c.Next()
 }
 
-func (h *handlers) health(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "as_of": h.svc.Engine.Catalog.AsOf.Format("2006-01-02")})
+// observe logs each request and counts it in the metrics by route and status.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	s.metrics.request(route, c.Request.Method, status, time.Since(start))
+	s.log.Info("request", "id", c.GetString("request_id"), "method", c.Request.Method, "route", route,
+		"status", status, "ms", float64(time.Since(start).Microseconds())/1000, "key", c.GetString("caller"))
+}
+
+// auth requires a valid Bearer key when keys are configured. Every key is
+// compared in constant time, and all of them, so timing says nothing.
+func (s *Server) auth(c *gin.Context) {
+	if len(s.cfg.Keys) == 0 {
+		c.Next()
+		return
+	}
+	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	match := 0
+	for _, k := range s.cfg.Keys {
+		match |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
+	}
+	if !ok || match != 1 {
+		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
+		s.fail(c, newError(CodeUnauthorized, "需要有效的 API key：Authorization: Bearer <key> (missing or invalid API key)", nil))
+		return
+	}
+	c.Set("caller", Fingerprint(got))
+	c.Next()
+}
+
+// limit applies a token bucket per API key. Without keys the service is a
+// loopback, single-user tool and is not limited.
+func (s *Server) limit(c *gin.Context) {
+	who := c.GetString("caller")
+	if who == "" {
+		c.Next()
+		return
+	}
+	s.mu.Lock()
+	l, ok := s.limiters[who]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(s.cfg.Rate), s.cfg.Burst)
+		s.limiters[who] = l
+	}
+	s.mu.Unlock()
+	r := l.ReserveN(s.cfg.Now(), 1)
+	if d := r.DelayFrom(s.cfg.Now()); !r.OK() || d > 0 {
+		r.CancelAt(s.cfg.Now())
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(math.Max(d.Seconds(), 1)))))
+		s.fail(c, newError(CodeRateLimited, "请求过于频繁，请稍后再试 (rate limited)", nil))
+		return
+	}
+	c.Next()
+}
+
+func (s *Server) health(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "as_of": s.svc.Engine.Catalog.AsOf.Format("2006-01-02")})
 }
 
 // fail writes {"error": {"code", "message"}} with the code's status; only
 // internal errors are logged (with their cause, never shown to the caller).
-func (h *handlers) fail(c *gin.Context, err error) {
+func (s *Server) fail(c *gin.Context, err error) {
 	e := AsError(err)
-	if e.Status() >= 500 && h.log != nil {
-		h.log.Error("request failed", "path", c.Request.URL.Path, "code", e.Code, "err", err)
+	if e.Status() >= 500 {
+		s.log.Error("request failed", "id", c.GetString("request_id"), "path", c.Request.URL.Path, "code", e.Code, "err", err)
 	}
 	c.AbortWithStatusJSON(e.Status(), gin.H{"error": e})
 }
 
-// decode reads a JSON body strictly: bounded size, known fields, one value.
+// decode reads a JSON body strictly: bounded size, UTF-8, known fields, one value.
 func decode(c *gin.Context, dst any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
 	if err != nil {
@@ -73,21 +207,22 @@ func decode(c *gin.Context, dst any) error {
 	return nil
 }
 
-func (h *handlers) ask(c *gin.Context) {
+func (s *Server) ask(c *gin.Context) {
 	var req AskRequest
 	if err := decode(c, &req); err != nil {
-		h.fail(c, err)
+		s.fail(c, err)
 		return
 	}
+	req.Caller = c.GetString("caller")
 	start := time.Now()
-	ans, err := h.svc.Ask(c.Request.Context(), req)
+	ans, err := s.svc.Ask(c.Request.Context(), req)
+	s.metrics.ask(ans, err, time.Since(start))
 	if err != nil {
-		h.fail(c, err)
+		s.fail(c, err)
 		return
 	}
-	if h.log != nil {
-		h.log.Info("ask", "question", req.Question, "status", ans.Status, "rows", len(ans.Rows), "total", ans.Total,
-			"ms", time.Since(start).Milliseconds())
+	if ans.AnswerID != "" {
+		ans.Export = s.exportLinks(ans.AnswerID)
 	}
 	c.Render(http.StatusOK, jsonRender{ans})
 }
@@ -104,4 +239,21 @@ func (j jsonRender) Render(w http.ResponseWriter) error {
 
 func (j jsonRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+}
+
+// page serves another page of an earlier answer: GET /api/v1/answers/:id?limit=&offset=.
+func (s *Server) page(c *gin.Context) {
+	limit, err1 := strconv.Atoi(c.DefaultQuery("limit", "50"))
+	offset, err2 := strconv.Atoi(c.DefaultQuery("offset", "0"))
+	if err1 != nil || err2 != nil {
+		s.fail(c, newError(CodeInvalid, "limit 和 offset 必须是整数 (limit/offset must be integers)", nil))
+		return
+	}
+	ans, err := s.svc.Page(c.Request.Context(), c.Param("id"), limit, offset)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ans.Export = s.exportLinks(ans.AnswerID)
+	c.Render(http.StatusOK, jsonRender{ans})
 }

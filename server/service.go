@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +22,8 @@ type AskRequest struct {
 	AsOf           string `json:"as_of,omitempty"`
 	Limit          *int   `json:"limit,omitempty"`
 	Offset         *int   `json:"offset,omitempty"`
+
+	Caller string `json:"-"` // the API key's fingerprint, for the audit log
 }
 
 // Answer is the ask answer (spec api.md).
@@ -39,7 +40,16 @@ type Answer struct {
 	Clarification  *Clarification `json:"clarification,omitempty"`
 	ElapsedMS      float64        `json:"elapsed_ms"`
 	Planner        string         `json:"planner"`
+	AnswerID       string         `json:"answer_id,omitempty"` // names this answer for its export
+	Export         *ExportLinks   `json:"export,omitempty"`    // signed download links (HTTP only)
 	Plan           *nlq.Plan      `json:"plan,omitempty"`
+}
+
+// ExportLinks are signed, expiring download links for a whole answer.
+type ExportLinks struct {
+	CSV     string `json:"csv"`
+	XLSX    string `json:"xlsx"`
+	Expires int64  `json:"expires"`
 }
 
 // Clarification says what was not understood.
@@ -54,7 +64,8 @@ type Service struct {
 	Engine   *nlq.Engine
 	Exec     *executor.Executor
 	Convs    Conversations
-	MaxLimit int // largest page; default 10000
+	Audit    Auditor // nil: no audit log
+	MaxLimit int     // largest page; default 10000
 }
 
 // NewService opens a warehouse read-only and builds its engine.
@@ -76,9 +87,23 @@ func (s *Service) Close() error { return s.Exec.Close() }
 
 // Ask answers one question. A question that is not fully understood is a
 // clarify answer (status 200) and runs nothing; a bad request is an *Error
-// with code invalid_request and runs nothing.
+// with code invalid_request and runs nothing. Every question is audited.
 func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 	start := time.Now()
+	ans, err := s.ask(ctx, req, start)
+	if s.Audit != nil {
+		r := AuditRecord{At: start, Key: req.Caller, Question: req.Question, Duration: time.Since(start), Planner: "rules"}
+		if err != nil {
+			r.Status, r.Error = AsError(err).Code, err.Error()
+		} else {
+			r.Status, r.Planner, r.SQL, r.Rows, r.Total = ans.Status, ans.Planner, ans.SQL, len(ans.Rows), ans.Total
+		}
+		s.Audit.Audit(ctx, r)
+	}
+	return ans, err
+}
+
+func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*Answer, error) {
 	q := strings.TrimSpace(req.Question)
 	maxLimit := s.MaxLimit
 	if maxLimit <= 0 {
@@ -141,13 +166,7 @@ func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 	}
 	res, err := s.Exec.Run(ctx, executor.Statement{SQL: query.SQL, Args: query.Args, PII: query.PII, TotalColumn: query.TotalColumn})
 	if err != nil {
-		switch {
-		case errors.Is(err, executor.ErrTimeout):
-			return nil, newError(CodeTimeout, "查询超过时间预算，请缩小范围后再试 (query ran past its time budget)", err)
-		case errors.Is(err, executor.ErrTooMany):
-			return nil, newError(CodeTooMany, "结果行数超过上限，请缩小范围或使用导出 (too many rows)", err)
-		}
-		return nil, newError(CodeInternal, "查询执行失败", err)
+		return nil, mapRunError(err)
 	}
 	if plan.Answer == nlq.AnswerCustomers && len(res.Rows) == 0 && page.Offset > 0 {
 		// Past the last page the window count has no row to ride on.
@@ -166,6 +185,10 @@ func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 		}
 	}
 	ans.Plan = plan
+	if plan.Answer != nlq.AnswerCount {
+		ans.AnswerID = newID()
+		s.Convs.PutAnswer(ans.AnswerID, plan)
+	}
 	return ans, nil
 }
 
@@ -223,42 +246,52 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// Conversations keeps each conversation's last Plan.
-type Conversations interface {
-	Get(id string) (*nlq.Plan, bool)
-	Put(id string, p *nlq.Plan)
+
+// mapRunError turns an executor error into the caller's error.
+func mapRunError(err error) *Error {
+	switch {
+	case errors.Is(err, executor.ErrTimeout):
+		return newError(CodeTimeout, "查询超过时间预算，请缩小范围后再试 (query ran past its time budget)", err)
+	case errors.Is(err, executor.ErrTooMany):
+		return newError(CodeTooMany, "结果行数超过上限，请缩小范围或使用导出 (too many rows)", err)
+	}
+	return newError(CodeInternal, "查询执行失败", err)
 }
 
-// memoryConversations is a bounded in-process store; the oldest
-// conversation is forgotten first.
-type memoryConversations struct {
-	mu    sync.Mutex
-	max   int
-	plans map[string]*nlq.Plan
-	order []string
-}
-
-// NewMemoryConversations keeps at most max conversations.
-func NewMemoryConversations(max int) Conversations {
-	return &memoryConversations{max: max, plans: map[string]*nlq.Plan{}}
-}
-
-func (m *memoryConversations) Get(id string) (*nlq.Plan, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.plans[id]
-	return p, ok
-}
-
-func (m *memoryConversations) Put(id string, p *nlq.Plan) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.plans[id]; !ok {
-		m.order = append(m.order, id)
-		if len(m.order) > m.max {
-			delete(m.plans, m.order[0])
-			m.order = m.order[1:]
+// Page returns another page of an earlier answer, re-running its stored
+// plan (a follow-up is never applied twice). Errors: not_found for an
+// unknown answer, invalid_request for a bad limit or offset.
+func (s *Service) Page(ctx context.Context, answerID string, limit, offset int) (*Answer, error) {
+	start := time.Now()
+	plan, ok := s.Convs.GetAnswer(answerID)
+	if !ok {
+		return nil, newError(CodeNotFound, "找不到这个回答，可能已过期 (unknown answer)", nil)
+	}
+	maxLimit := s.MaxLimit
+	if maxLimit <= 0 {
+		maxLimit = 10000
+	}
+	if limit < 1 || limit > maxLimit || offset < 0 {
+		return nil, newError(CodeInvalid, fmt.Sprintf("limit 必须在 1 到 %d 之间，offset 不能为负 (bad limit/offset)", maxLimit), nil)
+	}
+	q, err := s.Engine.Compile(plan, nlq.Page{Limit: limit, Offset: offset})
+	if err != nil {
+		return nil, newError(CodeInvalid, err.Error(), err)
+	}
+	res, err := s.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args, PII: q.PII, TotalColumn: q.TotalColumn})
+	if err != nil {
+		return nil, mapRunError(err)
+	}
+	ans := &Answer{Status: "ok", AnswerType: plan.Answer, AnswerID: answerID, Explanation: s.Engine.Explain(plan),
+		SQL: q.SQL, Params: q.Args, Columns: res.Columns, Rows: res.Rows, Total: res.Total, Planner: "rules"}
+	if len(res.Rows) == 0 && offset > 0 && plan.Answer == nlq.AnswerCustomers {
+		if ans.Total, err = s.total(ctx, plan); err != nil {
+			return nil, mapRunError(err)
 		}
 	}
-	m.plans[id] = p
+	if ans.Rows == nil {
+		ans.Rows = [][]any{}
+	}
+	ans.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	return ans, nil
 }

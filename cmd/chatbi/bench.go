@@ -80,6 +80,7 @@ func cmdBench(e env, args []string) int {
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "chatbi-bench"), "work directory (kept between runs)")
 	fresh := fs.Bool("fresh", false, "rebuild the warehouses even if present")
 	rounds := fs.Int("rounds", 10, "rounds of the 20-question mix")
+	load := fs.Duration("load", 15*time.Second, "duration of each HTTP load run (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -217,6 +218,12 @@ func cmdBench(e env, args []string) int {
 		}
 		ours := pct(perQ[q], 50)
 		fmt.Fprintf(out, "  %-28s ours %8.2f ms  textbook %9.1f ms  ×%6.0f  %s\n", q, ms(ours), ms(tt), float64(tt)/float64(ours), same)
+	}
+	if *load > 0 {
+		fmt.Fprintln(out)
+		if err := loadTest(e, svc, benchMix, []int{8, 64}, *load); err != nil {
+			return fail(err)
+		}
 	}
 	return 0
 }

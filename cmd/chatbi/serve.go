@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/chatbi/chatbi/executor"
@@ -15,38 +18,95 @@ import (
 	"github.com/chatbi/chatbi/server"
 )
 
+// serveConfig is what `chatbi serve` reads from flags and the environment.
+type serveConfig struct {
+	db, addr, appDB string
+	addrSet         bool
+	demoN           int
+	timeout         time.Duration
+	maxRows         int
+	rate            float64
+	burst           int
+	keys            []string
+}
+
 func cmdServe(e env, args []string) int {
 	fs := newFlags(e, "serve")
-	db := fs.String("db", "data/warehouse.db", "warehouse file (a demo warehouse is built if missing)")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	demoN := fs.Int("demo-customers", 20000, "customers in the demo warehouse built when --db is missing")
-	timeout := fs.Duration("timeout", 5*time.Second, "time budget per question")
-	maxRows := fs.Int("max-rows", 10000, "largest page a request may ask for")
+	var c serveConfig
+	fs.StringVar(&c.db, "db", "data/warehouse.db", "warehouse file (a demo warehouse is built if missing)")
+	fs.StringVar(&c.addr, "addr", "", "listen address (default :8080 with API keys, 127.0.0.1:8080 without)")
+	fs.StringVar(&c.appDB, "app-db", "", "application database for conversations and the audit log (default: beside the warehouse)")
+	fs.IntVar(&c.demoN, "demo-customers", 20000, "customers in the demo warehouse built when --db is missing")
+	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "time budget per question")
+	fs.IntVar(&c.maxRows, "max-rows", 10000, "largest page a request may ask for")
+	fs.Float64Var(&c.rate, "rate", 10, "requests per second per API key")
+	fs.IntVar(&c.burst, "burst", 20, "rate-limit bucket size")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "addr" {
+			c.addrSet = true
+		}
+	})
+	for _, k := range strings.Split(os.Getenv("CHATBI_API_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.keys = append(c.keys, k)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
-		log.Info("no warehouse: building the demo", "db", *db, "customers", *demoN)
-		if _, err := schema.Demo(e.ctx, *db, schema.DemoOptions{Customers: *demoN, Seed: 1}, schema.ImportOptions{}); err != nil {
+	return serve(e, c, log, nil)
+}
+
+// serve runs the service until the context ends; ready, when set, gets the
+// listening address (tests start it on port 0).
+func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int {
+	switch {
+	case c.addr == "" && len(c.keys) > 0:
+		c.addr = ":8080"
+	case c.addr == "":
+		c.addr = "127.0.0.1:8080"
+	}
+	if len(c.keys) == 0 && !loopback(c.addr) {
+		log.Warn("CHATBI_API_KEYS is not set and the address is not loopback: anyone who can reach it can ask", "addr", c.addr)
+	}
+	if _, err := os.Stat(c.db); errors.Is(err, os.ErrNotExist) {
+		log.Info("no warehouse: building the demo", "db", c.db, "customers", c.demoN)
+		if _, err := schema.Demo(e.ctx, c.db, schema.DemoOptions{Customers: c.demoN, Seed: 1}, schema.ImportOptions{}); err != nil {
 			fmt.Fprintln(e.stderr, "chatbi serve: build demo:", err)
 			return 1
 		}
 	}
-	svc, err := server.NewService(e.ctx, *db, executor.Options{Timeout: *timeout, MaxRows: *maxRows})
+	svc, err := server.NewService(e.ctx, c.db, executor.Options{Timeout: c.timeout, MaxRows: c.maxRows})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi serve:", err)
 		return 1
 	}
 	defer svc.Close()
-	ln, err := net.Listen("tcp", *addr)
+	if c.appDB == "" {
+		c.appDB = filepath.Join(filepath.Dir(c.db), "chatbi-app.db")
+	}
+	app, err := server.OpenAppDB(c.appDB)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi serve:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: server.Handler(svc, log), ReadHeaderTimeout: 10 * time.Second}
-	log.Info("serving", "addr", ln.Addr().String(), "db", *db, "as_of", svc.Engine.Catalog.AsOf.Format("2006-01-02"))
+	defer app.Close()
+	svc.Convs, svc.Audit = app, app
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi serve:", err)
+		return 1
+	}
+	h := server.New(svc, server.Config{Keys: c.keys, Rate: c.rate, Burst: c.burst, Log: log,
+		ExportSecret: []byte(os.Getenv("CHATBI_EXPORT_SECRET"))})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 5 * time.Minute}
+	log.Info("serving", "addr", ln.Addr().String(), "db", c.db, "as_of", svc.Engine.Catalog.AsOf.Format("2006-01-02"), "keys", len(c.keys))
 	fmt.Fprintf(e.stdout, "chatbi 已启动：http://%s\n", ln.Addr())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -63,4 +123,17 @@ func cmdServe(e env, args []string) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// loopback reports whether a listen address only accepts local clients.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+// startServer runs the real `chatbi serve` on a loopback port over a
+// warehouse imported from the public data, and returns its base URL.
+func startServer(t *testing.T, keys ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "pub.db")
+	if code, _, errs := chatbi(t, "import", "--db", db, "../../testdata/eval/public/data"); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan int, 1)
+	var out bytes.Buffer
+	go func() {
+		e := env{ctx: ctx, stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard}
+		done <- serve(e, serveConfig{db: db, addr: "127.0.0.1:0", timeout: 5 * time.Second, maxRows: 10000, rate: 100, burst: 100, keys: keys},
+			slog.New(slog.NewTextHandler(io.Discard, nil)), func(a string) { addrc <- a })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+	})
+	select {
+	case a := <-addrc:
+		return "http://" + a
+	case code := <-done:
+		t.Fatalf("serve exited %d", code)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
+}
+
+func chromiumPath(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CHATBI_SKIP_BROWSER") != "" {
+		t.Skip("CHATBI_SKIP_BROWSER is set and no chromium is installed")
+	}
+	t.Fatal("chromium is not installed: run scripts/test-deps.sh (make test does), or set CHATBI_SKIP_BROWSER=1")
+	return ""
+}
+
+// TestChatPageInBrowser drives the chat page in headless Chromium: it types
+// the seed question, waits for the table, checks the count, downloads the
+// whole list as CSV, and saves a screenshot.
+func TestChatPageInBrowser(t *testing.T) {
+	exe := chromiumPath(t)
+	base := startServer(t)
+	downloads := t.TempDir()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	var total, explanation, rows string
+	var shot []byte
+	err := chromedp.Run(ctx,
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#rfm li`, chromedp.ByQuery), // the side panel loaded segment sizes
+		chromedp.SendKeys(`#question`, "过去3个月买过口红没买过粉底液的重要价值客户", chromedp.ByQuery),
+		chromedp.Click(`#send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-status="ok"] table tbody tr`, chromedp.ByQuery),
+		chromedp.Text(`.answer .total`, &total, chromedp.ByQuery),
+		chromedp.Text(`.answer .explain`, &explanation, chromedp.ByQuery),
+		chromedp.Evaluate(`String(document.querySelectorAll('.answer table tbody tr').length)`, &rows),
+		chromedp.FullScreenshot(&shot, 100),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveShot(t, "chat.png", shot)
+	if total != "78" || rows != "20" || !strings.Contains(explanation, "2026-08-23 至 2026-11-22") {
+		t.Fatalf("total %q, rows on the page %q, explanation %q", total, rows, explanation)
+	}
+	// The CSV button downloads the whole list, not the page.
+	if err := chromedp.Run(ctx, chromedp.Click(`.answer .downloads a.csv`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	var csv []byte
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(downloads, "*.csv"))
+		if len(files) == 1 {
+			if csv, _ = os.ReadFile(files[0]); bytes.Count(csv, []byte("\n")) == 79 {
+				break
+			}
+		}
+	}
+	if lines := bytes.Count(csv, []byte("\n")); lines != 79 || !bytes.HasPrefix(csv, []byte("\uFEFFcustomer_id,")) {
+		t.Fatalf("CSV download: %d lines (want 78 customers + header), starts %q", lines, csv[:min(len(csv), 40)])
+	}
+	// A clarify shows its suggestions as chips; clicking one asks again.
+	var chip string
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(`#question`, "近3个月买过粉底的客户", chromedp.ByQuery),
+		chromedp.Click(`#send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-status="clarify"] .chip`, chromedp.ByQuery),
+		chromedp.Text(`.answer[data-status="clarify"] .chip`, &chip, chromedp.ByQuery),
+		chromedp.Click(`.answer[data-status="clarify"] .chip`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-status="ok"] + .msg.user + .answer[data-status="clarify"] + .msg.user + .answer[data-status="ok"]`, chromedp.ByQuery),
+	)
+	if err != nil || chip != "粉底液" {
+		t.Fatalf("clarify chip %q: %v", chip, err)
+	}
+	// A phone-width screen keeps the page usable.
+	err = chromedp.Run(ctx, chromedp.EmulateViewport(390, 844),
+		chromedp.ScrollIntoView(`.answer[data-status="clarify"]`, chromedp.ByQuery), chromedp.CaptureScreenshot(&shot),
+		chromedp.Click(`#togglePanel`, chromedp.ByQuery), chromedp.WaitVisible(`#panel.open`, chromedp.ByQuery))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveShot(t, "chat-phone.png", shot)
+}
+
+// saveShot keeps a screenshot in the test's temp dir, or in
+// $CHATBI_SCREENSHOT_DIR to look at it after the run.
+func saveShot(t *testing.T, name string, png []byte) {
+	dir := os.Getenv("CHATBI_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond Go and a C compiler: Debian's chromium
+# for the chat page's browser test. Idempotent; a no-op when present.
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then
+  echo "test-deps: chromium is missing and I am not root; install Debian's 'chromium' package," >&2
+  echo "test-deps: or set CHATBI_SKIP_BROWSER=1 to skip the browser test." >&2
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "test-deps: installing chromium for the browser test" >&2
+$SUDO apt-get update -qq >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null

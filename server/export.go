@@ -1,0 +1,192 @@
+package server
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/nlq"
+)
+
+// Export limits: a whole list, but not an unbounded one.
+const (
+	MaxExportRows = 2_000_000
+	exportBudget  = 2 * time.Minute
+)
+
+// exportSig signs an answer's download for a format until expires.
+func (s *Server) exportSig(id, format string, expires int64) string {
+	m := hmac.New(sha256.New, s.cfg.ExportSecret)
+	fmt.Fprintf(m, "%s.%s.%d", id, format, expires)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// exportLinks are the signed, expiring links for an answer (the chat page's
+// buttons and the bots' "download the whole list" use them).
+func (s *Server) exportLinks(id string) *ExportLinks {
+	exp := s.cfg.Now().Add(s.cfg.ExportTTL).Unix()
+	link := func(format string) string {
+		q := url.Values{"expires": {strconv.FormatInt(exp, 10)}, "sig": {s.exportSig(id, format, exp)}}
+		return "/api/v1/export/" + id + "." + format + "?" + q.Encode()
+	}
+	return &ExportLinks{CSV: link("csv"), XLSX: link("xlsx"), Expires: exp}
+}
+
+// ExportURL is the signed link for an answer in one format (for the bots).
+func (s *Server) ExportURL(id, format string) string {
+	l := s.exportLinks(id)
+	if format == "xlsx" {
+		return l.XLSX
+	}
+	return l.CSV
+}
+
+// authorizedExport accepts a valid, unexpired signature, or a valid key.
+func (s *Server) authorizedExport(c *gin.Context, id, format string) bool {
+	if sig := c.Query("sig"); sig != "" {
+		exp, err := strconv.ParseInt(c.Query("expires"), 10, 64)
+		want := s.exportSig(id, format, exp)
+		return err == nil && s.cfg.Now().Unix() <= exp && subtle.ConstantTimeCompare([]byte(sig), []byte(want)) == 1
+	}
+	if len(s.cfg.Keys) == 0 {
+		return true
+	}
+	got, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	match := 0
+	for _, k := range s.cfg.Keys {
+		match |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
+	}
+	return match == 1
+}
+
+// export streams a whole answer (every row, not the page) as CSV with a BOM
+// (so Excel opens the Chinese correctly) or as XLSX.
+func (s *Server) export(c *gin.Context) {
+	id, format, ok := strings.Cut(c.Param("file"), ".")
+	if !ok || (format != "csv" && format != "xlsx") {
+		s.fail(c, newError(CodeNotFound, "导出格式只能是 .csv 或 .xlsx (export as .csv or .xlsx)", nil))
+		return
+	}
+	if !s.authorizedExport(c, id, format) {
+		s.fail(c, newError(CodeUnauthorized, "下载链接无效或已过期，请重新提问 (invalid or expired export link)", nil))
+		return
+	}
+	plan, ok := s.svc.Convs.GetAnswer(id)
+	if !ok {
+		s.fail(c, newError(CodeNotFound, "找不到这个回答，可能已过期 (unknown answer)", nil))
+		return
+	}
+	q, err := s.svc.Engine.Compile(plan, nlq.Page{Limit: MaxExportRows})
+	if err != nil {
+		s.fail(c, newError(CodeInvalid, err.Error(), err))
+		return
+	}
+	st := executor.Statement{SQL: q.SQL, Args: q.Args, PII: q.PII, TotalColumn: q.TotalColumn}
+	name := "chatbi-" + id + "." + format
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(name)))
+	var werr error
+	if format == "csv" {
+		werr = s.exportCSV(c, st)
+	} else {
+		werr = s.exportXLSX(c, st)
+	}
+	if werr != nil {
+		if !c.Writer.Written() {
+			s.fail(c, mapRunError(werr))
+			return
+		}
+		s.log.Error("export interrupted", "id", c.GetString("request_id"), "err", werr)
+	}
+}
+
+func (s *Server) exportCSV(c *gin.Context, st executor.Statement) error {
+	var w *csv.Writer
+	var bw *bufio.Writer
+	rows := 0
+	err := s.svc.Exec.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
+		func(cols []string) {
+			c.Header("Content-Type", "text/csv; charset=utf-8")
+			c.Status(http.StatusOK)
+			bw = bufio.NewWriterSize(c.Writer, 64<<10)
+			bw.WriteString("\uFEFF")
+			w = csv.NewWriter(bw)
+			w.Write(cols)
+		},
+		func(_ int, row []any) error {
+			rec := make([]string, len(row))
+			for i, v := range row {
+				rec[i] = cellText(v)
+			}
+			rows++
+			if rows%10000 == 0 {
+				w.Flush()
+				bw.Flush()
+				c.Writer.Flush()
+			}
+			return w.Write(rec)
+		})
+	if w != nil {
+		w.Flush()
+		bw.Flush()
+	}
+	return err
+}
+
+func (s *Server) exportXLSX(c *gin.Context, st executor.Statement) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	r := 1
+	err = s.svc.Exec.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
+		func(cols []string) {
+			head := make([]any, len(cols))
+			for i, col := range cols {
+				head[i] = col
+			}
+			sw.SetRow("A1", head)
+		},
+		func(_ int, row []any) error {
+			r++
+			cell, _ := excelize.CoordinatesToCellName(1, r)
+			return sw.SetRow(cell, row)
+		})
+	if err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Status(http.StatusOK)
+	return f.Write(c.Writer)
+}
+
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,198 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+type client struct {
+	t    *testing.T
+	base string
+	key  string
+}
+
+func (c client) do(method, path, body string) (*http.Response, []byte) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func (c client) ask(q string, extra string) (int, *Answer) {
+	c.t.Helper()
+	resp, b := c.do("POST", "/api/v1/ask", `{"question":`+jsonString(q)+extra+`}`)
+	var a Answer
+	json.Unmarshal(b, &a)
+	return resp.StatusCode, &a
+}
+
+func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// newTestServer serves the public warehouse with an app database, keys and
+// a clock the test moves.
+func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *AppDB, *time.Time) {
+	svc := MustOpenService(t)
+	app, err := OpenAppDB(filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	svc.Convs, svc.Audit = app, app
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return now }
+	ts := httptest.NewServer(New(svc, cfg))
+	t.Cleanup(ts.Close)
+	return ts, app, &now
+}
+
+func TestKeysAndRateLimit(t *testing.T) {
+	ts, app, now := newTestServer(t, Config{Keys: []string{"k-alpha", "k-beta"}, Rate: 1, Burst: 2})
+	anon := client{t, ts.URL, ""}
+	wrong := client{t, ts.URL, "k-alph"}
+	good := client{t, ts.URL, "k-beta"}
+	if code, _ := anon.ask("重要价值客户有多少", ""); code != 401 {
+		t.Fatalf("no key: %d", code)
+	}
+	if code, _ := wrong.ask("重要价值客户有多少", ""); code != 401 {
+		t.Fatalf("wrong key: %d", code)
+	}
+	for i := 0; i < 2; i++ {
+		if code, _ := good.ask("重要价值客户有多少", ""); code != 200 {
+			t.Fatalf("good key, request %d: %d", i, code)
+		}
+	}
+	resp, body := good.do("POST", "/api/v1/ask", `{"question":"重要价值客户有多少"}`)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), CodeRateLimited) {
+		t.Fatalf("over the limit: %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	// Another key has its own bucket; time refills this one.
+	if code, _ := (client{t, ts.URL, "k-alpha"}).ask("重要价值客户有多少", ""); code != 200 {
+		t.Fatalf("second key: %d", code)
+	}
+	*now = now.Add(2 * time.Second)
+	if code, _ := good.ask("重要价值客户有多少", ""); code != 200 {
+		t.Fatalf("after refill: %d", code)
+	}
+	// Health needs no key; every question was audited with a fingerprint, never the key.
+	if resp, _ := anon.do("GET", "/healthz", ""); resp.StatusCode != 200 {
+		t.Fatalf("healthz %d", resp.StatusCode)
+	}
+	var n int
+	var key string
+	app.DB().QueryRow(`SELECT count(*), max(api_key) FROM audit WHERE status = 'ok'`).Scan(&n, &key)
+	if n != 4 || !strings.HasPrefix(key, "key-") || strings.Contains(key, "k-beta") {
+		t.Fatalf("audit: %d rows, key %q", n, key)
+	}
+}
+
+func TestExport(t *testing.T) {
+	ts, _, now := newTestServer(t, Config{Keys: []string{"secret-key"}, ExportTTL: time.Hour})
+	c := client{t, ts.URL, "secret-key"}
+	code, a := c.ask("一般发展客户有哪些", `,"limit":5`)
+	if code != 200 || a.Total != 734 || len(a.Rows) != 5 || a.Export == nil {
+		t.Fatalf("ask: %d total %d rows %d export %v", code, a.Total, len(a.Rows), a.Export)
+	}
+	anon := client{t, ts.URL, ""}
+	// The signed CSV link needs no key and holds the whole list.
+	resp, body := anon.do("GET", a.Export.CSV, "")
+	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte("\uFEFFcustomer_id,姓名")) || bytes.Count(body, []byte("\n")) != 735 {
+		t.Fatalf("csv: %d, %d lines, %q", resp.StatusCode, bytes.Count(body, []byte("\n")), body[:min(60, len(body))])
+	}
+	if regexp.MustCompile(`(^|,)1\d{10}(,|\r?\n)`).Match(body) || !bytes.Contains(body, []byte("****")) {
+		t.Fatal("phones not masked in the export")
+	}
+	resp, body = anon.do("GET", a.Export.XLSX, "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("xlsx: %d %s", resp.StatusCode, body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("Sheet1")
+	if len(rows) != 735 || rows[0][0] != "customer_id" || !strings.Contains(rows[1][len(rows[1])-1], "****") {
+		t.Fatalf("xlsx rows %d, head %v", len(rows), rows[0])
+	}
+	// A tampered or expired link, or no link and no key, is refused.
+	tampered := strings.Replace(a.Export.CSV, "sig=", "sig=0", 1)
+	if resp, _ := anon.do("GET", tampered, ""); resp.StatusCode != 401 {
+		t.Fatalf("tampered: %d", resp.StatusCode)
+	}
+	if resp, _ := anon.do("GET", "/api/v1/export/"+a.AnswerID+".csv", ""); resp.StatusCode != 401 {
+		t.Fatalf("unsigned: %d", resp.StatusCode)
+	}
+	if resp, _ := c.do("GET", "/api/v1/export/"+a.AnswerID+".csv", ""); resp.StatusCode != 200 {
+		t.Fatalf("with key: %d", resp.StatusCode)
+	}
+	*now = now.Add(2 * time.Hour)
+	if resp, _ := anon.do("GET", a.Export.CSV, ""); resp.StatusCode != 401 {
+		t.Fatalf("expired: %d", resp.StatusCode)
+	}
+	if resp, _ := c.do("GET", "/api/v1/export/nope.csv", ""); resp.StatusCode != 404 {
+		t.Fatalf("unknown answer: %d", resp.StatusCode)
+	}
+}
+
+func TestPagesCatalogSegmentsMetrics(t *testing.T) {
+	ts, _, _ := newTestServer(t, Config{})
+	c := client{t, ts.URL, ""}
+	_, a := c.ask("近6个月买过口红的客户", `,"limit":10`)
+	_, follow := c.ask("其中女性有多少", `,"conversation_id":"`+a.ConversationID+`"`)
+	if follow.AnswerType != "count" || follow.Rows[0][0] != float64(342) {
+		t.Fatalf("follow-up over the app db: %+v", follow)
+	}
+	// Page 2 of the first answer re-runs its own plan, not the follow-up.
+	resp, body := c.do("GET", "/api/v1/answers/"+a.AnswerID+"?limit=10&offset=10", "")
+	var page Answer
+	json.Unmarshal(body, &page)
+	if resp.StatusCode != 200 || page.Total != a.Total || len(page.Rows) != 10 || page.Rows[0][0] == a.Rows[0][0] {
+		t.Fatalf("page 2: %d total %d rows %d", resp.StatusCode, page.Total, len(page.Rows))
+	}
+	if resp, _ := c.do("GET", "/api/v1/answers/"+a.AnswerID+"?limit=0", ""); resp.StatusCode != 400 {
+		t.Fatalf("bad page: %d", resp.StatusCode)
+	}
+	resp, body = c.do("GET", "/api/v1/catalog", "")
+	var cat CatalogView
+	json.Unmarshal(body, &cat)
+	if resp.StatusCode != 200 || len(cat.RFM) != 8 || len(cat.Lifecycle) != 5 || len(cat.Categories) == 0 || cat.AsOf != "2026-11-22" {
+		t.Fatalf("catalog: %d %s", resp.StatusCode, body[:min(200, len(body))])
+	}
+	resp, body = c.do("GET", "/api/v1/segments", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"重要价值客户"`) || !strings.Contains(string(body), `"customers":281`) {
+		t.Fatalf("segments: %d %s", resp.StatusCode, body)
+	}
+	resp, body = c.do("GET", "/metrics", "")
+	for _, want := range []string{`chatbi_ask_total{outcome="ok",planner="rules"} 2`, `chatbi_http_requests_total{method="POST",route="/api/v1/ask",status="200"} 2`, "chatbi_ask_duration_seconds_bucket"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if resp.Header.Get("X-Request-ID") == "" {
+		t.Error("no request id")
+	}
+	resp, body = c.do("GET", "/", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "客户洞察助手") {
+		t.Fatalf("chat page: %d", resp.StatusCode)
+	}
+	if resp, _ := c.do("GET", "/static/app.js", ""); resp.StatusCode != 200 {
+		t.Fatalf("app.js: %d", resp.StatusCode)
+	}
+}

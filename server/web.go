@@ -1,0 +1,24 @@
+package server
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+// chatPage serves the chat page and its assets from the embedded files.
+func (s *Server) chatPage(r *gin.Engine) {
+	sub, _ := fs.Sub(webFiles, "web")
+	index, _ := fs.ReadFile(sub, "index.html")
+	r.GET("/", func(c *gin.Context) {
+		c.Header("Cache-Control", "no-cache")
+		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+		c.Data(http.StatusOK, "text/html; charset=utf-8", index)
+	})
+	r.StaticFS("/static", http.FS(sub))
+}

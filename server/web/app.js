@@ -1,0 +1,189 @@
+// chatbi chat page: one conversation with the ask API. Every piece of text
+// from the server is put in the page with textContent, never as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { conversation: "", key: localStorage.getItem("chatbi.key") || "" };
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
+  return e;
+}
+
+async function api(path, body) {
+  const headers = { "Content-Type": "application/json" };
+  if (state.key) headers.Authorization = "Bearer " + state.key;
+  const resp = await fetch(path, body ? { method: "POST", headers, body: JSON.stringify(body) } : { headers });
+  let data = {};
+  try { data = await resp.json(); } catch (e) { data = {}; }
+  if (resp.status === 401) $("keyBox").hidden = false;
+  if (!resp.ok) {
+    const msg = (data.error && data.error.message) || ("请求失败（HTTP " + resp.status + "）");
+    throw new Error(msg);
+  }
+  return data;
+}
+
+function scrollDown() { const m = $("messages"); m.scrollTop = m.scrollHeight; }
+
+function addMessage(node) { $("messages").append(node); scrollDown(); return node; }
+
+function fmt(v) {
+  if (v === null || v === undefined) return "-";
+  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("zh-CN") : v.toLocaleString("zh-CN", { maximumFractionDigits: 4 });
+  return String(v);
+}
+
+async function ask(question) {
+  question = question.trim();
+  if (!question) return;
+  addMessage(el("div", { class: "msg user" }, question));
+  const pending = addMessage(el("div", { class: "msg bot thinking" }, "正在查询…"));
+  $("send").disabled = true;
+  try {
+    const body = { question, limit: 20 };
+    if (state.conversation) body.conversation_id = state.conversation;
+    const a = await api("/api/v1/ask", body);
+    state.conversation = a.conversation_id;
+    pending.replaceWith(renderAnswer(a, question));
+  } catch (e) {
+    pending.replaceWith(el("div", { class: "msg error" }, e.message));
+  } finally {
+    $("send").disabled = false;
+    scrollDown();
+  }
+}
+
+function renderAnswer(a, question) {
+  const box = el("div", { class: "msg bot answer", "data-status": a.status, "data-type": a.answer_type || "" });
+  if (a.status === "clarify") {
+    box.append(renderClarify(a, question));
+    return box;
+  }
+  if (a.answer_type === "customers") {
+    box.append(el("p", { class: "count" }, "共 ", el("b", { class: "total" }, fmt(a.total)), " 位客户"));
+  } else if (a.answer_type === "count") {
+    box.append(el("p", { class: "count" }, a.columns[0] + "：", el("b", { class: "total" }, fmt(a.rows[0] && a.rows[0][0]))));
+  }
+  box.append(el("div", { class: "explain" }, a.explanation));
+  if (a.answer_type === "table") box.append(barChart(a));
+  if (a.answer_type !== "count") {
+    const holder = el("div", { class: "tablewrap" });
+    box.append(holder);
+    const pager = el("div", { class: "pager" });
+    box.append(pager);
+    renderPage(holder, pager, a, 0, 20);
+  }
+  if (a.export) {
+    box.append(el("div", { class: "downloads" }, "下载完整结果：",
+      el("a", { href: a.export.csv, class: "csv", download: "" }, "CSV"),
+      el("a", { href: a.export.xlsx, class: "xlsx", download: "" }, "Excel")));
+  }
+  box.append(el("details", { class: "sql" }, el("summary", {}, "查看 SQL（" + fmt(a.elapsed_ms) + " ms）"), el("pre", {}, a.sql)));
+  return box;
+}
+
+function renderTable(a) {
+  const numeric = a.columns.map((_, i) => a.rows.some((r) => typeof r[i] === "number"));
+  return el("table", {},
+    el("thead", {}, el("tr", {}, ...a.columns.map((c) => el("th", {}, c)))),
+    el("tbody", {}, ...a.rows.map((r) => el("tr", {}, ...r.map((v, i) => el("td", numeric[i] ? { class: "num" } : {}, fmt(v)))))));
+}
+
+function renderPage(holder, pager, a, offset, limit) {
+  holder.replaceChildren(renderTable(a));
+  pager.replaceChildren();
+  if (a.answer_type !== "customers" || !a.answer_id || a.total <= limit) return;
+  const pages = Math.ceil(a.total / limit), page = Math.floor(offset / limit) + 1;
+  const go = async (off) => {
+    try {
+      const next = await api("/api/v1/answers/" + encodeURIComponent(a.answer_id) + "?limit=" + limit + "&offset=" + off);
+      renderPage(holder, pager, Object.assign({}, a, { rows: next.rows, total: next.total }), off, limit);
+    } catch (e) { pager.append(el("span", { class: "unknown" }, e.message)); }
+  };
+  pager.append(
+    el("button", { type: "button", class: "prev", onclick: () => go(offset - limit), ...(page <= 1 ? { disabled: "" } : {}) }, "上一页"),
+    el("span", { class: "pageinfo" }, "第 " + page + " / " + pages + " 页"),
+    el("button", { type: "button", class: "next", onclick: () => go(offset + limit), ...(page >= pages ? { disabled: "" } : {}) }, "下一页"));
+}
+
+function barChart(a) {
+  const NS = "http://www.w3.org/2000/svg";
+  const rows = a.rows.filter((r) => typeof r[r.length - 1] === "number");
+  const max = Math.max(...rows.map((r) => r[r.length - 1]), 0) || 1;
+  const rowH = 24, labelW = 110, valueW = 90, width = 560;
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("class", "chart");
+  svg.setAttribute("viewBox", `0 0 ${width} ${rows.length * rowH + 6}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", a.columns[a.columns.length - 1] + " 柱状图");
+  rows.forEach((r, i) => {
+    const v = r[r.length - 1], y = i * rowH + 4;
+    const label = document.createElementNS(NS, "text");
+    label.setAttribute("x", 0); label.setAttribute("y", y + 15); label.textContent = String(r[0]);
+    const bar = document.createElementNS(NS, "rect");
+    bar.setAttribute("class", "bar"); bar.setAttribute("x", labelW); bar.setAttribute("y", y + 2);
+    bar.setAttribute("height", rowH - 8); bar.setAttribute("width", Math.max(1, (width - labelW - valueW) * v / max));
+    const val = document.createElementNS(NS, "text");
+    val.setAttribute("x", width - valueW + 6); val.setAttribute("y", y + 15); val.textContent = fmt(v);
+    svg.append(label, bar, val);
+  });
+  return svg;
+}
+
+function renderClarify(a, question) {
+  const c = a.clarification || {};
+  const frag = el("div", { class: "clarify" });
+  frag.append(el("p", {}, c.message || "这个问题有部分没能理解。"));
+  const chips = el("ul", { class: "chips" });
+  let replaced = false;
+  // A suggestion for an unknown span replaces that span in the question.
+  const chars = Array.from(question);
+  for (const u of c.unknown || []) {
+    for (const s of u.suggestions || []) {
+      replaced = true;
+      const fixed = chars.slice(0, u.span.start).join("") + s + chars.slice(u.span.end).join("");
+      chips.append(el("li", {}, el("button", { type: "button", class: "chip", title: fixed, onclick: () => ask(fixed) }, s)));
+    }
+  }
+  if (!replaced) {
+    for (const s of c.suggestions || []) {
+      chips.append(el("li", {}, el("button", { type: "button", class: "chip", onclick: () => ask(s) }, s)));
+    }
+  }
+  frag.append(chips);
+  return frag;
+}
+
+async function loadPanel() {
+  try {
+    const cat = await api("/api/v1/catalog");
+    $("asof").textContent = "数据截至 " + cat.as_of;
+    $("examples").replaceChildren(...cat.examples.map((q) => el("li", {}, el("button", { type: "button", onclick: () => ask(q) }, q))));
+    const seg = await api("/api/v1/segments");
+    for (const [id, list] of [["rfm", seg.rfm], ["lifecycle", seg.lifecycle]]) {
+      $(id).replaceChildren(...list.map((s) => el("li", {},
+        el("button", { type: "button", class: "name", onclick: () => ask(s.name + "有哪些") }, s.name),
+        el("span", { class: "size" }, fmt(s.customers) + " 人"),
+        el("div", { class: "def" }, s.definition))));
+    }
+  } catch (e) {
+    $("examples").replaceChildren(el("li", { class: "unknown" }, e.message));
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("apiKey").value = state.key;
+  $("apiKey").addEventListener("change", (e) => { state.key = e.target.value.trim(); localStorage.setItem("chatbi.key", state.key); loadPanel(); });
+  $("askForm").addEventListener("submit", (e) => { e.preventDefault(); const q = $("question").value; $("question").value = ""; ask(q); });
+  $("question").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("askForm").requestSubmit(); } });
+  $("newConv").addEventListener("click", () => { state.conversation = ""; addMessage(el("div", { class: "msg bot hint" }, "已开始新的对话。")); });
+  $("togglePanel").addEventListener("click", () => { const open = $("panel").classList.toggle("open"); $("togglePanel").setAttribute("aria-expanded", open); });
+  loadPanel();
+});
