@@ -246,7 +246,6 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-
 // mapRunError turns an executor error into the caller's error.
 func mapRunError(err error) *Error {
 	switch {
