@@ -12,6 +12,7 @@ type Unplaced struct {
 	Text        string   `json:"text"`
 	Reason      string   `json:"reason"` // Chinese, for the marketer
 	Suggestions []string `json:"suggestions,omitempty"`
+	Forbidden   bool     `json:"forbidden,omitempty"` // asks to change data or to drop the rules: never sent to a model
 }
 
 // UnplacedError lists every unplaced span of a question, in order. A question
@@ -38,6 +39,17 @@ func (e *UnplacedError) Message() string {
 	return "这个问题有部分没能理解，所以没有执行查询：" + strings.Join(names, "；") + "。请换个说法，或从建议中选择。"
 }
 
+// Forbidden reports whether any span asks to change data or to ignore the
+// rules; such a question is answered with a clarify and nothing else.
+func (e *UnplacedError) Forbidden() bool {
+	for _, u := range e.List {
+		if u.Forbidden {
+			return true
+		}
+	}
+	return false
+}
+
 // Suggestions gathers the spans' suggestions without duplicates.
 func (e *UnplacedError) Suggestions() []string {
 	var out []string
@@ -61,6 +73,7 @@ func (e *UnplacedError) add(u Unplaced) {
 		if last.Span.End == u.Span.Start && len(u.Suggestions) == 0 {
 			last.Span.End = u.Span.End
 			last.Text += u.Text
+			last.Forbidden = last.Forbidden || u.Forbidden
 			return
 		}
 	}

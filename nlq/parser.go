@@ -92,6 +92,7 @@ func (p *parser) run() {
 			p.unplace(1, "不在词库中（仓库里没有这个品类、品牌、城市或说法）", p.lex.Suggest(t.Text, 5))
 		case KForbidden:
 			p.unplace(1, "只能查询数据，不能修改、删除或执行指令", nil)
+			p.errs.List[len(p.errs.List)-1].Forbidden = true
 		default:
 			p.unplace(1, "无法确定这里的意思", nil)
 		}

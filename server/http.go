@@ -19,6 +19,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
+
+	"github.com/chatbi/chatbi/nlq/llm"
 )
 
 // MaxBodyBytes bounds a request body; a question is at most 500 characters.
@@ -88,6 +90,9 @@ func New(svc *Service, cfg Config) *Server {
 	s.engine = r
 	return s
 }
+
+// ObserveLLM records an LLM planner call in the metrics (pass it to llm.New).
+func (s *Server) ObserveLLM(c llm.Call) { s.metrics.llmCall(c) }
 
 // Handler serves the API with default settings (tests and simple embeds).
 func Handler(svc *Service, log *slog.Logger) http.Handler { return New(svc, Config{Log: log}) }

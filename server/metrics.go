@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chatbi/chatbi/nlq/llm"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -17,6 +19,8 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	asks     *prometheus.CounterVec
 	askTime  *prometheus.HistogramVec
+	llmToks  *prometheus.CounterVec
+	llmTime  *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -36,8 +40,15 @@ func newMetrics() *metrics {
 			Name: "chatbi_ask_duration_seconds", Help: "Time to answer a question, by outcome.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"outcome"}),
+		llmToks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbi_llm_tokens_total", Help: "Tokens sent to and received from the LLM planner.",
+		}, []string{"kind"}),
+		llmTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "chatbi_llm_call_duration_seconds", Help: "LLM planner calls by outcome.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30},
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.asks, m.askTime,
+	m.reg.MustRegister(m.requests, m.latency, m.asks, m.askTime, m.llmToks, m.llmTime,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -60,4 +71,11 @@ func (m *metrics) ask(a *Answer, err error, d time.Duration) {
 	}
 	m.asks.WithLabelValues(outcome, planner).Inc()
 	m.askTime.WithLabelValues(outcome).Observe(d.Seconds())
+}
+
+// LLMCall records one LLM planner call.
+func (m *metrics) llmCall(c llm.Call) {
+	m.llmToks.WithLabelValues("prompt").Add(float64(c.PromptTokens))
+	m.llmToks.WithLabelValues("completion").Add(float64(c.CompletionTokens))
+	m.llmTime.WithLabelValues(c.Outcome).Observe(c.Duration.Seconds())
 }

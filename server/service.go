@@ -64,8 +64,15 @@ type Service struct {
 	Engine   *nlq.Engine
 	Exec     *executor.Executor
 	Convs    Conversations
-	Audit    Auditor // nil: no audit log
-	MaxLimit int     // largest page; default 10000
+	Audit    Auditor    // nil: no audit log
+	LLM      LLMPlanner // nil: rules only
+	MaxLimit int        // largest page; default 10000
+}
+
+// LLMPlanner proposes a validated Plan for a question the rules could not
+// place (package nlq/llm); any error means "ask back".
+type LLMPlanner interface {
+	Plan(ctx context.Context, question string, asOf nlq.Date, prev *nlq.Plan) (*nlq.Plan, error)
 }
 
 // NewService opens a warehouse read-only and builds its engine.
@@ -157,6 +164,14 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	defer func() { ans.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000 }()
 
 	plan, err := s.Engine.Parse(q, asOf, prev)
+	var ue *nlq.UnplacedError
+	if errors.As(err, &ue) && s.LLM != nil && !ue.Forbidden() {
+		// Rules first; the model only for what they could not place. Its
+		// plan is checked like any other; if it fails, the rules' clarify stands.
+		if lp, lerr := s.LLM.Plan(ctx, q, asOf, prev); lerr == nil {
+			plan, err, ans.Planner = lp, nil, "llm"
+		}
+	}
 	if err != nil {
 		return s.clarify(ans, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/nlq/llm"
 	"github.com/chatbi/chatbi/server"
 )
 
@@ -38,6 +39,9 @@ func cmdAsk(e env, args []string) int {
 		return 1
 	}
 	defer svc.Close()
+	if lc, ok := llm.FromEnv(); ok {
+		svc.LLM = llm.New(lc, svc.Engine, nil)
+	}
 	ans, err := svc.Ask(e.ctx, server.AskRequest{Question: question, AsOf: *asOf, Limit: limit})
 	if err != nil {
 		se := server.AsError(err)

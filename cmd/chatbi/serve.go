@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/nlq/llm"
 	"github.com/chatbi/chatbi/schema"
 	"github.com/chatbi/chatbi/server"
 )
@@ -101,6 +102,10 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 	}
 	h := server.New(svc, server.Config{Keys: c.keys, Rate: c.rate, Burst: c.burst, Log: log,
 		ExportSecret: []byte(os.Getenv("CHATBI_EXPORT_SECRET"))})
+	if lc, ok := llm.FromEnv(); ok {
+		svc.LLM = llm.New(lc, svc.Engine, h.ObserveLLM)
+		log.Info("LLM planner on for questions the rules cannot place", "base_url", lc.BaseURL, "model", lc.Model)
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 5 * time.Minute}
 	log.Info("serving", "addr", ln.Addr().String(), "db", c.db, "as_of", svc.Engine.Catalog.AsOf.Format("2006-01-02"), "keys", len(c.keys))
 	fmt.Fprintf(e.stdout, "chatbi 已启动：http://%s\n", ln.Addr())
