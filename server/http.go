@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/chatbi/chatbi/nlq/llm"
+	"github.com/chatbi/chatbi/server/wecom"
 )
 
 // MaxBodyBytes bounds a request body; a question is at most 500 characters.
@@ -35,6 +36,9 @@ type Config struct {
 	ExportTTL    time.Duration // export links live this long; 0: 1 hour
 	Log          *slog.Logger  // nil: discard
 	Now          func() time.Time
+	PublicURL    string // the service's external base URL, for links in bot replies
+	Slack        SlackConfig
+	WeCom        WeComConfig
 }
 
 // Server is the HTTP surface over a Service.
@@ -47,12 +51,25 @@ type Server struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+
+	slackSeen   *seenSet
+	wecomSeen   *seenSet
+	wecomCrypto *wecom.Crypto
 }
 
 // New builds the HTTP surface: the ask API, catalog and segments, exports,
-// the chat page, health and metrics, behind request ids, logging, metrics,
-// keys and rate limits.
+// the chat page, the bots, health and metrics, behind request ids, logging,
+// metrics, keys and rate limits. Errors: a malformed bot setting.
 func New(svc *Service, cfg Config) *Server {
+	s, err := NewServer(svc, cfg)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewServer is New returning a configuration error instead of panicking.
+func NewServer(svc *Service, cfg Config) (*Server, error) {
 	if cfg.Rate <= 0 {
 		cfg.Rate = 10
 	}
@@ -86,9 +103,13 @@ func New(svc *Service, cfg Config) *Server {
 	api.GET("/segments", s.segments)
 	api.GET("/answers/:id", s.page)
 	s.chatPage(r)
+	s.slackRoutes(r)
+	if err := s.wecomRoutes(r); err != nil {
+		return nil, err
+	}
 	r.NoRoute(func(c *gin.Context) { s.fail(c, newError(CodeNotFound, "没有这个地址 (no such endpoint)", nil)) })
 	s.engine = r
-	return s
+	return s, nil
 }
 
 // ObserveLLM records an LLM planner call in the metrics (pass it to llm.New).

@@ -10,8 +10,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/nlq/llm"
@@ -100,8 +103,14 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 		fmt.Fprintln(e.stderr, "chatbi serve:", err)
 		return 1
 	}
-	h := server.New(svc, server.Config{Keys: c.keys, Rate: c.rate, Burst: c.burst, Log: log,
-		ExportSecret: []byte(os.Getenv("CHATBI_EXPORT_SECRET"))})
+	cfg := server.Config{Keys: c.keys, Rate: c.rate, Burst: c.burst, Log: log,
+		ExportSecret: []byte(os.Getenv("CHATBI_EXPORT_SECRET")), PublicURL: os.Getenv("CHATBI_PUBLIC_URL")}
+	botsFromEnv(&cfg, log)
+	h, err := server.NewServer(svc, cfg)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi serve:", err)
+		return 1
+	}
 	if lc, ok := llm.FromEnv(); ok {
 		svc.LLM = llm.New(lc, svc.Engine, h.ObserveLLM)
 		log.Info("LLM planner on for questions the rules cannot place", "base_url", lc.BaseURL, "model", lc.Model)
@@ -141,4 +150,28 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// botsFromEnv turns on the Slack and 企业微信 endpoints whose secrets are set.
+func botsFromEnv(cfg *server.Config, log *slog.Logger) {
+	if secret := os.Getenv("CHATBI_SLACK_SIGNING_SECRET"); secret != "" {
+		cfg.Slack.SigningSecret = secret
+		if tok := os.Getenv("CHATBI_SLACK_BOT_TOKEN"); tok != "" {
+			cfg.Slack.Poster = server.SlackBotPoster{Client: slack.New(tok)}
+		}
+		log.Info("Slack endpoints on", "command", "/slack/command", "events", "/slack/events")
+	}
+	token, key, corp := os.Getenv("CHATBI_WECOM_TOKEN"), os.Getenv("CHATBI_WECOM_AES_KEY"), os.Getenv("CHATBI_WECOM_CORP_ID")
+	if token != "" && key != "" && corp != "" {
+		cfg.WeCom = server.WeComConfig{Token: token, AESKey: key, CorpID: corp}
+		if secret := os.Getenv("CHATBI_WECOM_SECRET"); secret != "" {
+			agent, _ := strconv.Atoi(os.Getenv("CHATBI_WECOM_AGENT_ID"))
+			base := os.Getenv("CHATBI_WECOM_API_BASE")
+			if base == "" {
+				base = "https://qyapi.weixin.qq.com"
+			}
+			cfg.WeCom.Sender = &server.WeComAppSender{BaseURL: base, CorpID: corp, Secret: secret, AgentID: agent}
+		}
+		log.Info("企业微信 callback on", "path", "/wecom/callback")
+	}
 }

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chatbi/chatbi/nlq"
+)
+
+// The bots (Slack, 企业微信) share one mechanism: a conversation per user
+// and channel, the same ask pipeline, an answer inline when it is ready
+// within the platform's deadline and a later delivery when it is not, a
+// de-duplication of platform retries, and one text rendering of an answer.
+
+// botAsk answers a question in the conversation of key (created on first use).
+func (s *Server) botAsk(ctx context.Context, key, question, caller string) (*Answer, error) {
+	if _, ok := s.svc.Convs.Get(key); !ok {
+		s.svc.Convs.Put(key, nil)
+	}
+	limit := 10
+	start := time.Now()
+	ans, err := s.svc.Ask(ctx, AskRequest{Question: question, ConversationID: key, Limit: &limit, Caller: caller})
+	s.metrics.ask(ans, err, time.Since(start))
+	return ans, err
+}
+
+// withinDeadline runs ask; if it finishes within d, inline gets the
+// result; otherwise ack runs at once and later gets the result when ready
+// (on its own context, detached from the request's).
+func withinDeadline(ctx context.Context, d time.Duration, ask func(context.Context) (*Answer, error),
+	inline func(*Answer, error), ack func(), later func(*Answer, error)) {
+	type result struct {
+		a   *Answer
+		err error
+	}
+	done := make(chan result, 1)
+	bg := context.WithoutCancel(ctx)
+	go func() {
+		a, err := ask(bg)
+		done <- result{a, err}
+	}()
+	select {
+	case r := <-done:
+		inline(r.a, r.err)
+	case <-time.After(d):
+		ack()
+		go func() {
+			r := <-done
+			later(r.a, r.err)
+		}()
+	}
+}
+
+// botText renders an answer as plain text for a chat message: the count,
+// the explanation, the first rows as a compact table, the export link, or
+// for a clarify the message and suggestions.
+func (s *Server) botText(a *Answer, err error, maxRows int) string {
+	if err != nil {
+		return "查询失败：" + AsError(err).Message
+	}
+	var b strings.Builder
+	if a.Status == "clarify" {
+		b.WriteString("需要确认：" + a.Clarification.Message)
+		if len(a.Clarification.Suggestions) > 0 {
+			b.WriteString("\n可以试试：" + strings.Join(a.Clarification.Suggestions, " / "))
+		}
+		return b.String()
+	}
+	switch a.AnswerType {
+	case nlq.AnswerCustomers:
+		fmt.Fprintf(&b, "共 %d 位客户\n", a.Total)
+	case nlq.AnswerCount:
+		fmt.Fprintf(&b, "%s：%s\n", a.Columns[0], cellText(a.Rows[0][0]))
+	}
+	b.WriteString(a.Explanation + "\n")
+	if a.AnswerType != nlq.AnswerCount && len(a.Rows) > 0 {
+		b.WriteString(compactTable(a, maxRows))
+	}
+	if a.AnswerID != "" {
+		b.WriteString("完整名单（CSV，1 小时内有效）：" + s.absolute(s.ExportURL(a.AnswerID, "csv")) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// compactTable is the first rows of an answer, a few columns, one line each.
+func compactTable(a *Answer, maxRows int) string {
+	keep := []int{}
+	want := map[string]bool{"customer_id": true, "姓名": true, "城市": true, "RFM分群": true, "消费金额": true}
+	for i, c := range a.Columns {
+		if a.AnswerType != nlq.AnswerCustomers || want[c] {
+			keep = append(keep, i)
+		}
+	}
+	var b strings.Builder
+	row := func(cells []string) { b.WriteString(strings.Join(cells, " | ") + "\n") }
+	var head []string
+	for _, i := range keep {
+		head = append(head, a.Columns[i])
+	}
+	row(head)
+	for n, r := range a.Rows {
+		if n >= maxRows {
+			fmt.Fprintf(&b, "…（共 %d 行）\n", a.Total)
+			break
+		}
+		var cells []string
+		for _, i := range keep {
+			cells = append(cells, cellText(r[i]))
+		}
+		row(cells)
+	}
+	return b.String()
+}
+
+// absolute makes a link absolute with the public base URL.
+func (s *Server) absolute(path string) string {
+	return strings.TrimRight(s.cfg.PublicURL, "/") + path
+}
+
+// seenSet remembers the last n ids (platform retries of one message).
+type seenSet struct {
+	mu    sync.Mutex
+	n     int
+	ids   map[string]bool
+	order []string
+}
+
+func newSeenSet(n int) *seenSet { return &seenSet{n: n, ids: map[string]bool{}} }
+
+// firstTime reports whether id is new, and remembers it.
+func (s *seenSet) firstTime(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids[id] {
+		return false
+	}
+	s.ids[id] = true
+	s.order = append(s.order, id)
+	if len(s.order) > s.n {
+		delete(s.ids, s.order[0])
+		s.order = s.order[1:]
+	}
+	return true
+}
