@@ -46,6 +46,7 @@ func newCatalogSets(cat *schema.Catalog) catalogSets {
 	for _, st := range cat.Model.Lifecycle.Stages() {
 		put(string(CondLifecycle), []string{st.Name})
 	}
+	put(string(CondPotential), []string{schema.PotentialName})
 	return s
 }
 
@@ -77,6 +78,9 @@ func (e *Engine) Check(p *Plan) error {
 	for _, m := range p.Measures {
 		if _, ok := Measures[m]; !ok {
 			return bad("未知的指标 %q", m)
+		}
+		if predictedMeasure(m) && Dimensions[p.GroupBy].OrderLevel {
+			return bad("预测指标属于客户，不能按%s分组", Dimensions[p.GroupBy].Name)
 		}
 	}
 	if p.Sort != nil && !sortable(p.Sort.By) && p.Sort.By != SortLastPurchase {
@@ -158,7 +162,7 @@ func (e *Engine) checkCond(c *Cond) error {
 				return bad("仓库中没有渠道「%s」", ch)
 			}
 		}
-	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
+	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondPotential:
 		if len(c.Values) == 0 {
 			return bad("条件 %s 没有取值", c.Kind)
 		}
@@ -199,5 +203,5 @@ func (e *Engine) checkCond(c *Cond) error {
 
 var itemKindName = map[ItemKind]string{ItemCategory: "品类", ItemCategoryL1: "大类", ItemBrand: "品牌", ItemProduct: "商品"}
 
-var condKindName = map[CondKind]string{CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别",
+var condKindName = map[CondKind]string{CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别", CondPotential: "价值分群",
 	CondCity: "城市", CondProvince: "省份", CondMemberLevel: "会员等级", CondRegisterChannel: "注册渠道"}

@@ -105,9 +105,13 @@ func snapshotList(cat *schema.Catalog) string {
 }
 
 func needsSnapshot(p *Plan) bool {
-	need := false
+	need := p.Sort != nil && predictedMeasure(p.Sort.By)
+	for _, m := range p.Measures {
+		need = need || predictedMeasure(m)
+	}
 	Walk(p.Filter, func(n *Node) {
-		if n.Cond != nil && (n.Cond.Kind == CondRFM || n.Cond.Kind == CondLifecycle) {
+		if n.Cond != nil && (n.Cond.Kind == CondRFM || n.Cond.Kind == CondLifecycle || n.Cond.Kind == CondPotential ||
+			(n.Cond.Kind == CondMeasure && predictedMeasure(n.Cond.Measure))) {
 			need = true
 		}
 	})
@@ -219,7 +223,7 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		s.w(") AND pl.date BETWEEN ? AND ?", from, to)
 		c.channels(s, "pl", k)
 		s.w(")")
-	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
+	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondPotential:
 		s.w(attrColumn[k.Kind].SQL() + " IN ")
 		s.in(k.Values)
 	case CondAge:
@@ -264,8 +268,11 @@ var itemColumn = map[ItemKind]schema.Column{
 var attrColumn = map[CondKind]schema.Column{
 	CondRFM: schema.ColRFM, CondLifecycle: schema.ColLifecycle, CondGender: schema.ColGender,
 	CondCity: schema.ColCity, CondProvince: schema.ColProvince, CondMemberLevel: schema.ColMemberLevel,
-	CondRegisterChannel: schema.ColRegisterChannel,
+	CondRegisterChannel: schema.ColRegisterChannel, CondPotential: schema.ColPotential,
 }
+
+// predictedColumn holds each CLV measure in the snapshot.
+var predictedColumn = map[string]schema.Column{"clv": schema.ColCLV, "exp_purchases": schema.ColExpPurchases, "p_alive": schema.ColPAlive}
 
 // measureValue converts a threshold to the stored unit (money in cents).
 func measureValue(key string, v float64) any {
@@ -285,6 +292,14 @@ var opSQL = map[string]string{">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "
 func (c *compiler) measureCond(s *sqlText, k *Cond) {
 	w := c.p.EffectiveWindow(k)
 	v1, v2 := measureValue(k.Measure, k.Value), measureValue(k.Measure, k.Value2)
+	if col, ok := predictedColumn[k.Measure]; ok {
+		if k.Op == "between" {
+			s.w("("+col.SQL()+" BETWEEN ? AND ?)", k.Value, k.Value2)
+		} else {
+			s.w("("+col.SQL()+" "+opSQL[k.Op]+" ?)", k.Value)
+		}
+		return
+	}
 	if w == nil && c.snap {
 		expr := map[string]string{"spend": "m.monetary_cents", "orders": "m.frequency",
 			"aov": "(m.monetary_cents * 1.0 / m.frequency)", "arpu": "(m.monetary_cents * 1.0 / m.frequency)"}[k.Measure]
@@ -324,7 +339,7 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 // decorates only that page with names, measures and segments, so display
 // columns cost 50 rows, not the whole selection.
 
-var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城市", "会员等级", "RFM分群", "生命周期", "消费金额", "订单数", "最近购买日", "手机号"}
+var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城市", "会员等级", "RFM分群", "生命周期", "消费金额", "订单数", "最近购买日", "预测价值", "手机号"}
 
 // windowMeasure is a customer's spend (cents), order count or last purchase
 // date in [from, to], as a correlated scalar subquery: one short index range
@@ -344,6 +359,10 @@ func windowMeasure(s *sqlText, ck, measure, from, to string) {
 func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
 	from, to := c.scope(c.p.Window)
 	whole := c.p.Window == nil && c.snap
+	if col, ok := predictedColumn[by]; ok {
+		s.w(col.SQL())
+		return
+	}
 	switch {
 	case by == SortLastPurchase && c.snap:
 		s.w("m.last_date")
@@ -429,6 +448,11 @@ func (c *compiler) customers(page Page) *Query {
 		windowMeasure(s, "c.id", "last", from, c.asOf)
 		s.w(` AS "最近购买日", `)
 	}
+	if c.snap {
+		s.w(`round(m.clv, 2) AS "预测价值", `)
+	} else {
+		s.w(`NULL AS "预测价值", `)
+	}
 	s.w(`c.phone AS "手机号", sel.total AS "_total"` + "\nFROM (")
 
 	// Inner: the selection, its sort key, the total and one page.
@@ -464,12 +488,15 @@ func (c *compiler) count() *Query {
 }
 
 var groupMeasureSQL = map[string]string{
-	"customers":  "count(*)",
-	"spend":      "sum(s) / 100.0",
-	"orders":     "sum(n)",
-	"aov":        "sum(s) / 100.0 / nullif(sum(n), 0)",
-	"arpu":       "sum(s) / 100.0 / nullif(sum(n > 0), 0)",
-	"repurchase": "sum(n >= 2) * 1.0 / nullif(sum(n >= 1), 0)",
+	"clv":           "sum(v)",
+	"exp_purchases": "sum(ep)",
+	"p_alive":       "avg(pa)",
+	"customers":     "count(*)",
+	"spend":         "sum(s) / 100.0",
+	"orders":        "sum(n)",
+	"aov":           "sum(s) / 100.0 / nullif(sum(n), 0)",
+	"arpu":          "sum(s) / 100.0 / nullif(sum(n > 0), 0)",
+	"repurchase":    "sum(n >= 2) * 1.0 / nullif(sum(n >= 1), 0)",
 }
 
 // purchaseScan writes the FROM and WHERE of a scan over the window's orders
@@ -573,6 +600,12 @@ func (c *compiler) table() *Query {
 	// row per customer, no order rows); a window or a purchase dimension
 	// (channel, month) needs the orders, summed per group and customer.
 	fromSnapshot := needOrders && p.Window == nil && c.snap && !dim.OrderLevel
+	for _, m := range p.Measures {
+		if predictedMeasure(m) {
+			s.w(", m.clv AS v, m.exp_purchases AS ep, m.p_alive AS pa")
+			break
+		}
+	}
 	switch {
 	case fromSnapshot:
 		s.w(", m.frequency AS n, m.monetary_cents AS s\n")

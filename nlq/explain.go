@@ -39,7 +39,10 @@ func (e *Engine) Explain(p *Plan) string {
 		if p.Window != nil {
 			scope = p.Window.Phrase
 		}
-		if p.Sort == nil || p.Sort.By != SortLastPurchase {
+		switch {
+		case p.Sort != nil && predictedMeasure(p.Sort.By):
+			srt += "（未来 52 周）"
+		case p.Sort == nil || p.Sort.By != SortLastPurchase:
 			srt += "（" + scope + "）"
 		}
 		if p.Limit > 0 {
@@ -56,11 +59,30 @@ func (e *Engine) Explain(p *Plan) string {
 	case AnswerTable:
 		line("结果：按%s分组，计算%s；未填写%s的客户不计入", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name)
 	}
-	for _, m := range p.Measures {
-		if d, ok := Measures[m]; ok && m != "customers" {
+	defined := map[string]bool{}
+	define := func(m string) {
+		d, ok := Measures[m]
+		if !ok || m == "customers" || defined[m] {
+			return
+		}
+		defined[m] = true
+		if predictedMeasure(m) {
+			line("指标定义：%s = %s", d.Name, d.Definition)
+		} else {
 			line("指标定义：%s = %s（只计已完成订单）", d.Name, d.Definition)
 		}
 	}
+	for _, m := range p.Measures {
+		define(m)
+	}
+	if p.Sort != nil {
+		define(p.Sort.By)
+	}
+	Walk(p.Filter, func(n *Node) {
+		if n.Cond != nil && n.Cond.Kind == CondMeasure {
+			define(n.Cond.Measure)
+		}
+	})
 	e.segmentDefinitions(p, line)
 	for _, n := range p.Notes {
 		line("说明：%s", n)
@@ -84,6 +106,13 @@ func (e *Engine) measureList(p *Plan) string {
 	if p.Window != nil {
 		scope = p.Window.Phrase
 	}
+	predicted := true
+	for _, m := range p.Measures {
+		predicted = predicted && predictedMeasure(m)
+	}
+	if predicted {
+		scope = "未来 52 周"
+	}
 	return strings.Join(names, "、") + "（" + scope + "）"
 }
 
@@ -97,7 +126,7 @@ func sortName(s *Sort) string {
 func usesTime(p *Plan) bool {
 	used := false
 	Walk(p.Filter, func(n *Node) {
-		if n.Cond != nil && timed(n.Cond.Kind) {
+		if n.Cond != nil && timed(n.Cond.Kind) && !(n.Cond.Kind == CondMeasure && predictedMeasure(n.Cond.Measure)) {
 			used = true
 		}
 	})
@@ -141,6 +170,8 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		return "RFM 分群为「" + strings.Join(c.Values, "」或「") + "」"
 	case CondLifecycle:
 		return "生命周期阶段为「" + strings.Join(c.Values, "」或「") + "」"
+	case CondPotential:
+		return "属于「" + strings.Join(c.Values, "」") + "」（按预测价值排在有购买客户的前 20%）"
 	case CondGender:
 		return "性别为" + strings.Join(c.Values, "或")
 	case CondCity:
@@ -173,6 +204,9 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 	case CondMeasure:
 		d := Measures[c.Measure]
 		scope := e.scopePhrase(p, c)
+		if predictedMeasure(c.Measure) {
+			scope = "未来 52 周"
+		}
 		val := func(v float64) string { return trimFloat(v) + d.Unit }
 		var s string
 		switch c.Op {

@@ -79,6 +79,9 @@ func NewLexicon(cat *schema.Catalog) *Lexicon {
 			}
 		}
 	}
+	for _, w := range []string{schema.PotentialName, "高潜力用户", "高潜力会员", "高潜客户", "高潜力"} {
+		l.addCatalog(w, &Sense{Kind: KPotential, Val: schema.PotentialName})
+	}
 	for _, v := range cat.Cities {
 		l.addCatalog(v, &Sense{Kind: KCity, Val: v})
 		l.addCatalog(v+"市", &Sense{Kind: KCity, Val: v})

@@ -10,12 +10,15 @@ type MeasureDef struct {
 
 // Measures by key.
 var Measures = map[string]MeasureDef{
-	"spend":      {"spend", "消费金额", "元", "已完成订单实付金额之和"},
-	"orders":     {"orders", "订单数", "单", "已完成订单的笔数"},
-	"aov":        {"aov", "平均订单金额", "元", "消费金额 ÷ 订单数"},
-	"arpu":       {"arpu", "客单价", "元", "消费金额 ÷ 有购买的客户数"},
-	"repurchase": {"repurchase", "复购率", "", "已完成订单 ≥2 笔的客户数 ÷ ≥1 笔的客户数"},
-	"customers":  {"customers", "客户数", "人", "不同客户的数量"},
+	"spend":         {"spend", "消费金额", "元", "已完成订单实付金额之和"},
+	"orders":        {"orders", "订单数", "单", "已完成订单的笔数"},
+	"aov":           {"aov", "平均订单金额", "元", "消费金额 ÷ 订单数"},
+	"arpu":          {"arpu", "客单价", "元", "消费金额 ÷ 有购买的客户数"},
+	"repurchase":    {"repurchase", "复购率", "", "已完成订单 ≥2 笔的客户数 ÷ ≥1 笔的客户数"},
+	"customers":     {"customers", "客户数", "人", "不同客户的数量"},
+	"clv":           {"clv", "预测价值", "元", "BG/NBD 预测的未来 52 周购买次数 × Gamma-Gamma 预测的每次消费金额（按分群快照日拟合）"},
+	"exp_purchases": {"exp_purchases", "预测购买次数", "次", "BG/NBD 预测的未来 52 周购买次数（按分群快照日拟合）"},
+	"p_alive":       {"p_alive", "活跃概率", "", "BG/NBD 估计的客户仍然活跃的概率"},
 }
 
 // DimensionDef is a grouping dimension. Expr is built only from catalog

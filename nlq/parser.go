@@ -600,10 +600,16 @@ func (p *parser) threshold() bool {
 // thresholdMeasure says which measures are per-customer values a threshold can test.
 func thresholdMeasure(key string) bool {
 	switch key {
-	case "spend", "orders", "aov", "arpu":
+	case "spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive":
 		return true
 	}
 	return false
+}
+
+// predictedMeasure reports a measure of the CLV prediction: a property of
+// the snapshot, not of a time window.
+func predictedMeasure(key string) bool {
+	return key == "clv" || key == "exp_purchases" || key == "p_alive"
 }
 
 // topN: 消费金额前10, 消费最高的10个客户, 前20名, top 10, 订单数最多的5位.
@@ -664,7 +670,7 @@ func (p *parser) topN() bool {
 
 func sortable(key string) bool {
 	switch key {
-	case "spend", "orders", "aov", "arpu":
+	case "spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive":
 		return true
 	}
 	return false
@@ -852,6 +858,8 @@ func (p *parser) attribute() bool {
 		c = &Cond{Kind: CondRFM, Values: []string{t.Val()}}
 	case KLifecycle:
 		c = &Cond{Kind: CondLifecycle, Values: []string{t.Val()}}
+	case KPotential:
+		c = &Cond{Kind: CondPotential, Values: []string{t.Val()}}
 	case KDim:
 		// 城市是上海, 会员等级为金卡: the dimension word names the value that follows.
 		j := 1

@@ -69,6 +69,7 @@ const (
 	CondRegistered      CondKind = "registered"       // register date in the window
 	CondMeasure         CondKind = "measure"          // Measure Op Value in the window
 	CondBirthYear       CondKind = "birth_year"       // born in years Value … Value2 (90后)
+	CondPotential       CondKind = "potential"        // 高潜力客户 (the CLV segment)
 )
 
 // Cond is one condition on a customer.

@@ -68,6 +68,7 @@ const (
 	KCumulative        // 累计, 总, 历史 (measure over the scope)
 	KForbidden         // 删除, 修改, drop … (a request to change data)
 	KAnyItem           // 东西, 商品, 任何产品 (a purchase of anything)
+	KPotential         // 高潜力客户 (top fifth of buyers by predicted value)
 )
 
 // vocab is the fixed vocabulary of spec semantics.md: a new phrasing is a
@@ -114,6 +115,9 @@ var vocab = []struct {
 	{KMeasure, "aov", []string{"平均订单金额", "笔单价", "平均每单金额", "单均价"}},
 	{KMeasure, "arpu", []string{"客单价"}},
 	{KMeasure, "repurchase", []string{"复购率", "回购率", "重复购买率"}},
+	{KMeasure, "clv", []string{"预测价值", "未来一年预测价值", "预测未来一年价值", "预测未来一年的价值", "未来一年价值", "未来一年的价值", "未来一年的预测价值", "预测消费金额", "预测客户价值", "客户终身价值", "预测的价值", "clv", "ltv"}},
+	{KMeasure, "exp_purchases", []string{"预测购买次数", "预计购买次数", "未来一年购买次数", "未来一年预计购买次数", "预测订单数"}},
+	{KMeasure, "p_alive", []string{"活跃概率", "存活概率", "留存概率"}},
 	{KMeasure, "customers", []string{"客户数", "客户数量", "顾客数", "会员数", "用户数", "人数", "客户人数"}},
 	{KCmp, ">", []string{"超过", "大于", "高于", "多于", "超出"}},
 	{KCmp, ">=", []string{"不少于", "至少", "大于等于", "不低于", "起码", "大于或等于"}},

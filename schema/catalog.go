@@ -60,6 +60,10 @@ var (
 	ColBrand           = Column{"p", "brand"}
 	ColProductName     = Column{"p", "product_name"}
 	ColOrderChannel    = Column{"po", "channel"}
+	ColPotential       = Column{"m", "potential"}
+	ColCLV             = Column{"m", "clv"}
+	ColExpPurchases    = Column{"m", "exp_purchases"}
+	ColPAlive          = Column{"m", "p_alive"}
 )
 
 // LoadCatalog reads the catalog from a warehouse.

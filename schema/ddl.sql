@@ -71,6 +71,10 @@ CREATE TABLE customer_measures (
   monetary_cents INTEGER NOT NULL,
   rfm_class      TEXT,
   lifecycle      TEXT,
+  p_alive        REAL,    -- BG/NBD probability the customer is still active
+  exp_purchases  REAL,    -- BG/NBD expected purchases in the next 52 weeks
+  clv            REAL,    -- expected value in the next 52 weeks (yuan): purchases × Gamma-Gamma spend
+  potential      TEXT,    -- 高潜力客户: top fifth of buyers by clv
   PRIMARY KEY (as_of, customer_key)
 ) WITHOUT ROWID;
 CREATE TABLE snapshots (
@@ -80,7 +84,8 @@ CREATE TABLE snapshots (
   buyers      INTEGER NOT NULL,
   mean_r      REAL,
   mean_f      REAL,
-  mean_m      REAL
+  mean_m      REAL,
+  clv_json    TEXT     -- the fitted CLV models, or the reason there are none
 );
 CREATE INDEX customer_measures_rfm ON customer_measures(as_of, rfm_class);
 CREATE INDEX customer_measures_lifecycle ON customer_measures(as_of, lifecycle);

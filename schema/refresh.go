@@ -104,7 +104,12 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		return err
 	}
 
-	cols := []string{"as_of", "customer_key", "first_date", "last_date", "recency", "frequency", "monetary_cents", "rfm_class", "lifecycle"}
+	preds, clvModel, err := predict(ctx, tx, asOf)
+	if err != nil {
+		return err
+	}
+	cols := []string{"as_of", "customer_key", "first_date", "last_date", "recency", "frequency", "monetary_cents", "rfm_class", "lifecycle",
+		"p_alive", "exp_purchases", "clv", "potential"}
 	b, err := newBatch(ctx, tx, "customer_measures", cols)
 	if err != nil {
 		return err
@@ -117,7 +122,7 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 			if c.reg <= day {
 				stage = lc.NeverBuyer.Name
 			}
-			if err := b.add(day, c.key, nil, nil, nil, 0, 0, nil, stage); err != nil {
+			if err := b.add(day, c.key, nil, nil, nil, 0, 0, nil, stage, nil, nil, nil, nil); err != nil {
 				return err
 			}
 			continue
@@ -139,7 +144,15 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		default:
 			stage = lc.Lost.Name
 		}
-		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, model.ClassFor(rHigh, fHigh, mHigh), stage); err != nil {
+		var pAlive, purchases, value, potential any
+		if p, ok := preds[c.key]; ok {
+			pAlive, purchases, value = p.pAlive, p.purchases, p.value
+			if p.potential {
+				potential = PotentialName
+			}
+		}
+		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, model.ClassFor(rHigh, fHigh, mHigh), stage,
+			pAlive, purchases, value, potential); err != nil {
 			return err
 		}
 	}
@@ -151,11 +164,12 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 	if n > 0 {
 		meanR, meanF, meanM = float64(sumR)/float64(n), float64(sumF)/float64(n), float64(sumM)/float64(n)/100
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO snapshots(as_of, created_at, model_json, buyers, mean_r, mean_f, mean_m)
-		VALUES(?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO snapshots(as_of, created_at, model_json, buyers, mean_r, mean_f, mean_m, clv_json)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(as_of) DO UPDATE SET created_at = excluded.created_at, model_json = excluded.model_json,
-		buyers = excluded.buyers, mean_r = excluded.mean_r, mean_f = excluded.mean_f, mean_m = excluded.mean_m`,
-		day, time.Now().UTC().Format(time.RFC3339), string(mj), n, meanR, meanF, meanM)
+		buyers = excluded.buyers, mean_r = excluded.mean_r, mean_f = excluded.mean_f, mean_m = excluded.mean_m,
+		clv_json = excluded.clv_json`,
+		day, time.Now().UTC().Format(time.RFC3339), string(mj), n, meanR, meanF, meanM, clvModel.json())
 	if err != nil {
 		return fmt.Errorf("record snapshot %s: %w", day, err)
 	}

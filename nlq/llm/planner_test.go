@@ -245,4 +245,3 @@ func TestPromptGolden(t *testing.T) {
 		}
 	}
 }
-
