@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -438,4 +439,48 @@ func TestDemoCSVRoundTrip(t *testing.T) {
 	if x != y || x == "" {
 		t.Fatalf("CSV import %q != demo %q", x, y)
 	}
+}
+
+// TestCDNOWEndToEnd runs the real CDNOW sample through the whole pipeline:
+// converted to the import contract, imported, refreshed at the end of the
+// calibration period; the refresh's CLV fit reproduces the published
+// BG/NBD and Gamma-Gamma parameters.
+func TestCDNOWEndToEnd(t *testing.T) {
+	f, err := os.Open("../testdata/cdnow/CDNOW_sample.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dir := t.TempDir()
+	n, err := ConvertCDNOW(f, dir)
+	if err != nil || n != 6919 {
+		t.Fatalf("converted %d rows: %v", n, err)
+	}
+	calEnd := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
+	path := MustImport(t, dir, ImportOptions{AsOf: calEnd})
+	db := mustOpen(t, path)
+	var buyers int
+	var mj string
+	if err := db.QueryRow(`SELECT buyers, clv_json FROM snapshots WHERE as_of = '1997-09-30'`).Scan(&buyers, &mj); err != nil {
+		t.Fatal(err)
+	}
+	var m CLVModel
+	if err := json.Unmarshal([]byte(mj), &m); err != nil || m.BGNBD == nil || m.GammaGamma == nil {
+		t.Fatalf("clv model %s: %v", mj, err)
+	}
+	near := func(name string, got, want float64) {
+		if d := got - want; d > 0.005*want || d < -0.005*want {
+			t.Errorf("%s = %.4f, want %.4g", name, got, want)
+		}
+	}
+	if buyers != 2357 || m.FittedOn != 2357 {
+		t.Fatalf("buyers %d, fitted on %d", buyers, m.FittedOn)
+	}
+	near("r", m.BGNBD.R, 0.243)
+	near("alpha", m.BGNBD.Alpha, 4.414)
+	near("a", m.BGNBD.A, 0.793)
+	near("b", m.BGNBD.B, 2.426)
+	near("p", m.GammaGamma.P, 6.25)
+	near("q", m.GammaGamma.Q, 3.74)
+	near("v", m.GammaGamma.V, 15.44)
 }

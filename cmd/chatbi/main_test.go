@@ -82,3 +82,18 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("import of an empty dir: %d %s", code, errs)
 	}
 }
+
+func TestCDNOWCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "csv")
+	if code, _, errs := chatbi(t, "cdnow", "../../testdata/cdnow/CDNOW_sample.txt", out); code != 0 {
+		t.Fatalf("cdnow: %s", errs)
+	}
+	db := filepath.Join(t.TempDir(), "cdnow.db")
+	if code, _, errs := chatbi(t, "import", "--db", db, "--as-of", "1997-09-30", out); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	code, stdout, _ := chatbi(t, "ask", "--db", db, "--limit", "3", "预测未来一年价值最高的10个客户")
+	if code != 0 || !strings.Contains(stdout, "共 10 位客户") || !strings.Contains(stdout, "预测价值") {
+		t.Fatalf("ask on CDNOW: %d\n%s", code, stdout)
+	}
+}

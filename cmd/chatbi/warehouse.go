@@ -149,3 +149,27 @@ func cmdDemo(e env, args []string) int {
 	printStats(e, *db, st)
 	return 0
 }
+
+func cmdCDNOW(e env, args []string) int {
+	fs := newFlags(e, "cdnow")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintln(e.stderr, "用法: chatbi cdnow CDNOW_master.txt OUTDIR   （然后 chatbi import --db FILE OUTDIR）")
+		return 2
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi cdnow:", err)
+		return 1
+	}
+	defer f.Close()
+	n, err := schema.ConvertCDNOW(f, fs.Arg(1))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi cdnow:", err)
+		return 1
+	}
+	fmt.Fprintf(e.stdout, "已把 %d 笔 CDNOW 交易写成导入格式：%s\n", n, fs.Arg(1))
+	return 0
+}
