@@ -68,7 +68,16 @@ func (e *Engine) Check(p *Plan) error {
 	if err := checkWindow(p.Window); err != nil {
 		return err
 	}
-	if p.GroupBy != "" {
+	if m := p.Migration; m != nil {
+		if m.Dim != "rfm" && m.Dim != "lifecycle" {
+			return bad("迁移只能按 RFM 分群或生命周期")
+		}
+		for _, d := range []Date{m.From, m.To} {
+			if err := e.checkSnapshot(d); err != nil {
+				return err
+			}
+		}
+	} else if p.GroupBy != "" {
 		if _, ok := Dimensions[p.GroupBy]; !ok {
 			return bad("不能按 %q 分组", p.GroupBy)
 		}
@@ -144,6 +153,11 @@ func (e *Engine) checkCond(c *Cond) error {
 	if err := checkWindow(c.Window); err != nil {
 		return err
 	}
+	if c.At != nil {
+		if err := e.checkSnapshot(*c.At); err != nil {
+			return err
+		}
+	}
 	switch c.Kind {
 	case CondBought:
 		for _, it := range c.Items {
@@ -205,3 +219,11 @@ var itemKindName = map[ItemKind]string{ItemCategory: "品类", ItemCategoryL1: "
 
 var condKindName = map[CondKind]string{CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别", CondPotential: "价值分群",
 	CondCity: "城市", CondProvince: "省份", CondMemberLevel: "会员等级", CondRegisterChannel: "注册渠道"}
+
+// checkSnapshot requires a segment snapshot on day d.
+func (e *Engine) checkSnapshot(d Date) error {
+	if e.Catalog == nil || e.Catalog.HasSnapshot(d.Time) {
+		return nil
+	}
+	return &PlanError{Msg: fmt.Sprintf("%s 没有分群快照；已有快照的日期：%s", d, snapshotList(e.Catalog))}
+}

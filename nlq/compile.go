@@ -79,6 +79,9 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 		return nil, &PlanError{Msg: fmt.Sprintf("%s 没有分群快照，无法按 RFM 分群或生命周期筛选；已有快照的日期：%s",
 			c.asOf, snapshotList(e.Catalog))}
 	}
+	if p.Migration != nil {
+		return c.migration(), nil
+	}
 	switch p.Answer {
 	case AnswerCustomers:
 		return c.customers(page), nil
@@ -107,7 +110,7 @@ func snapshotList(cat *schema.Catalog) string {
 func needsSnapshot(p *Plan) bool {
 	need := p.Sort != nil && predictedMeasure(p.Sort.By)
 	for _, m := range p.Measures {
-		need = need || predictedMeasure(m)
+		need = need || predictedMeasure(m) || m == "new_customers"
 	}
 	Walk(p.Filter, func(n *Node) {
 		if n.Cond != nil && (n.Cond.Kind == CondRFM || n.Cond.Kind == CondLifecycle || n.Cond.Kind == CondPotential ||
@@ -223,7 +226,17 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		s.w(") AND pl.date BETWEEN ? AND ?", from, to)
 		c.channels(s, "pl", k)
 		s.w(")")
-	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondPotential:
+	case CondRFM, CondLifecycle, CondPotential:
+		if k.At != nil {
+			// A segment at an earlier snapshot: its members that day.
+			s.w(c.key+" IN (SELECT ps.customer_key FROM customer_measures ps WHERE ps.as_of = ? AND ps."+attrColumn[k.Kind].Name+" IN ", k.At.String())
+			s.in(k.Values)
+			s.w(")")
+			return
+		}
+		s.w(attrColumn[k.Kind].SQL() + " IN ")
+		s.in(k.Values)
+	case CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
 		s.w(attrColumn[k.Kind].SQL() + " IN ")
 		s.in(k.Values)
 	case CondAge:
@@ -497,6 +510,50 @@ var groupMeasureSQL = map[string]string{
 	"aov":           "sum(s) / 100.0 / nullif(sum(n), 0)",
 	"arpu":          "sum(s) / 100.0 / nullif(sum(n > 0), 0)",
 	"repurchase":    "sum(n >= 2) * 1.0 / nullif(sum(n >= 1), 0)",
+	"new_customers": "sum(nw)",
+}
+
+// migration counts customers by their segment at one snapshot (f) and at
+// another (m), optionally among the customers the filter selects.
+func (c *compiler) migration() *Query {
+	mg := c.p.Migration
+	col := map[string]string{"rfm": "rfm_class", "lifecycle": "lifecycle"}[mg.Dim]
+	s := &sqlText{}
+	s.w(`SELECT coalesce(f.` + col + `, '无') AS "原分群", coalesce(m.` + col + `, '无') AS "现分群", count(*) AS "客户数"` + "\n")
+	s.w("FROM customer_measures m JOIN customer_measures f ON f.customer_key = m.customer_key AND f.as_of = ?", mg.From.String())
+	if c.needC {
+		s.w(" JOIN customers c ON c.id = m.customer_key")
+	}
+	s.w("\nWHERE m.as_of = ?", mg.To.String())
+	if c.p.Filter != nil {
+		s.w(" AND ")
+		c.node(s, c.p.Filter)
+	}
+	s.w("\nGROUP BY 1, 2\nORDER BY ")
+	for i, side := range []string{`"原分群"`, `"现分群"`} {
+		if i > 0 {
+			s.w(", ")
+		}
+		s.w("CASE " + side)
+		for j, name := range c.segmentOrder(mg.Dim) {
+			s.w(fmt.Sprintf(" WHEN ? THEN %d", j), name)
+		}
+		s.w(" ELSE 99 END")
+	}
+	cols := []string{"原分群", "现分群", "客户数"}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
+}
+
+// newCustomersByMonth counts customers by the month of their first
+// purchase (近6个月每月新客数), from the snapshot.
+func (c *compiler) newCustomersByMonth() *Query {
+	s := &sqlText{}
+	from, to := c.scope(c.p.Window)
+	s.w(`SELECT substr(m.first_date, 1, 7) AS "月份", count(*) AS "新客数"` + "\n")
+	c.from(s)
+	c.where(s)
+	s.w(" AND m.first_date BETWEEN ? AND ?\nGROUP BY 1 ORDER BY 1", from, to)
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: []string{"月份", "新客数"}, PII: make([]bool, 2)}
 }
 
 // purchaseScan writes the FROM and WHERE of a scan over the window's orders
@@ -559,6 +616,9 @@ func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
 func (c *compiler) table() *Query {
 	p := c.p
 	dim, grouped := Dimensions[p.GroupBy]
+	if p.GroupBy == "month" && len(p.Measures) == 1 && p.Measures[0] == "new_customers" {
+		return c.newCustomersByMonth()
+	}
 	if dim.OrderLevel {
 		if q, ok := c.tableByPurchase(dim); ok {
 			return q
@@ -600,6 +660,13 @@ func (c *compiler) table() *Query {
 	// row per customer, no order rows); a window or a purchase dimension
 	// (channel, month) needs the orders, summed per group and customer.
 	fromSnapshot := needOrders && p.Window == nil && c.snap && !dim.OrderLevel
+	for _, m := range p.Measures {
+		if m == "new_customers" {
+			from, to := c.scope(p.Window)
+			s.w(", (m.first_date BETWEEN ? AND ?) AS nw", from, to)
+			break
+		}
+	}
 	for _, m := range p.Measures {
 		if predictedMeasure(m) {
 			s.w(", m.clv AS v, m.exp_purchases AS ep, m.p_alive AS pa")

@@ -57,6 +57,10 @@ func (e *Engine) Explain(p *Plan) string {
 			line("结果：%s", e.measureList(p))
 		}
 	case AnswerTable:
+		if m := p.Migration; m != nil {
+			line("结果：分群迁移表，%s 快照的分群 × %s 快照的分群，各格为客户数（“无”= 当时没有购买、没有分群）", m.From, m.To)
+			break
+		}
 		line("结果：按%s分组，计算%s；未填写%s的客户不计入", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name)
 	}
 	defined := map[string]bool{}
@@ -167,9 +171,9 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 	case CondBought:
 		return e.boughtPhrase(p, c, false)
 	case CondRFM:
-		return "RFM 分群为「" + strings.Join(c.Values, "」或「") + "」"
+		return atPhrase(c) + "RFM 分群为「" + strings.Join(c.Values, "」或「") + "」"
 	case CondLifecycle:
-		return "生命周期阶段为「" + strings.Join(c.Values, "」或「") + "」"
+		return atPhrase(c) + "生命周期阶段为「" + strings.Join(c.Values, "」或「") + "」"
 	case CondPotential:
 		return "属于「" + strings.Join(c.Values, "」") + "」（按预测价值排在有购买客户的前 20%）"
 	case CondGender:
@@ -273,6 +277,9 @@ func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
 // segmentDefinitions states the segment model whenever a plan uses it.
 func (e *Engine) segmentDefinitions(p *Plan, line func(string, ...any)) {
 	rfm, lc := p.GroupBy == "rfm", p.GroupBy == "lifecycle"
+	if m := p.Migration; m != nil {
+		rfm, lc = rfm || m.Dim == "rfm", lc || m.Dim == "lifecycle"
+	}
 	Walk(p.Filter, func(n *Node) {
 		if n.Cond != nil {
 			rfm = rfm || n.Cond.Kind == CondRFM
@@ -293,4 +300,12 @@ func trimFloat(v float64) string {
 	s := fmt.Sprintf("%.2f", v)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s
+}
+
+// atPhrase dates a segment condition read at an earlier snapshot.
+func atPhrase(c *Cond) string {
+	if c.At == nil {
+		return ""
+	}
+	return "在 " + c.At.String() + " 的分群快照中"
 }

@@ -19,6 +19,7 @@ var Measures = map[string]MeasureDef{
 	"clv":           {"clv", "预测价值", "元", "BG/NBD 预测的未来 52 周购买次数 × Gamma-Gamma 预测的每次消费金额（按分群快照日拟合）"},
 	"exp_purchases": {"exp_purchases", "预测购买次数", "次", "BG/NBD 预测的未来 52 周购买次数（按分群快照日拟合）"},
 	"p_alive":       {"p_alive", "活跃概率", "", "BG/NBD 估计的客户仍然活跃的概率"},
+	"new_customers": {"new_customers", "新客数", "人", "首次购买日期在时间范围内的客户数"},
 }
 
 // DimensionDef is a grouping dimension. Expr is built only from catalog

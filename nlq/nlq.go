@@ -47,7 +47,12 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	if len(text.Runes) == 0 {
 		return nil, ErrEmpty
 	}
-	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex}
+	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, segmentWins: map[*Window]bool{}}
+	if e.Catalog != nil {
+		for _, t := range e.Catalog.Snapshots {
+			p.snapshotDates = append(p.snapshotDates, D(t))
+		}
+	}
 	if prev != nil {
 		p.asOf = prev.AsOf
 	}
@@ -64,6 +69,10 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 			Reason: "没有识别到任何查询条件或要查的内容", Suggestions: ExampleQuestions}}}
 	}
 	plan := p.plan()
+	if len(p.errs.List) > 0 {
+		p.errs.Question = question
+		return nil, &p.errs
+	}
 	if prev != nil && p.follow {
 		plan = mergeFollowUp(prev, plan, p)
 	}
@@ -83,8 +92,30 @@ var ExampleQuestions = []string{
 
 // plan assembles the parser's findings into a Plan.
 func (p *parser) plan() *Plan {
+	// A window that only dated segments is not the sentence's purchase window.
+	if p.window != nil && p.segmentWins[p.window] {
+		used := false
+		for _, n := range p.conds {
+			Walk(n, func(x *Node) {
+				if x.Cond != nil && x.Cond.Window == p.window && timed(x.Cond.Kind) {
+					used = true
+				}
+			})
+		}
+		if !used && !p.migration {
+			p.window = nil
+		}
+	}
 	pl := &Plan{AsOf: p.asOf, Window: p.window, Notes: p.notes}
 	pl.GroupBy = p.group
+	if p.migration {
+		if m, err := p.migrationPlan(); err != nil {
+			p.errs.add(Unplaced{Span: Span{0, len(p.text.Orig)}, Text: string(p.text.Orig), Reason: err.Error()})
+		} else {
+			pl.Migration = m
+			pl.Window = nil
+		}
+	}
 	// Conditions that used the sentence's first window share it (nil); a
 	// condition under a later, different phrase keeps its own.
 	for _, n := range p.conds {
@@ -111,6 +142,9 @@ func (p *parser) plan() *Plan {
 	default:
 		pl.Answer = AnswerCustomers
 	}
+	if pl.Migration != nil {
+		pl.Answer, pl.GroupBy, pl.Measures, pl.Sort, pl.Limit = AnswerTable, "", []string{"customers"}, nil, 0
+	}
 	if pl.Answer != AnswerCustomers && pl.Answer != AnswerTable {
 		if pl.Limit > 0 {
 			// 前10名有多少: the count of a top list is its size; keep the list.
@@ -130,4 +164,58 @@ func dedupe(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// migrationPlan resolves the two snapshots a 迁移 question compares: the
+// stated period's (its start to its end), else the previous snapshot to the
+// as-of one. Dated segment conditions are read at the "from" snapshot.
+func (p *parser) migrationPlan() (*Migration, error) {
+	m := &Migration{Dim: "rfm", To: p.asOf}
+	switch {
+	case p.migrationDim != "":
+		m.Dim = p.migrationDim
+	case p.group == "lifecycle" || p.mentions(KLifecycle) || p.mentionsDim("lifecycle"):
+		m.Dim = "lifecycle"
+	}
+	if w := p.window; w != nil {
+		from, ok1 := p.snapshotIn(D(w.From.AddDate(-200, 0, 0)), w.From)
+		to, ok2 := p.snapshotIn(w.From, w.To)
+		if !ok1 || !ok2 || !from.Before(to.Time) {
+			return nil, fmt.Errorf("「%s」前后没有两个分群快照可比较（已有快照的日期：%s）", w.Phrase, p.snapshotList())
+		}
+		m.From, m.To = from, to
+	} else {
+		prev, ok := p.snapshotBefore(p.asOf)
+		if !ok {
+			return nil, fmt.Errorf("没有更早的分群快照可比较（已有快照的日期：%s）", p.snapshotList())
+		}
+		m.From = prev
+	}
+	for _, n := range p.conds {
+		Walk(n, func(x *Node) {
+			if x.Cond != nil && (x.Cond.Kind == CondRFM || x.Cond.Kind == CondLifecycle) && x.Cond.At == nil {
+				from := m.From
+				x.Cond.At = &from
+			}
+		})
+	}
+	return m, nil
+}
+
+func (p *parser) mentions(k Kind) bool {
+	for _, t := range p.toks {
+		if t.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) mentionsDim(dim string) bool {
+	for _, t := range p.toks {
+		if t.Kind == KDim && t.Val() == dim {
+			return true
+		}
+	}
+	return false
 }

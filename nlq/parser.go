@@ -36,6 +36,20 @@ type parser struct {
 
 	regChannelNext bool // 注册渠道(为) …: the next channel is a register channel
 	errs           UnplacedError
+
+	// Segment snapshots: a time phrase right before a segment dates it
+	// (上个季度的重要价值客户); 变成 links a dated segment to one now; 新晋
+	// means "now, not at the previous snapshot"; 迁移 asks for the table.
+	timeEnd       int     // token index just after the last time phrase
+	timeWin       *Window // that phrase's window
+	segmentWins   map[*Window]bool
+	become        bool
+	lastSegment   *Node
+	newly         bool
+	newlyWin      *Window
+	migration     bool
+	migrationDim  string
+	snapshotDates []Date
 }
 
 // tok returns the token at pos+off, or a KUnknown sentinel past the end.
@@ -78,7 +92,11 @@ func (p *parser) run() {
 	for p.pos < len(p.toks) {
 		matched := false
 		for _, r := range rules {
+			before := p.curWindow
 			if r() {
+				if p.curWindow != before {
+					p.timeEnd, p.timeWin = p.pos, p.curWindow
+				}
 				matched = true
 				break
 			}
@@ -860,7 +878,30 @@ func (p *parser) attribute() bool {
 		c = &Cond{Kind: CondLifecycle, Values: []string{t.Val()}}
 	case KPotential:
 		c = &Cond{Kind: CondPotential, Values: []string{t.Val()}}
+	case KBecome:
+		p.become = true
+		p.pos++
+		return true
+	case KNewly:
+		p.newly, p.newlyWin = true, nil
+		if p.datedByTime() {
+			p.newlyWin = p.timeWin
+			p.segmentWins[p.timeWin] = true
+		}
+		p.pos++
+		return true
+	case KMigration:
+		p.migration = true
+		p.content = true
+		p.pos++
+		return true
 	case KDim:
+		// RFM分群迁移 / 生命周期的迁移: the dimension of a migration table.
+		if v := t.Val(); (v == "rfm" || v == "lifecycle") && p.kind(p.skipDe(1)) == KMigration {
+			p.migrationDim = v
+			p.pos++
+			return true
+		}
 		// 城市是上海, 会员等级为金卡: the dimension word names the value that follows.
 		j := 1
 		for p.kind(j) == KFiller || p.kind(j) == KIn {
@@ -876,8 +917,104 @@ func (p *parser) attribute() bool {
 	default:
 		return false
 	}
+	if c.Kind == CondRFM || c.Kind == CondLifecycle || c.Kind == CondPotential {
+		return p.segment(c)
+	}
 	p.pos++
 	p.add(leaf(c))
+	return true
+}
+
+// datedByTime reports whether only 的 stands between the last time phrase
+// and the current token.
+func (p *parser) datedByTime() bool {
+	if p.timeWin == nil || p.timeEnd > p.pos {
+		return false
+	}
+	for i := p.timeEnd; i < p.pos; i++ {
+		if t := p.toks[i]; !(t.Kind == KFiller && t.Text == "的") {
+			return false
+		}
+	}
+	return true
+}
+
+// snapshotAtOrBefore is the latest snapshot date in [from, to], or false.
+func (p *parser) snapshotIn(from, to Date) (Date, bool) {
+	var best Date
+	ok := false
+	for _, d := range p.snapshotDates {
+		if !d.Before(from.Time) && !d.After(to.Time) && (!ok || d.After(best.Time)) {
+			best, ok = d, true
+		}
+	}
+	return best, ok
+}
+
+// snapshotBefore is the latest snapshot strictly before d.
+func (p *parser) snapshotBefore(d Date) (Date, bool) {
+	return p.snapshotIn(D(d.AddDate(-200, 0, 0)), d.AddDays(-1))
+}
+
+func (p *parser) snapshotList() string {
+	var s []string
+	for _, d := range p.snapshotDates {
+		s = append(s, d.String())
+	}
+	if len(s) == 0 {
+		return "无"
+	}
+	return strings.Join(s, "、")
+}
+
+// segment places a segment condition, dated when a time phrase or 变成/新晋
+// says so.
+func (p *parser) segment(c *Cond) bool {
+	if p.datedByTime() {
+		w := p.timeWin
+		d, ok := p.snapshotIn(w.From, w.To)
+		if !ok {
+			p.unplace(1, fmt.Sprintf("「%s」没有分群快照（已有快照的日期：%s）", w.Phrase, p.snapshotList()), nil)
+			return true
+		}
+		c.At = &d
+		p.segmentWins[w] = true
+	}
+	n := leaf(c)
+	switch {
+	case p.newly:
+		// Now in the segment, and not at the snapshot before the period (or before as_of).
+		ref := p.asOf
+		if p.newlyWin != nil {
+			ref = p.newlyWin.From
+		}
+		prev, ok := p.snapshotBefore(ref)
+		if !ok {
+			p.unplace(1, fmt.Sprintf("没有更早的分群快照可比较（已有快照的日期：%s）", p.snapshotList()), nil)
+			return true
+		}
+		was := *c
+		was.At = &prev
+		p.newly = false
+		p.pos++
+		p.add(And(n, &Node{Op: OpNot, Kids: []*Node{leaf(&was)}}))
+		return true
+	case p.become && p.lastSegment != nil:
+		// The earlier segment is read at a past snapshot: its own date, else the one before as_of.
+		from := p.lastSegment.Cond
+		if from.At == nil {
+			prev, ok := p.snapshotBefore(p.asOf)
+			if !ok {
+				p.unplace(1, fmt.Sprintf("没有更早的分群快照可比较（已有快照的日期：%s）", p.snapshotList()), nil)
+				return true
+			}
+			from.At = &prev
+		}
+		p.become = false
+	}
+	p.pos++
+	p.lastSegment = n
+	p.add(n)
 	return true
 }
 
@@ -964,7 +1101,7 @@ func (p *parser) connector() bool {
 		p.exclude = true
 	case KReplace, KOnly:
 		p.replace = true
-	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KCumulative, KSince, KBefore:
+	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KCumulative, KSince, KBefore, KFrom:
 		// 以前/曾经 say "in the past": with no window stated, that is the whole history.
 	default:
 		return false

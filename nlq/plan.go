@@ -29,6 +29,15 @@ type Plan struct {
 	Sort     *Sort      `json:"sort,omitempty"`
 	Limit    int        `json:"limit,omitempty"` // top N after sorting; 0: no limit
 	Notes    []string   `json:"notes,omitempty"` // readings chosen among several (Chinese)
+	// Migration, for a table: customers by their segment at From × at To.
+	Migration *Migration `json:"migration,omitempty"`
+}
+
+// Migration compares two segment snapshots.
+type Migration struct {
+	Dim  string `json:"dim"` // rfm or lifecycle
+	From Date   `json:"from"`
+	To   Date   `json:"to"`
 }
 
 // Window is an inclusive range of calendar dates.
@@ -91,6 +100,9 @@ type Cond struct {
 	Op      string  `json:"cmp,omitempty"` // > >= < <= = between
 	Value   float64 `json:"value,omitempty"`
 	Value2  float64 `json:"value2,omitempty"`
+
+	// At: a segment read at an earlier snapshot (nil: the as-of snapshot)
+	At *Date `json:"at,omitempty"`
 
 	// time scope (bought, registered, measure)
 	Window  *Window `json:"window,omitempty"`   // its own window; nil: the plan's window

@@ -69,6 +69,9 @@ const (
 	KForbidden         // 删除, 修改, drop … (a request to change data)
 	KAnyItem           // 东西, 商品, 任何产品 (a purchase of anything)
 	KPotential         // 高潜力客户 (top fifth of buyers by predicted value)
+	KBecome            // 变成, 掉到, 升为 (a segment at an earlier snapshot becomes another now)
+	KNewly             // 新晋 (in a segment now, not at the previous snapshot)
+	KMigration         // 迁移, 流转 (a from-segment × to-segment table)
 )
 
 // vocab is the fixed vocabulary of spec semantics.md: a new phrasing is a
@@ -118,6 +121,7 @@ var vocab = []struct {
 	{KMeasure, "clv", []string{"预测价值", "未来一年预测价值", "预测未来一年价值", "预测未来一年的价值", "未来一年价值", "未来一年的价值", "未来一年的预测价值", "预测消费金额", "预测客户价值", "客户终身价值", "预测的价值", "clv", "ltv"}},
 	{KMeasure, "exp_purchases", []string{"预测购买次数", "预计购买次数", "未来一年购买次数", "未来一年预计购买次数", "预测订单数"}},
 	{KMeasure, "p_alive", []string{"活跃概率", "存活概率", "留存概率"}},
+	{KMeasure, "new_customers", []string{"新客数", "新客户数", "新增客户数", "新客数量", "新客户数量", "新客人数", "新增客户", "首购客户数"}},
 	{KMeasure, "customers", []string{"客户数", "客户数量", "顾客数", "会员数", "用户数", "人数", "客户人数"}},
 	{KCmp, ">", []string{"超过", "大于", "高于", "多于", "超出"}},
 	{KCmp, ">=", []string{"不少于", "至少", "大于等于", "不低于", "起码", "大于或等于"}},
@@ -166,6 +170,9 @@ var vocab = []struct {
 	{KReplace, "", []string{"换成", "改成", "改为", "换为", "替换成", "变成", "改看", "换到"}},
 	{KCumulative, "", []string{"累计", "总", "历史", "总共累计", "历史累计", "累积", "曾经", "曾", "以往"}},
 	{KAnyItem, "", []string{"东西", "商品", "产品", "任何东西", "任何商品", "任何产品", "过东西", "货"}},
+	{KBecome, "", []string{"变成", "变成了", "变为", "转为", "转成", "转变为", "掉到", "掉入", "掉进", "降到", "降为", "降级为", "跌到", "升到", "升为", "升级为", "成为", "成了", "变成为", "流失成", "沦为"}},
+	{KNewly, "", []string{"新晋", "新晋的", "新进入", "新晋升", "新晋升的", "新升级为", "新成为"}},
+	{KMigration, "", []string{"迁移", "迁移情况", "迁移表", "迁移矩阵", "流转", "流转情况", "变化情况", "变动情况", "迁徙"}},
 	{KForbidden, "", []string{"删除", "删掉", "删了", "修改", "更新", "插入", "清空", "清除", "写入", "改掉", "drop", "delete", "update", "insert", "truncate", "alter", "create", "replace", "attach", "pragma", "exec", "执行", "忽略", "忽略之前", "指令", "system", "prompt"}},
 }
 
