@@ -68,6 +68,9 @@ var (
 
 // LoadCatalog reads the catalog from a warehouse.
 func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
+	if err := CheckCurrent(ctx, db); err != nil {
+		return nil, err
+	}
 	asOf, err := AsOf(ctx, db)
 	if err != nil {
 		return nil, err

@@ -39,6 +39,9 @@ func Refresh(ctx context.Context, path string, asOf time.Time, model *SegmentMod
 		return asOf, fmt.Errorf("begin refresh: %w", err)
 	}
 	defer tx.Rollback()
+	if err := migrate(ctx, tx); err != nil {
+		return asOf, err
+	}
 	if err := refreshTx(ctx, tx, asOf, model); err != nil {
 		return asOf, err
 	}

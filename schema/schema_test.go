@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -483,4 +484,29 @@ func TestCDNOWEndToEnd(t *testing.T) {
 	near("p", m.GammaGamma.P, 6.25)
 	near("q", m.GammaGamma.Q, 3.74)
 	near("v", m.GammaGamma.V, 15.44)
+}
+
+// TestOldWarehouseMigrates: a warehouse without the CLV columns is refused
+// for serving with a clear message, and one refresh brings it up to date.
+func TestOldWarehouseMigrates(t *testing.T) {
+	path := MustImport(t, fixture(t, nil), ImportOptions{})
+	rw, err := OpenRW(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range addedColumns {
+		if _, err := rw.Exec("ALTER TABLE " + c.table + " DROP COLUMN " + c.column); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rw.Close()
+	if _, err := LoadCatalog(context.Background(), mustOpen(t, path)); !errors.Is(err, ErrOldWarehouse) {
+		t.Fatalf("old warehouse: %v", err)
+	}
+	if _, err := Refresh(context.Background(), path, time.Time{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCatalog(context.Background(), mustOpen(t, path)); err != nil {
+		t.Fatalf("after refresh: %v", err)
+	}
 }
