@@ -92,7 +92,7 @@ func (e *Engine) Check(p *Plan) error {
 			return bad("预测指标属于客户，不能按%s分组", Dimensions[p.GroupBy].Name)
 		}
 	}
-	if p.Sort != nil && !sortable(p.Sort.By) && p.Sort.By != SortLastPurchase {
+	if p.Sort != nil && !customerMeasure(p.Sort.By) && p.Sort.By != SortLastPurchase {
 		return bad("不能按 %q 排序", p.Sort.By)
 	}
 	if p.Limit < 0 || p.Limit > maxLimit {
@@ -200,7 +200,7 @@ func (e *Engine) checkCond(c *Cond) error {
 		}
 	case CondRegistered:
 	case CondMeasure:
-		if !thresholdMeasure(c.Measure) {
+		if !customerMeasure(c.Measure) {
 			return bad("不能按 %q 筛选客户", c.Measure)
 		}
 		if _, ok := opSQL[c.Op]; !ok && c.Op != "between" {

@@ -607,7 +607,7 @@ func (p *parser) threshold() bool {
 	if unit == "money" && cond.Measure == "orders" {
 		return false
 	}
-	if !thresholdMeasure(cond.Measure) {
+	if !customerMeasure(cond.Measure) {
 		return false
 	}
 	p.pos += i
@@ -615,8 +615,9 @@ func (p *parser) threshold() bool {
 	return true
 }
 
-// thresholdMeasure says which measures are per-customer values a threshold can test.
-func thresholdMeasure(key string) bool {
+// customerMeasure says which measures are one value per customer: what a
+// threshold can test and a customer list can be sorted by.
+func customerMeasure(key string) bool {
 	switch key {
 	case "spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive":
 		return true
@@ -664,7 +665,7 @@ func (p *parser) topN() bool {
 	if key == "" {
 		// 前10名的消费金额? the measure may follow.
 		j := p.skipDe(i)
-		if p.kind(j) == KMeasure && sortable(p.tok(j).Val()) {
+		if p.kind(j) == KMeasure && customerMeasure(p.tok(j).Val()) {
 			key, i = p.tok(j).Val(), j+1
 		}
 	}
@@ -672,7 +673,7 @@ func (p *parser) topN() bool {
 		key = "spend"
 		p.notes = append(p.notes, "排名未说明依据，按消费金额排名")
 	}
-	if !sortable(key) {
+	if !customerMeasure(key) {
 		return false
 	}
 	if hasNum && (!isInt(num) || num < 1 || num > 100000) {
@@ -684,14 +685,6 @@ func (p *parser) topN() bool {
 	p.sort = &Sort{By: key, Desc: desc}
 	p.limit = int(num)
 	return true
-}
-
-func sortable(key string) bool {
-	switch key {
-	case "spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive":
-		return true
-	}
-	return false
 }
 
 // sortBy: 按消费金额排序 (从高到低), 最近购买的客户, 按最近购买时间排序.
@@ -706,7 +699,7 @@ func (p *parser) sortBy() bool {
 		p.sort = &Sort{By: SortLastPurchase, Desc: true}
 		return true
 	}
-	if p.kind(0) != KGroup || p.kind(1) != KMeasure || !sortable(p.tok(1).Val()) {
+	if p.kind(0) != KGroup || p.kind(1) != KMeasure || !customerMeasure(p.tok(1).Val()) {
 		return false
 	}
 	i, desc := 2, true
