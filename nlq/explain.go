@@ -71,7 +71,7 @@ func (e *Engine) Explain(p *Plan) string {
 		}
 		defined[m] = true
 		if predictedMeasure(m) {
-			line("指标定义：%s = %s", d.Name, d.Definition)
+			line("指标定义：%s = %s；模型在 %s 的分群快照上拟合（未来 52 周）", d.Name, d.Definition, p.AsOf)
 		} else {
 			line("指标定义：%s = %s（只计已完成订单）", d.Name, d.Definition)
 		}

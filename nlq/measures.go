@@ -16,8 +16,8 @@ var Measures = map[string]MeasureDef{
 	"arpu":          {"arpu", "客单价", "元", "消费金额 ÷ 有购买的客户数"},
 	"repurchase":    {"repurchase", "复购率", "", "已完成订单 ≥2 笔的客户数 ÷ ≥1 笔的客户数"},
 	"customers":     {"customers", "客户数", "人", "不同客户的数量"},
-	"clv":           {"clv", "预测价值", "元", "BG/NBD 预测的未来 52 周购买次数 × Gamma-Gamma 预测的每次消费金额（按分群快照日拟合）"},
-	"exp_purchases": {"exp_purchases", "预测购买次数", "次", "BG/NBD 预测的未来 52 周购买次数（按分群快照日拟合）"},
+	"clv":           {"clv", "预测价值", "元", "BG/NBD 预测的购买次数 × Gamma-Gamma 预测的每次消费金额"},
+	"exp_purchases": {"exp_purchases", "预测购买次数", "次", "BG/NBD 预测的购买次数"},
 	"p_alive":       {"p_alive", "活跃概率", "", "BG/NBD 估计的客户仍然活跃的概率"},
 	"new_customers": {"new_customers", "新客数", "人", "首次购买日期在时间范围内的客户数"},
 }
