@@ -117,7 +117,8 @@ function barChart(a) {
   const NS = "http://www.w3.org/2000/svg";
   const rows = a.rows.filter((r) => typeof r[r.length - 1] === "number");
   const max = Math.max(...rows.map((r) => r[r.length - 1]), 0) || 1;
-  const rowH = 24, labelW = 110, valueW = 90, width = 560;
+  const labelW = a.columns.length > 2 && typeof (a.rows[0] || [])[1] === "string" ? 200 : 110;
+  const rowH = 24, valueW = 90, width = 560 + labelW - 110;
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("class", "chart");
   svg.setAttribute("viewBox", `0 0 ${width} ${rows.length * rowH + 6}`);
@@ -126,7 +127,8 @@ function barChart(a) {
   rows.forEach((r, i) => {
     const v = r[r.length - 1], y = i * rowH + 4;
     const label = document.createElementNS(NS, "text");
-    label.setAttribute("x", 0); label.setAttribute("y", y + 15); label.textContent = String(r[0]);
+    label.setAttribute("x", 0); label.setAttribute("y", y + 15);
+    label.textContent = r.slice(0, -1).filter((c) => typeof c !== "number").join(" → ") || String(r[0]);
     const bar = document.createElementNS(NS, "rect");
     bar.setAttribute("class", "bar"); bar.setAttribute("x", labelW); bar.setAttribute("y", y + 2);
     bar.setAttribute("height", rowH - 8); bar.setAttribute("width", Math.max(1, (width - labelW - valueW) * v / max));
