@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/chatbi/chatbi/schema"
 )
@@ -54,6 +55,9 @@ func newCatalogSets(cat *schema.Catalog) catalogSets {
 // produced it. Errors: *PlanError naming what is wrong, in Chinese.
 func (e *Engine) Check(p *Plan) error {
 	bad := func(format string, a ...any) error { return &PlanError{Msg: fmt.Sprintf(format, a...)} }
+	if p == nil {
+		return bad("没有查询计划")
+	}
 	if e.sets == nil {
 		e.sets = newCatalogSets(e.Catalog)
 	}
@@ -171,6 +175,13 @@ func (e *Engine) checkCond(c *Cond) error {
 				}
 			}
 		}
+		if len(c.Items) > 1 && e.Catalog != nil && !e.productExists(c.Items) {
+			var names []string
+			for _, it := range c.Items {
+				names = append(names, it.Value)
+			}
+			return &PlanError{Msg: fmt.Sprintf("仓库中没有同时属于「%s」的商品", strings.Join(names, "」和「"))}
+		}
 		for _, ch := range c.Channels {
 			if !e.sets["channel"][ch] {
 				return bad("仓库中没有渠道「%s」", ch)
@@ -226,4 +237,23 @@ func (e *Engine) checkSnapshot(d Date) error {
 		return nil
 	}
 	return &PlanError{Msg: fmt.Sprintf("%s 没有分群快照；已有快照的日期：%s", d, snapshotList(e.Catalog))}
+}
+
+// productExists reports whether one product matches every item term.
+func (e *Engine) productExists(items []ItemTerm) bool {
+	col := map[ItemKind]int{ItemCategory: 0, ItemCategoryL1: 1, ItemBrand: 2, ItemProduct: 3}
+	for _, p := range e.Catalog.ProductTerms {
+		all := true
+		for _, it := range items {
+			hit := false
+			for _, k := range it.Kinds {
+				hit = hit || p[col[k]] == it.Value
+			}
+			all = all && hit
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }

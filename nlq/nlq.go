@@ -106,6 +106,18 @@ func (p *parser) plan() *Plan {
 			p.window = nil
 		}
 	}
+	// 新客数 with no time stated: the lifecycle's own "new" window (近30天).
+	if p.window == nil && p.group == "" && p.lex.cat != nil {
+		for _, m := range p.measures {
+			if m == "new_customers" {
+				days := p.lex.cat.Model.Lifecycle.NewDays
+				w, _ := lastN(p.asOf, float64(days), "d", fmt.Sprintf("近%d天", days))
+				p.window = w
+				p.notes = append(p.notes, fmt.Sprintf("新客数未说明时间，按生命周期“新客户”的定义取近%d天", days))
+				break
+			}
+		}
+	}
 	pl := &Plan{AsOf: p.asOf, Window: p.window, Notes: p.notes}
 	pl.GroupBy = p.group
 	if p.migration {

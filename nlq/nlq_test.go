@@ -433,3 +433,49 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParaphrases: other ways marketers say the public questions land on
+// the same plans (checked by the count they give on the public data).
+func TestParaphrases(t *testing.T) {
+	e, dbPath := publicEngine(t)
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cases := map[string]int{
+		"最近三个月购买过口红但是没有购买过粉底液的重要价值客户有哪些": 78,
+		"过去90天内买了口红、没买粉底液的重要价值客户名单":      78,
+		"重要价值客户里近三个月买过口红没买过粉底液的是哪些人":     78,
+		"金卡会员中最近3个月没下过单的":                48,
+		"30岁及以上的重要价值客户数":                 183,
+		"2026.9.3-2026.11.2买过洗发水的客户":     193,
+		"9月3日到11月2日买过洗发水的客户":             193,
+		"近一年购买次数3次及以上的客户":                734,
+		"一线城市的客户里最近3个月买过身体乳的":            123,
+		"近三个月通过线上渠道购买粉底液的客户":             143,
+	}
+	for q, want := range cases {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		cp := p.Clone()
+		cp.Answer, cp.Measures, cp.Limit, cp.Sort = AnswerCount, nil, 0, nil
+		qy, err := e.Compile(cp, Page{})
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		var n int
+		if err := db.QueryRow(qy.SQL, qy.Args...).Scan(&n); err != nil || n != want {
+			t.Errorf("%s: %d customers (%v), want %d", q, n, err, want)
+		}
+	}
+	// A brand × category that no product is, is asked back, not answered 0.
+	var pe *PlanError
+	if _, err := e.Parse("近三十天买过兰蔻口红的客户", asOf, nil); !errors.As(err, &pe) {
+		t.Errorf("兰蔻口红: %v", err)
+	}
+}

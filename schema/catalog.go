@@ -24,6 +24,10 @@ type Catalog struct {
 	Brands       []string
 	Products     []string
 
+	// ProductTerms is every product's (category, L1, brand, name), so that a
+	// combination (迪奥口红) can be checked to exist before it is asked.
+	ProductTerms [][4]string
+
 	Cities           []string
 	Provinces        []string
 	MemberLevels     []string
@@ -95,6 +99,19 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 			return nil, fmt.Errorf("load catalog: %w", err)
 		}
 	}
+	rows, err := db.QueryContext(ctx, `SELECT category, coalesce(category_l1, ''), coalesce(brand, ''), product_name FROM products`)
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	for rows.Next() {
+		var t [4]string
+		if err := rows.Scan(&t[0], &t[1], &t[2], &t[3]); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.ProductTerms = append(c.ProductTerms, t)
+	}
+	rows.Close()
 	snaps, err := column(ctx, db, `SELECT as_of FROM snapshots ORDER BY as_of`)
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
