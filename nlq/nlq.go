@@ -68,6 +68,12 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 		return nil, &UnplacedError{Question: question, List: []Unplaced{{Span: Span{0, n}, Text: question,
 			Reason: "没有识别到任何查询条件或要查的内容", Suggestions: ExampleQuestions}}}
 	}
+	// A question in a conversation that only regroups, recounts or re-sorts
+	// (按城市分布, 有多少, 消费最高的10个) refines the previous one.
+	if prev != nil && !p.follow && len(p.conds) == 0 && p.window == nil &&
+		(p.group != "" || p.answer != "" || len(p.measures) > 0 || p.sort != nil) {
+		p.follow = true
+	}
 	plan := p.plan()
 	if len(p.errs.List) > 0 {
 		p.errs.Question = question

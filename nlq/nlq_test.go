@@ -309,6 +309,12 @@ func TestFollowUps(t *testing.T) {
 			}
 			return ""
 		}},
+		{"近3个月买过防晒霜的客户", "按城市分布", func(p *Plan) string {
+			if p.Answer != AnswerTable || p.GroupBy != "city" || p.Filter == nil {
+				return "want the previous list grouped by city"
+			}
+			return ""
+		}},
 		{"重要价值客户", "按城市分布呢", func(p *Plan) string {
 			if p.Answer != AnswerTable || p.GroupBy != "city" {
 				return "want a table by city"
