@@ -6,35 +6,15 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/schematest"
 )
 
-var (
-	once   sync.Once
-	dbPath string
-)
-
-// warehouse imports the public data set once per test binary.
-func warehouse(tb testing.TB) string {
-	tb.Helper()
-	once.Do(func() {
-		dir, err := os.MkdirTemp("", "executor-test")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		dbPath = filepath.Join(dir, "pub.db")
-		if _, err := schema.Import(context.Background(), dbPath, "../testdata/eval/public/data", schema.ImportOptions{}); err != nil {
-			tb.Fatal(err)
-		}
-	})
-	return dbPath
-}
+// warehouse is the public data set's warehouse, shared by the tests.
+func warehouse(tb testing.TB) string { return schematest.PublicWarehouse(tb) }
 
 func sum(tb testing.TB, path string) [32]byte {
 	f, err := os.Open(path)

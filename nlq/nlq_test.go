@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/schematest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -21,23 +22,14 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var (
 	engineOnce sync.Once
 	testEngine *Engine
-	testDBPath string
 )
 
-// publicEngine imports the public evaluation data once and builds an engine
-// on its catalog.
+// publicEngine builds an engine on the public warehouse's catalog.
 func publicEngine(tb testing.TB) (*Engine, string) {
 	tb.Helper()
+	path := schematest.PublicWarehouse(tb)
 	engineOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "nlq-test")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		testDBPath = filepath.Join(dir, "pub.db")
-		if _, err := schema.Import(context.Background(), testDBPath, "../testdata/eval/public/data", schema.ImportOptions{}); err != nil {
-			tb.Fatal(err)
-		}
-		db, err := schema.OpenRO(testDBPath)
+		db, err := schema.OpenRO(path)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -51,7 +43,7 @@ func publicEngine(tb testing.TB) (*Engine, string) {
 	if testEngine == nil {
 		tb.Fatal("no engine")
 	}
-	return testEngine, testDBPath
+	return testEngine, path
 }
 
 var asOf = D(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))

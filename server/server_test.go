@@ -10,34 +10,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chatbi/chatbi/executor"
-	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/schematest"
 )
 
-var (
-	once   sync.Once
-	dbPath string
-)
+// dbPath is the public warehouse (set by MustOpenService).
+var dbPath string
 
-// MustOpenService imports the public evaluation data once and opens a
-// service on it (a fresh conversation store each call).
+// MustOpenService opens a service on the public warehouse (a fresh
+// conversation store each call).
 func MustOpenService(tb testing.TB) *Service {
 	tb.Helper()
-	once.Do(func() {
-		dir, err := os.MkdirTemp("", "server-test")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		dbPath = filepath.Join(dir, "pub.db")
-		if _, err := schema.Import(context.Background(), dbPath, "../testdata/eval/public/data", schema.ImportOptions{}); err != nil {
-			tb.Fatal(err)
-		}
-	})
+	dbPath = schematest.PublicWarehouse(tb)
 	svc, err := NewService(context.Background(), dbPath, executor.Options{})
 	if err != nil {
 		tb.Fatal(err)

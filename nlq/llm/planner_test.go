@@ -19,6 +19,7 @@ import (
 
 	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/schematest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -30,12 +31,8 @@ var (
 
 func publicEngine(t *testing.T) *nlq.Engine {
 	t.Helper()
+	path := schematest.PublicWarehouse(t)
 	engOnce.Do(func() {
-		dir, _ := os.MkdirTemp("", "llm-test")
-		path := filepath.Join(dir, "pub.db")
-		if _, err := schema.Import(context.Background(), path, "../../testdata/eval/public/data", schema.ImportOptions{}); err != nil {
-			t.Fatal(err)
-		}
 		db, _ := schema.OpenRO(path)
 		defer db.Close()
 		cat, err := schema.LoadCatalog(context.Background(), db)

@@ -1,0 +1,46 @@
+// Package schematest gives tests of every stage the same real warehouse:
+// the public evaluation data imported once per test binary into a temp dir
+// (the way net/http/httptest gives them a real server).
+package schematest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/chatbi/chatbi/schema"
+)
+
+var (
+	once sync.Once
+	path string
+	err  error
+)
+
+// PublicDataDir is testdata/eval/public/data of this repository.
+func PublicDataDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "eval", "public", "data")
+}
+
+// PublicWarehouse returns the path of a warehouse imported from the public
+// evaluation data (as of 2026-11-22). Tests must not write to it.
+func PublicWarehouse(tb testing.TB) string {
+	tb.Helper()
+	once.Do(func() {
+		dir, e := os.MkdirTemp("", "chatbi-public")
+		if e != nil {
+			err = e
+			return
+		}
+		path = filepath.Join(dir, "public.db")
+		_, err = schema.Import(context.Background(), path, PublicDataDir(), schema.ImportOptions{})
+	})
+	if err != nil {
+		tb.Fatalf("import public data: %v", err)
+	}
+	return path
+}
