@@ -70,7 +70,7 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 	}
 	c := &compiler{e: e, p: p, asOf: p.AsOf.String()}
 	c.snap = e.Catalog == nil || e.Catalog.HasSnapshot(p.AsOf.Time)
-	c.needC = !c.snap || readsCustomers(p)
+	c.needC = !c.snap
 	c.key = "c.id"
 	if c.snap {
 		c.key = "m.customer_key"
@@ -124,20 +124,22 @@ func needsSnapshot(p *Plan) bool {
 	return need
 }
 
-// readsCustomers reports whether a plan's filter or grouping reads a column
-// of customers (the snapshot alone answers segment and purchase questions).
-func readsCustomers(p *Plan) bool {
-	reads := strings.HasPrefix(Dimensions[p.GroupBy].Expr, "c.")
-	Walk(p.Filter, func(n *Node) {
-		if n.Cond == nil {
-			return
-		}
-		switch n.Cond.Kind {
-		case CondGender, CondAge, CondBirthYear, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondRegistered:
-			reads = true
-		}
-	})
-	return reads
+// col is where a customer attribute is read: the snapshot keeps a copy of
+// every attribute questions filter and group by, so with a snapshot no
+// customers row is joined; without one, customers itself.
+func (c *compiler) col(col schema.Column) string {
+	if col.Table == "c" && c.snap {
+		return "m." + col.Name
+	}
+	return col.SQL()
+}
+
+// dimExpr is a grouping dimension's expression for this plan.
+func (c *compiler) dimExpr(d DimensionDef) string {
+	if d.Column.Name != "" {
+		return c.col(d.Column)
+	}
+	return d.Expr
 }
 
 // from writes the customer base: the as-of snapshot (one row per customer)
@@ -237,25 +239,26 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		s.w(attrColumn[k.Kind].SQL() + " IN ")
 		s.in(k.Values)
 	case CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
-		s.w(attrColumn[k.Kind].SQL() + " IN ")
+		s.w(c.col(attrColumn[k.Kind]) + " IN ")
 		s.in(k.Values)
 	case CondAge:
 		// Age ≥ a ⇔ born on or before as_of's month-day a years earlier; the
 		// bound is text so that 02-29 compares as the formula says.
 		y, md := c.p.AsOf.Year(), c.p.AsOf.Format("01-02")
-		s.w("(c.birth_date IS NOT NULL")
+		bd := c.col(schema.ColBirthDate)
+		s.w("(" + bd + " IS NOT NULL")
 		if k.AgeMin != nil {
-			s.w(" AND c.birth_date <= ?", fmt.Sprintf("%04d-%s", y-*k.AgeMin, md))
+			s.w(" AND "+bd+" <= ?", fmt.Sprintf("%04d-%s", y-*k.AgeMin, md))
 		}
 		if k.AgeMax != nil {
-			s.w(" AND c.birth_date > ?", fmt.Sprintf("%04d-%s", y-*k.AgeMax-1, md))
+			s.w(" AND "+bd+" > ?", fmt.Sprintf("%04d-%s", y-*k.AgeMax-1, md))
 		}
 		s.w(")")
 	case CondBirthYear:
-		s.w("c.birth_date BETWEEN ? AND ?", fmt.Sprintf("%04d-01-01", int(k.Value)), fmt.Sprintf("%04d-12-31", int(k.Value2)))
+		s.w(c.col(schema.ColBirthDate)+" BETWEEN ? AND ?", fmt.Sprintf("%04d-01-01", int(k.Value)), fmt.Sprintf("%04d-12-31", int(k.Value2)))
 	case CondRegistered:
 		from, to := c.scope(c.p.EffectiveWindow(k))
-		s.w("c.register_date BETWEEN ? AND ?", from, to)
+		s.w(c.col(schema.ColRegisterDate)+" BETWEEN ? AND ?", from, to)
 	case CondMeasure:
 		c.measureCond(s, k)
 	}
@@ -594,7 +597,7 @@ func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
 	}
 	s := &sqlText{}
 	cols := []string{dim.Name}
-	s.w("SELECT " + dim.Expr + ` AS "` + dim.Name + `"`)
+	s.w("SELECT " + c.dimExpr(dim) + ` AS "` + dim.Name + `"`)
 	for _, m := range p.Measures {
 		s.w(", " + purchaseMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
 		cols = append(cols, Measures[m].Name)
@@ -602,7 +605,7 @@ func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
 	s.w("\n")
 	from, to := c.scope(p.Window)
 	c.purchaseScan(s, from, to)
-	s.w("\nGROUP BY 1 HAVING " + dim.Expr + " IS NOT NULL ORDER BY ")
+	s.w("\nGROUP BY 1 HAVING " + c.dimExpr(dim) + " IS NOT NULL ORDER BY ")
 	if p.GroupBy == "month" {
 		s.w("1")
 	} else {
@@ -647,7 +650,7 @@ func (c *compiler) table() *Query {
 	}
 	s.w("\nFROM (SELECT ")
 	if grouped {
-		s.w(dim.Expr + " AS g, ")
+		s.w(c.dimExpr(dim) + " AS g, ")
 	} else {
 		s.w("1 AS g, ")
 	}

@@ -27,20 +27,21 @@ var Measures = map[string]MeasureDef{
 // month), the others to the customer.
 type DimensionDef struct {
 	Key, Name  string
-	Expr       string
+	Column     schema.Column // a customer attribute (read from the snapshot when there is one)
+	Expr       string        // otherwise an expression over a purchase
 	OrderLevel bool
 	Snapshot   bool // needs the segment snapshot
 }
 
 // Dimensions by key.
 var Dimensions = map[string]DimensionDef{
-	"rfm":              {"rfm", "RFM分群", schema.ColRFM.SQL(), false, true},
-	"lifecycle":        {"lifecycle", "生命周期阶段", schema.ColLifecycle.SQL(), false, true},
-	"city":             {"city", "城市", schema.ColCity.SQL(), false, false},
-	"province":         {"province", "省份", schema.ColProvince.SQL(), false, false},
-	"gender":           {"gender", "性别", schema.ColGender.SQL(), false, false},
-	"member_level":     {"member_level", "会员等级", schema.ColMemberLevel.SQL(), false, false},
-	"register_channel": {"register_channel", "注册渠道", schema.ColRegisterChannel.SQL(), false, false},
-	"channel":          {"channel", "购买渠道", schema.ColOrderChannel.SQL(), true, false},
-	"month":            {"month", "月份", "substr(po.date, 1, 7)", true, false},
+	"rfm":              {"rfm", "RFM分群", schema.ColRFM, "", false, true},
+	"lifecycle":        {"lifecycle", "生命周期阶段", schema.ColLifecycle, "", false, true},
+	"city":             {"city", "城市", schema.ColCity, "", false, false},
+	"province":         {"province", "省份", schema.ColProvince, "", false, false},
+	"gender":           {"gender", "性别", schema.ColGender, "", false, false},
+	"member_level":     {"member_level", "会员等级", schema.ColMemberLevel, "", false, false},
+	"register_channel": {"register_channel", "注册渠道", schema.ColRegisterChannel, "", false, false},
+	"channel":          {"channel", "购买渠道", schema.Column{}, schema.ColOrderChannel.SQL(), true, false},
+	"month":            {"month", "月份", schema.Column{}, "substr(po.date, 1, 7)", true, false},
 }

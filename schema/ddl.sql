@@ -75,6 +75,15 @@ CREATE TABLE customer_measures (
   exp_purchases  REAL,    -- BG/NBD expected purchases in the next 52 weeks
   clv            REAL,    -- expected value in the next 52 weeks (yuan): purchases × Gamma-Gamma spend
   potential      TEXT,    -- 高潜力客户: top fifth of buyers by clv
+  -- Copies of the customer attributes questions filter and group by, so a
+  -- segment question never has to join customers row by row.
+  gender           TEXT,
+  birth_date       TEXT,
+  city             TEXT,
+  province         TEXT,
+  member_level     TEXT,
+  register_channel TEXT,
+  register_date    TEXT,
   PRIMARY KEY (as_of, customer_key)
 ) WITHOUT ROWID;
 CREATE TABLE snapshots (
@@ -87,5 +96,7 @@ CREATE TABLE snapshots (
   mean_m      REAL,
   clv_json    TEXT     -- the fitted CLV models, or the reason there are none
 );
-CREATE INDEX customer_measures_rfm ON customer_measures(as_of, rfm_class);
-CREATE INDEX customer_measures_lifecycle ON customer_measures(as_of, lifecycle);
+-- Segment first: with as_of first, SQLite would walk a segment index for a
+-- whole snapshot and look every row up again (1M rows: 1 s instead of 0.37 s).
+CREATE INDEX customer_measures_by_rfm ON customer_measures(rfm_class, as_of);
+CREATE INDEX customer_measures_by_lifecycle ON customer_measures(lifecycle, as_of);

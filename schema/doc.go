@@ -36,9 +36,14 @@
 //   - purchase_orders_customer (customer_key, date, pay_cents): a selected
 //     customer's spend in a window (for sorting and display) is one short
 //     range scan per selected customer: cost follows the rows a question selects.
-//   - customer_measures is clustered by (as_of, customer_key) (WITHOUT ROWID),
-//     with (as_of, rfm_class) and (as_of, lifecycle) indexes: segment
-//     membership is a range scan, and every dated refresh is kept as a snapshot.
+//   - customer_measures is clustered by (as_of, customer_key) (WITHOUT ROWID):
+//     a whole snapshot is one sequential range, and every dated refresh is
+//     kept. It carries copies of the customer attributes questions filter and
+//     group by (gender, birth date, city, province, level, register channel
+//     and date), so segment questions never join customers row by row.
+//     (rfm_class, as_of) and (lifecycle, as_of) make segment membership a
+//     range scan; segment first, so a whole-snapshot scan is never sent
+//     through them.
 //   - customers (city), (province), (birth_date), (register_date); products
 //     (category), (category_l1), (brand), (product_name).
 //

@@ -16,6 +16,13 @@ var addedColumns = []struct{ table, column, decl string }{
 	{"customer_measures", "clv", "REAL"},
 	{"customer_measures", "potential", "TEXT"},
 	{"snapshots", "clv_json", "TEXT"},
+	{"customer_measures", "gender", "TEXT"},
+	{"customer_measures", "birth_date", "TEXT"},
+	{"customer_measures", "city", "TEXT"},
+	{"customer_measures", "province", "TEXT"},
+	{"customer_measures", "member_level", "TEXT"},
+	{"customer_measures", "register_channel", "TEXT"},
+	{"customer_measures", "register_date", "TEXT"},
 }
 
 // ErrOldWarehouse: the file lacks columns this version reads.
@@ -57,6 +64,14 @@ func migrate(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+c.table+" ADD COLUMN "+c.column+" "+c.decl); err != nil {
 			return fmt.Errorf("add %s.%s: %w", c.table, c.column, err)
 		}
+	}
+	// The first segment indexes led with as_of; see ddl.sql.
+	_, err = tx.ExecContext(ctx, `DROP INDEX IF EXISTS customer_measures_rfm;
+		DROP INDEX IF EXISTS customer_measures_lifecycle;
+		CREATE INDEX IF NOT EXISTS customer_measures_by_rfm ON customer_measures(rfm_class, as_of);
+		CREATE INDEX IF NOT EXISTS customer_measures_by_lifecycle ON customer_measures(lifecycle, as_of);`)
+	if err != nil {
+		return fmt.Errorf("rebuild segment indexes: %w", err)
 	}
 	return nil
 }

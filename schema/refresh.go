@@ -85,18 +85,20 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_measures WHERE as_of = ?`, day); err != nil {
 		return fmt.Errorf("clear snapshot %s: %w", day, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, register_date FROM customers ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, register_date, gender, birth_date, city, province, member_level, register_channel
+		FROM customers ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("read customers: %w", err)
 	}
 	type cust struct {
-		key int64
-		reg string
+		key   int64
+		reg   string
+		attrs [6]sql.NullString // gender, birth_date, city, province, member_level, register_channel
 	}
 	var custs []cust
 	for rows.Next() {
 		var c cust
-		if err := rows.Scan(&c.key, &c.reg); err != nil {
+		if err := rows.Scan(&c.key, &c.reg, &c.attrs[0], &c.attrs[1], &c.attrs[2], &c.attrs[3], &c.attrs[4], &c.attrs[5]); err != nil {
 			rows.Close()
 			return err
 		}
@@ -112,7 +114,8 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		return err
 	}
 	cols := []string{"as_of", "customer_key", "first_date", "last_date", "recency", "frequency", "monetary_cents", "rfm_class", "lifecycle",
-		"p_alive", "exp_purchases", "clv", "potential"}
+		"p_alive", "exp_purchases", "clv", "potential",
+		"gender", "birth_date", "city", "province", "member_level", "register_channel", "register_date"}
 	b, err := newBatch(ctx, tx, "customer_measures", cols)
 	if err != nil {
 		return err
@@ -125,7 +128,8 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 			if c.reg <= day {
 				stage = lc.NeverBuyer.Name
 			}
-			if err := b.add(day, c.key, nil, nil, nil, 0, 0, nil, stage, nil, nil, nil, nil); err != nil {
+			if err := b.add(day, c.key, nil, nil, nil, 0, 0, nil, stage, nil, nil, nil, nil,
+				c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
 				return err
 			}
 			continue
@@ -155,7 +159,7 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 			}
 		}
 		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, model.ClassFor(rHigh, fHigh, mHigh), stage,
-			pAlive, purchases, value, potential); err != nil {
+			pAlive, purchases, value, potential, c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
 			return err
 		}
 	}
