@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/chatbi/chatbi/executor"
 )
 
 type client struct {
@@ -194,5 +197,22 @@ func TestPagesCatalogSegmentsMetrics(t *testing.T) {
 	}
 	if resp, _ := c.do("GET", "/static/app.js", ""); resp.StatusCode != 200 {
 		t.Fatalf("app.js: %d", resp.StatusCode)
+	}
+}
+
+// TestTimeBudget504: a question past its time budget is a 504 with a clear
+// message, and nothing is left running.
+func TestTimeBudget504(t *testing.T) {
+	MustOpenService(t)
+	svc, err := NewService(context.Background(), dbPath, executor.Options{Timeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	ts := httptest.NewServer(New(svc, Config{}))
+	defer ts.Close()
+	resp, body := (client{t, ts.URL, ""}).do("POST", "/api/v1/ask", `{"question":"一般发展客户有哪些"}`)
+	if resp.StatusCode != 504 || !strings.Contains(string(body), CodeTimeout) || !strings.Contains(string(body), "时间预算") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
