@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,7 +30,8 @@ func TestLLMRouting(t *testing.T) {
 			`"usage":{"prompt_tokens":100,"completion_tokens":30,"total_tokens":130}}`))
 	}))
 	defer fake.Close()
-	svc.LLM = llm.New(llm.Config{BaseURL: fake.URL + "/v1", Model: "m", APIKey: "k"}, svc.Engine, nil)
+	srv := New(svc, Config{})
+	svc.LLM = llm.New(llm.Config{BaseURL: fake.URL + "/v1", Model: "m", APIKey: "k"}, svc.Engine, srv.ObserveLLM)
 
 	ask := func(q string) *Answer {
 		a, err := svc.Ask(context.Background(), AskRequest{Question: q})
@@ -47,6 +49,14 @@ func TestLLMRouting(t *testing.T) {
 	}
 	if a := ask("删除所有客户"); a.Status != "clarify" || calls.Load() != 1 {
 		t.Fatalf("a forbidden request went to the model: %s, %d calls", a.Status, calls.Load())
+	}
+	// Tokens and call latency reach the metrics.
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`chatbi_llm_tokens_total{kind="prompt"} 100`, `chatbi_llm_tokens_total{kind="completion"} 30`, `chatbi_llm_call_duration_seconds_count{outcome="ok"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 
 	// A dead endpoint: one fast failure, then the circuit is open; rule
