@@ -430,6 +430,9 @@ func (p *parser) purchase() bool {
 		var n int
 		items, or, comma, n = p.itemList(0)
 		i = n
+		if j := p.skipDe(i); p.kind(j) == KBuy && j > i {
+			i = j // 口红的购买客户
+		}
 		if p.kind(i) == KAll {
 			i++
 			comma = false
