@@ -68,10 +68,11 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 		return nil, &UnplacedError{Question: question, List: []Unplaced{{Span: Span{0, n}, Text: question,
 			Reason: "没有识别到任何查询条件或要查的内容", Suggestions: ExampleQuestions}}}
 	}
-	// A question in a conversation that only regroups, recounts or re-sorts
-	// (按城市分布, 有多少, 消费最高的10个) refines the previous one.
-	if prev != nil && !p.follow && len(p.conds) == 0 && p.window == nil &&
-		(p.group != "" || p.answer != "" || len(p.measures) > 0 || p.sort != nil) {
+	// An elliptical question in a conversation — it only regroups, recounts
+	// or re-sorts and names no subject or measure (按城市分布, 有多少,
+	// 消费最高的10个) — refines the previous one; "各RFM分群的客户数" stands alone.
+	if prev != nil && !p.follow && len(p.conds) == 0 && p.window == nil && len(p.measures) == 0 &&
+		!p.mentions(KWho) && (p.group != "" || p.answer != "" || p.sort != nil) {
 		p.follow = true
 	}
 	plan := p.plan()

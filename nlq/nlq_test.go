@@ -307,6 +307,12 @@ func TestFollowUps(t *testing.T) {
 			}
 			return ""
 		}},
+		{"近3个月买过防晒霜的客户", "各RFM分群的客户数", func(p *Plan) string {
+			if p.Filter != nil || p.GroupBy != "rfm" {
+				return "a full question after a list stands alone"
+			}
+			return ""
+		}},
 		{"重要价值客户", "按城市分布呢", func(p *Plan) string {
 			if p.Answer != AnswerTable || p.GroupBy != "city" {
 				return "want a table by city"

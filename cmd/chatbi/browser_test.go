@@ -133,6 +133,20 @@ func TestChatPageInBrowser(t *testing.T) {
 	if err != nil || chip != "粉底液" {
 		t.Fatalf("clarify chip %q: %v", chip, err)
 	}
+	// A table answer draws its bar chart: one bar per RFM class.
+	var bars string
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(`#question`, "各RFM分群的客户数", chromedp.ByQuery),
+		chromedp.Click(`#send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-type="table"] svg.chart`, chromedp.ByQuery),
+		chromedp.Evaluate(`String(document.querySelectorAll('.answer[data-type="table"] svg.chart rect.bar').length)`, &bars),
+		chromedp.ScrollIntoView(`.answer[data-type="table"]`, chromedp.ByQuery),
+		chromedp.CaptureScreenshot(&shot),
+	)
+	if err != nil || bars != "8" {
+		t.Fatalf("chart bars %q: %v", bars, err)
+	}
+	saveShot(t, "chat-table.png", shot)
 	// A phone-width screen keeps the page usable.
 	err = chromedp.Run(ctx, chromedp.EmulateViewport(390, 844),
 		chromedp.ScrollIntoView(`.answer[data-status="clarify"]`, chromedp.ByQuery), chromedp.CaptureScreenshot(&shot),
