@@ -209,7 +209,7 @@ func (e *Engine) checkCond(c *Cond) error {
 		if c.Value < 1900 || c.Value2 < c.Value || c.Value2 > 2200 {
 			return bad("出生年份范围不成立")
 		}
-	case CondRegistered:
+	case CondRegistered, CondFirstPurchase:
 	case CondMeasure:
 		if !customerMeasure(c.Measure) {
 			return bad("不能按 %q 筛选客户", c.Measure)

@@ -256,6 +256,13 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		s.w(")")
 	case CondBirthYear:
 		s.w(c.col(schema.ColBirthDate)+" BETWEEN ? AND ?", fmt.Sprintf("%04d-01-01", int(k.Value)), fmt.Sprintf("%04d-12-31", int(k.Value2)))
+	case CondFirstPurchase:
+		from, to := c.scope(c.p.EffectiveWindow(k))
+		if c.snap {
+			s.w("m.first_date BETWEEN ? AND ?", from, to)
+		} else {
+			s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date <= ? GROUP BY po.customer_key HAVING min(po.date) BETWEEN ? AND ?)", c.asOf, from, to)
+		}
 	case CondRegistered:
 		from, to := c.scope(c.p.EffectiveWindow(k))
 		s.w(c.col(schema.ColRegisterDate)+" BETWEEN ? AND ?", from, to)

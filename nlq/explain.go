@@ -199,6 +199,12 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		return s + "；没有生日信息的客户不计入"
 	case CondBirthYear:
 		return fmt.Sprintf("出生于 %d 年至 %d 年", int(c.Value), int(c.Value2))
+	case CondFirstPurchase:
+		w := p.EffectiveWindow(c)
+		if w == nil {
+			return "有过购买"
+		}
+		return fmt.Sprintf("首次购买（第一笔已完成订单）在 %s 至 %s", w.From, w.To)
 	case CondRegistered:
 		w := p.EffectiveWindow(c)
 		if w == nil {

@@ -50,7 +50,7 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 
 // timed reports whether a condition kind is scoped by a time window.
 func timed(k CondKind) bool {
-	return k == CondBought || k == CondMeasure || k == CondRegistered
+	return k == CondBought || k == CondMeasure || k == CondRegistered || k == CondFirstPurchase
 }
 
 // attrKind reports whether a customer has one value of this kind (so a new

@@ -459,6 +459,7 @@ func TestParaphrases(t *testing.T) {
 		"一线城市的客户里最近3个月买过身体乳的":            123,
 		"近三个月通过线上渠道购买粉底液的客户":             143,
 		"近一个月彩妆类产品的购买客户":                 378,
+		"首购客户有多少":                        187,
 	}
 	for q, want := range cases {
 		p, err := e.Parse(q, asOf, nil)

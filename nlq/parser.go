@@ -816,9 +816,20 @@ func (p *parser) age() bool {
 // register: 小程序注册的, 通过APP注册, 注册渠道为门店, 近30天新注册的, 2026年注册的.
 func (p *parser) register() bool {
 	switch {
-	case p.kind(0) == KNewReg:
+	case p.kind(0) == KNewReg, p.kind(0) == KFirstBuy:
+		kind := map[Kind]CondKind{KNewReg: CondRegistered, KFirstBuy: CondFirstPurchase}[p.kind(0)]
 		p.pos++
-		c := &Cond{Kind: CondRegistered, Window: p.curWindow}
+		c := &Cond{Kind: kind, Window: p.curWindow}
+		if c.Window == nil {
+			// "新注册的" / "首次购买的" with no time: the lifecycle's "new" window.
+			days := 30
+			if p.lex.cat != nil {
+				days = p.lex.cat.Model.Lifecycle.NewDays
+			}
+			w, _ := lastN(p.asOf, float64(days), "d", fmt.Sprintf("近%d天", days))
+			c.Window = w
+			p.notes = append(p.notes, fmt.Sprintf("未说明时间，按近%d天理解", days))
+		}
 		p.add(leaf(c))
 		return true
 	case p.kind(0) == KRegister:

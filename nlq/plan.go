@@ -79,6 +79,7 @@ const (
 	CondMeasure         CondKind = "measure"          // Measure Op Value in the window
 	CondBirthYear       CondKind = "birth_year"       // born in years Value … Value2 (90后)
 	CondPotential       CondKind = "potential"        // 高潜力客户 (the CLV segment)
+	CondFirstPurchase   CondKind = "first_purchase"   // first completed purchase in the window
 )
 
 // Cond is one condition on a customer.

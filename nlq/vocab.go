@@ -72,6 +72,7 @@ const (
 	KBecome            // 变成, 掉到, 升为 (a segment at an earlier snapshot becomes another now)
 	KNewly             // 新晋 (in a segment now, not at the previous snapshot)
 	KMigration         // 迁移, 流转 (a from-segment × to-segment table)
+	KFirstBuy          // 首次购买 (first purchase in the window)
 )
 
 // vocab is the fixed vocabulary of spec semantics.md: a new phrasing is a
@@ -87,7 +88,8 @@ var vocab = []struct {
 	{KNever, "", []string{"从未", "从来没", "从来没有", "从没", "从没有", "一直没", "一直没有", "从来未", "从不", "从来不"}},
 	{KExclude, "", []string{"不是", "非", "不属于", "并非", "排除", "排除掉", "去掉", "去除", "剔除", "不包括", "不包含", "除去", "扣除", "除了"}},
 	{KRegister, "", []string{"注册", "注册的", "开卡", "入会"}},
-	{KNewReg, "", []string{"新注册", "新入会", "新开卡"}},
+	{KNewReg, "", []string{"新注册", "新入会", "新开卡", "新增会员", "新增用户", "新注册会员", "新注册用户", "新注册客户", "新入会会员"}},
+	{KFirstBuy, "", []string{"首次购买", "首购", "第一次购买", "首单", "首次下单", "第一次下单", "首次消费", "第一次消费"}},
 	{KTimeRel, "", []string{"过去", "近", "最近", "最近的", "过去的", "在过去", "近期的"}},
 	{KTimeUnit, "d", []string{"天", "日", "天内", "日内", "天里"}},
 	{KTimeUnit, "w", []string{"周", "星期", "个星期", "周内", "礼拜", "个礼拜"}},
