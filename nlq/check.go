@@ -210,6 +210,10 @@ func (e *Engine) checkCond(c *Cond) error {
 			return bad("出生年份范围不成立")
 		}
 	case CondRegistered, CondFirstPurchase:
+	case CondBirthMonth:
+		if k := int(c.Value); float64(k) != c.Value || k < 1 || k > 12 {
+			return bad("生日月份 %v 不存在", c.Value)
+		}
 	case CondMeasure:
 		if !customerMeasure(c.Measure) {
 			return bad("不能按 %q 筛选客户", c.Measure)

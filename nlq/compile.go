@@ -256,6 +256,8 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		s.w(")")
 	case CondBirthYear:
 		s.w(c.col(schema.ColBirthDate)+" BETWEEN ? AND ?", fmt.Sprintf("%04d-01-01", int(k.Value)), fmt.Sprintf("%04d-12-31", int(k.Value2)))
+	case CondBirthMonth:
+		s.w("substr("+c.col(schema.ColBirthDate)+", 6, 2) = ?", fmt.Sprintf("%02d", int(k.Value)))
 	case CondFirstPurchase:
 		from, to := c.scope(c.p.EffectiveWindow(k))
 		if c.snap {

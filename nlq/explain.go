@@ -199,6 +199,8 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		return s + "；没有生日信息的客户不计入"
 	case CondBirthYear:
 		return fmt.Sprintf("出生于 %d 年至 %d 年", int(c.Value), int(c.Value2))
+	case CondBirthMonth:
+		return fmt.Sprintf("生日在 %d 月（没有生日信息的客户不计入）", int(c.Value))
 	case CondFirstPurchase:
 		w := p.EffectiveWindow(c)
 		if w == nil {

@@ -81,7 +81,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
-		p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
 		p.attribute, p.groupBy, p.answerWords, p.connector,
 	}
 }
@@ -885,6 +885,9 @@ func (p *parser) attribute() bool {
 		c = &Cond{Kind: CondLifecycle, Values: []string{t.Val()}}
 	case KPotential:
 		c = &Cond{Kind: CondPotential, Values: []string{t.Val()}}
+	case KRepeatBuyer:
+		c = &Cond{Kind: CondMeasure, Measure: "orders", Op: ">=", Value: 2, Window: p.curWindow}
+		p.notes = append(p.notes, "复购客户按已完成订单数 ≥ 2 理解")
 	case KBecome:
 		p.become = true
 		p.pos++
@@ -1022,6 +1025,44 @@ func (p *parser) segment(c *Cond) bool {
 	p.pos++
 	p.lastSegment = n
 	p.add(n)
+	return true
+}
+
+// birthday: 本月过生日的, 11月生日的, 生日在12月的, 下个月生日的.
+func (p *parser) birthday() bool {
+	month := func(off int) (int, int) { // a month phrase at off: month number, tokens
+		t := p.tok(off)
+		switch {
+		case t.Kind == KTimeFixed && t.Val() == "this_month":
+			return int(p.asOf.Month()), 1
+		case t.Kind == KTimeFixed && t.Val() == "last_month":
+			return (int(p.asOf.Month())+10)%12 + 1, 1
+		case t.Kind == KNum && p.kind(off+1) == KMonthMark && isInt(t.Num) && t.Num >= 1 && t.Num <= 12:
+			return int(t.Num), 2
+		case t.Kind == KTimeFixed && t.Val() == "next_month":
+			return int(p.asOf.Month())%12 + 1, 1
+		}
+		return 0, 0
+	}
+	var m, n int
+	switch {
+	case p.kind(0) == KBirthday:
+		m, n = month(1)
+		n++
+	default:
+		var k int
+		m, k = month(0)
+		j := p.skipDe(k)
+		if k == 0 || p.kind(j) != KBirthday {
+			return false
+		}
+		n = j + 1
+	}
+	if m == 0 {
+		return false
+	}
+	p.pos += n
+	p.add(leaf(&Cond{Kind: CondBirthMonth, Value: float64(m)}))
 	return true
 }
 

@@ -80,6 +80,7 @@ const (
 	CondBirthYear       CondKind = "birth_year"       // born in years Value … Value2 (90后)
 	CondPotential       CondKind = "potential"        // 高潜力客户 (the CLV segment)
 	CondFirstPurchase   CondKind = "first_purchase"   // first completed purchase in the window
+	CondBirthMonth      CondKind = "birth_month"      // birthday in month Value (1–12)
 )
 
 // Cond is one condition on a customer.

@@ -56,6 +56,9 @@ func fixedWindow(asOf Date, name, phrase string) (*Window, error) {
 	switch name {
 	case "this_month":
 		w.From = day(y, m, 1)
+	case "next_month": // only birthdays look ahead; purchases there are none yet
+		w.From = day(y, m+1, 1)
+		w.To = day(y, m+2, 1).AddDays(-1)
 	case "last_month":
 		w.From = day(y, m-1, 1)
 		w.To = day(y, m, 1).AddDays(-1)

@@ -73,6 +73,8 @@ const (
 	KNewly             // 新晋 (in a segment now, not at the previous snapshot)
 	KMigration         // 迁移, 流转 (a from-segment × to-segment table)
 	KFirstBuy          // 首次购买 (first purchase in the window)
+	KBirthday          // 生日, 过生日
+	KRepeatBuyer       // 复购客户, 回头客 (two or more orders)
 )
 
 // vocab is the fixed vocabulary of spec semantics.md: a new phrasing is a
@@ -83,12 +85,14 @@ var vocab = []struct {
 	val   string
 	words []string
 }{
-	{KBuy, "", []string{"下过单", "下过订单", "有下单", "有过下单", "买过单", "买过", "买了", "买", "购买过", "购买了", "购买", "购入", "下单过", "下单了", "下单", "消费过", "入手过", "入手了", "入手", "有购买", "有过购买", "有消费", "买入", "复购过", "回购过", "选购过", "购买过的", "订购过", "订购"}},
+	{KBuy, "", []string{"下过单", "下过订单", "有下单", "有过下单", "买过单", "买过", "买了", "买", "购买过", "购买了", "购买", "购入", "下单过", "下单了", "下单", "消费过", "入手过", "入手了", "入手", "有购买", "有过购买", "有消费", "买入", "选购过", "购买过的", "订购过", "订购"}},
 	{KNeg, "", []string{"没", "没有", "未", "未曾", "不曾", "没再", "没有再", "不再"}},
 	{KNever, "", []string{"从未", "从来没", "从来没有", "从没", "从没有", "一直没", "一直没有", "从来未", "从不", "从来不"}},
 	{KExclude, "", []string{"不是", "非", "不属于", "并非", "排除", "排除掉", "去掉", "去除", "剔除", "不包括", "不包含", "除去", "扣除", "除了"}},
 	{KRegister, "", []string{"注册", "注册的", "开卡", "入会"}},
 	{KNewReg, "", []string{"新注册", "新入会", "新开卡", "新增会员", "新增用户", "新注册会员", "新注册用户", "新注册客户", "新入会会员"}},
+	{KBirthday, "", []string{"生日", "过生日", "的生日", "生日在"}},
+	{KRepeatBuyer, "", []string{"复购客户", "复购的客户", "复购用户", "复购会员", "回头客", "复购人群", "多次购买的客户"}},
 	{KFirstBuy, "", []string{"首次购买", "首购", "第一次购买", "首单", "首次下单", "第一次下单", "首次消费", "第一次消费"}},
 	{KTimeRel, "", []string{"过去", "近", "最近", "最近的", "过去的", "在过去", "近期的"}},
 	{KTimeUnit, "d", []string{"天", "日", "天内", "日内", "天里"}},
@@ -101,6 +105,7 @@ var vocab = []struct {
 	{KDayMark, "", []string{"号"}},
 	{KTimeFixed, "this_month", []string{"本月", "这个月", "当月", "本月份"}},
 	{KTimeFixed, "last_month", []string{"上个月", "上月", "上一个月"}},
+	{KTimeFixed, "next_month", []string{"下个月", "下月", "下一个月"}},
 	{KTimeFixed, "this_year", []string{"今年", "本年", "本年度", "今年以来"}},
 	{KTimeFixed, "last_year", []string{"去年", "上一年", "去年一年"}},
 	{KTimeFixed, "year_before_last", []string{"前年"}},

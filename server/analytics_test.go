@@ -142,3 +142,21 @@ func TestMeasuresBySegmentAndPeriod(t *testing.T) {
 		t.Errorf("top predicted value %v, want %v", got, best)
 	}
 }
+
+// TestBirthdaysAndRepeatBuyers checks 生日 and 复购客户 against SQL.
+func TestBirthdaysAndRepeatBuyers(t *testing.T) {
+	svc, db := snapshotService(t)
+	for q, want := range map[string]string{
+		"11月生日的重要价值客户有多少": `SELECT count(*) FROM customers c JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = '2026-11-22'
+			WHERE substr(c.birth_date, 6, 2) = '11' AND m.rfm_class = '重要价值客户'`,
+		"回头客有多少": `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' GROUP BY customer_key HAVING count(*) >= 2)`,
+	} {
+		a, err := svc.Ask(context.Background(), AskRequest{Question: q})
+		if err != nil || a.Status != "ok" {
+			t.Fatalf("%s: %v %+v", q, err, a)
+		}
+		if got, w := toFloat(a.Rows[0][0]), scalar(t, db, want); got != w {
+			t.Errorf("%s: %v, want %v", q, got, w)
+		}
+	}
+}
