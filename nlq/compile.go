@@ -76,7 +76,7 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 		c.key = "m.customer_key"
 	}
 	if needsSnapshot(p) && !c.snap {
-		return nil, &PlanError{Msg: fmt.Sprintf("%s 没有分群快照，无法按 RFM 分群或生命周期筛选；已有快照的日期：%s",
+		return nil, &PlanError{Msg: fmt.Sprintf("%s 没有分群快照，这个问题用到的分群、生命周期、预测值或新客数都按快照计算；已有快照的日期：%s（可用 chatbi refresh --as-of 生成）",
 			c.asOf, snapshotList(e.Catalog))}
 	}
 	if p.Migration != nil {
