@@ -46,18 +46,26 @@ func publicEngine(tb testing.TB) (*Engine, string) {
 	return testEngine, path
 }
 
+// publicEngineDB is publicEngine with a read-only handle on its warehouse
+// (closed when the test ends), for proving compiled SQL with SQLite.
+func publicEngineDB(tb testing.TB) (*Engine, *sql.DB) {
+	tb.Helper()
+	e, path := publicEngine(tb)
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return e, db
+}
+
 var asOf = D(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
 
 // TestGolden parses each question of testdata/golden.txt and compares its
 // Plan, SQL and explanation with testdata/golden/<name>.golden; every SQL is
 // also prepared by SQLite to prove it compiles. go test -update rewrites.
 func TestGolden(t *testing.T) {
-	e, dbPath := publicEngine(t)
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	e, db := publicEngineDB(t)
 	src, err := os.ReadFile("testdata/golden.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -392,12 +400,7 @@ func FuzzNormalize(f *testing.F) {
 // FuzzParse: no input panics; every answered plan passes Check and compiles
 // to SQL that SQLite accepts; every clarify names spans inside the question.
 func FuzzParse(f *testing.F) {
-	e, dbPath := publicEngine(f)
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro")
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer db.Close()
+	e, db := publicEngineDB(f)
 	src, _ := os.ReadFile("testdata/golden.txt")
 	for _, line := range strings.Split(string(src), "\n") {
 		if _, q, ok := strings.Cut(line, " | "); ok {
@@ -442,12 +445,7 @@ func FuzzParse(f *testing.F) {
 // TestParaphrases: other ways marketers say the public questions land on
 // the same plans (checked by the count they give on the public data).
 func TestParaphrases(t *testing.T) {
-	e, dbPath := publicEngine(t)
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	e, db := publicEngineDB(t)
 	cases := map[string]int{
 		"最近三个月购买过口红但是没有购买过粉底液的重要价值客户有哪些": 78,
 		"过去90天内买了口红、没买粉底液的重要价值客户名单":      78,

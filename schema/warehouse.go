@@ -24,10 +24,9 @@ const DateLayout = "2006-01-02"
 
 // Meta keys.
 const (
-	metaAsOf      = "as_of" // the warehouse's default as-of date
-	metaLatest    = "latest_order_date"
-	metaImportAt  = "imported_at"
-	metaSourceDir = "source"
+	metaAsOf     = "as_of" // the warehouse's default as-of date
+	metaLatest   = "latest_order_date"
+	metaImportAt = "imported_at"
 )
 
 // Sentinel errors.

@@ -119,7 +119,7 @@ func TestMeasuresBySegmentAndPeriod(t *testing.T) {
 		}
 		rep := scalar(t, db, `SELECT avg(frequency >= 2) FROM customer_measures WHERE as_of = '2026-11-22' AND rfm_class = '重要发展客户'`)
 		arpu := scalar(t, db, `SELECT sum(monetary_cents) / 100.0 / count(*) FROM customer_measures WHERE as_of = '2026-11-22' AND rfm_class = '重要发展客户'`)
-		if !close(toFloat(r[1]), rep) || !close(toFloat(r[2]), arpu) {
+		if !closeEnough(toFloat(r[1]), rep) || !closeEnough(toFloat(r[2]), arpu) {
 			t.Errorf("重要发展客户: %v %v, want %v %v", r[1], r[2], rep, arpu)
 		}
 	}

@@ -171,7 +171,7 @@ func (s *Service) score(ctx context.Context, q EvalQuestion) string {
 			return fmt.Sprintf("total %d != %d", ans.Total, len(want))
 		}
 	case "count":
-		if len(ans.Rows) == 0 || len(ans.Rows[0]) == 0 || !close(toFloat(ans.Rows[0][0]), e.Value) {
+		if len(ans.Rows) == 0 || len(ans.Rows[0]) == 0 || !closeEnough(toFloat(ans.Rows[0][0]), e.Value) {
 			return fmt.Sprintf("count %v != %v", ans.Rows, e.Value)
 		}
 	case "table":
@@ -180,7 +180,7 @@ func (s *Service) score(ctx context.Context, q EvalQuestion) string {
 			got[fmt.Sprint(r[0])] = toFloat(r[len(r)-1])
 		}
 		for k, v := range e.Rows {
-			if g, ok := got[k]; !ok || !close(g, v) {
+			if g, ok := got[k]; !ok || !closeEnough(g, v) {
 				return fmt.Sprintf("row %s: got %v want %v", k, got[k], v)
 			}
 		}
@@ -195,7 +195,7 @@ func (s *Service) score(ctx context.Context, q EvalQuestion) string {
 	return ""
 }
 
-func close(a, b float64) bool {
+func closeEnough(a, b float64) bool {
 	return a == b || math.Abs(a-b) <= 1e-3*math.Max(math.Abs(a), math.Abs(b))
 }
 

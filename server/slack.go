@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +15,9 @@ import (
 
 	"github.com/chatbi/chatbi/server/slackauth"
 )
+
+// mentionRE is a user mention in an app_mention's text (<@U123>).
+var mentionRE = regexp.MustCompile(`<@[A-Za-z0-9]+>`)
 
 // SlackConfig turns the Slack endpoints on (SigningSecret set).
 type SlackConfig struct {

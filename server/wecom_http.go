@@ -9,18 +9,16 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/chatbi/chatbi/server/wecom"
 )
-
-var mentionRE = regexp.MustCompile(`<@[A-Za-z0-9]+>`)
 
 // WeComConfig turns the 企业微信 callback on (Token, AESKey and CorpID set).
 type WeComConfig struct {
@@ -183,13 +181,11 @@ func truncateBytes(s string, n int) string {
 		return s
 	}
 	cut := n - len("…")
-	for cut > 0 && !utf8RuneStart(s[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + "…"
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // WeComAppSender is the real app message API client: it fetches and caches
 // an access token, then posts text messages, at a configurable base URL.
