@@ -1,0 +1,172 @@
+package custset
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// Set is a set of customer keys.
+type Set = roaring.Bitmap
+
+// New returns an empty set.
+func New() *Set { return roaring.New() }
+
+// Encode serializes s in the portable roaring format, compressed first.
+func Encode(s *Set) ([]byte, error) {
+	s.RunOptimize()
+	return s.ToBytes()
+}
+
+// ErrNotASet: a blob given to a set function is not a serialized set.
+var ErrNotASet = errors.New("not a customer set")
+
+// Decode reads a blob written by Encode; nil is the empty set. It never
+// panics on a malformed blob (the roaring reader may), it returns ErrNotASet.
+func Decode(b []byte) (s *Set, err error) {
+	s = roaring.New()
+	if len(b) == 0 {
+		return s, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("%w: %v", ErrNotASet, r)
+		}
+	}()
+	if _, err := s.FromBuffer(b); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotASet, err)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotASet, err)
+	}
+	return s, nil
+}
+
+// blob takes a function argument: SQLite hands NULL as nil (the empty set)
+// and a BLOB as []byte; anything else is not a set.
+func blob(v any) ([]byte, error) {
+	switch b := v.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return b, nil
+	}
+	return nil, fmt.Errorf("%w: %T argument", ErrNotASet, v)
+}
+
+// union is the set_union aggregate.
+type union struct {
+	s   *Set
+	err error
+}
+
+func (u *union) Step(v any) error {
+	if u.err != nil {
+		return u.err
+	}
+	b, err := blob(v)
+	if err != nil {
+		u.err = err
+		return err
+	}
+	x, err := Decode(b)
+	if err != nil {
+		u.err = err
+		return err
+	}
+	u.s.Or(x)
+	return nil
+}
+
+func (u *union) Done() ([]byte, error) {
+	if u.err != nil {
+		return nil, u.err
+	}
+	return Encode(u.s)
+}
+
+// arg decodes one function argument.
+func arg(v any) (*Set, error) {
+	b, err := blob(v)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(b)
+}
+
+// fold decodes every argument and combines them left to right.
+func fold(args []any, op func(a, b *Set)) ([]byte, error) {
+	if len(args) == 0 {
+		return Encode(New())
+	}
+	acc, err := arg(args[0])
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range args[1:] {
+		x, err := arg(v)
+		if err != nil {
+			return nil, err
+		}
+		op(acc, x)
+	}
+	return Encode(acc)
+}
+
+func or(args ...any) ([]byte, error) { return fold(args, (*Set).Or) }
+
+func and(args ...any) ([]byte, error) { return fold(args, (*Set).And) }
+
+func minus(a, b any) ([]byte, error) { return fold([]any{a, b}, (*Set).AndNot) }
+
+func count(a any) (int64, error) {
+	s, err := arg(a)
+	if err != nil {
+		return 0, err
+	}
+	return int64(s.GetCardinality()), nil
+}
+
+// keys renders the members as a JSON array of integers.
+func keys(a any) (string, error) {
+	s, err := arg(a)
+	if err != nil {
+		return "", err
+	}
+	buf := make([]byte, 0, 2+8*int(s.GetCardinality()))
+	buf = append(buf, '[')
+	it := s.Iterator()
+	for i := 0; it.HasNext(); i++ {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendUint(buf, uint64(it.Next()), 10)
+	}
+	return string(append(buf, ']')), nil
+}
+
+// Functions are the names Register defines, for an authorizer's allow-list.
+var Functions = []string{"set_union", "set_or", "set_and", "set_minus", "set_count", "set_keys"}
+
+// Register defines the set functions on a connection (from a driver's
+// ConnectHook).
+func Register(c *sqlite3.SQLiteConn) error {
+	if err := c.RegisterAggregator("set_union", func() *union { return &union{s: New()} }, true); err != nil {
+		return err
+	}
+	fns := []struct {
+		name string
+		impl any
+	}{
+		{"set_or", or}, {"set_and", and}, {"set_minus", minus}, {"set_count", count}, {"set_keys", keys},
+	}
+	for _, f := range fns {
+		if err := c.RegisterFunc(f.name, f.impl, true); err != nil {
+			return fmt.Errorf("register %s: %w", f.name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package custset
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+func init() {
+	sql.Register("sqlite3_custset_test", &sqlite3.SQLiteDriver{ConnectHook: Register})
+}
+
+func blobOf(t *testing.T, keys ...uint32) []byte {
+	t.Helper()
+	s := New()
+	s.AddMany(keys)
+	b, err := Encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestFunctionsInSQL(t *testing.T) {
+	db, err := sql.Open("sqlite3_custset_test", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE s(name TEXT, b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	for name, keys := range map[string][]uint32{"a": {1, 2, 3, 70000}, "b": {2, 3, 4}, "c": {3, 9}} {
+		if _, err := db.Exec(`INSERT INTO s VALUES (?, ?)`, name, blobOf(t, keys...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(n string) string { return "(SELECT b FROM s WHERE name = '" + n + "')" }
+	cases := []struct{ expr, want string }{
+		{"set_keys((SELECT set_union(b) FROM s))", "[1,2,3,4,9,70000]"},
+		{"set_keys((SELECT set_union(b) FROM s WHERE 0))", "[]"},
+		{"set_keys(set_and(" + set("a") + ", " + set("b") + ", " + set("c") + "))", "[3]"},
+		{"set_keys(set_or(" + set("b") + ", " + set("c") + "))", "[2,3,4,9]"},
+		{"set_keys(set_minus(" + set("a") + ", " + set("b") + "))", "[1,70000]"},
+		{"set_keys(set_minus(" + set("a") + ", NULL))", "[1,2,3,70000]"},
+		{"set_keys(set_and(" + set("a") + ", " + set("missing") + "))", "[]"},
+		{"set_count(" + set("a") + ")", "4"},
+		{"set_count(NULL)", "0"},
+		{"(SELECT group_concat(value) FROM json_each(set_keys(" + set("a") + ")))", "1,2,3,70000"},
+	}
+	for _, c := range cases {
+		var got string
+		if err := db.QueryRow("SELECT " + c.expr).Scan(&got); err != nil {
+			t.Errorf("%s: %v", c.expr, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
+		}
+	}
+	// Anything that is not a set is an error, not a crash or a wrong answer.
+	for _, bad := range []string{"set_count(x'3a300000ffffffff')", "set_count('text')", "set_count(42)",
+		"set_keys(x'0102')", "(SELECT set_union(x) FROM (SELECT x'00' AS x))", "set_minus(x'ff', NULL)"} {
+		var v any
+		err := db.QueryRow("SELECT " + bad).Scan(&v)
+		if err == nil || !strings.Contains(err.Error(), "not a customer set") {
+			t.Errorf("%s: err = %v, want not a customer set", bad, err)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(blobOfF(1, 2, 3))
+	f.Add(blobOfF(0, 1<<20, 1<<31))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Decode(b)
+		if err != nil {
+			return
+		}
+		if _, err := Encode(s); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func blobOfF(keys ...uint32) []byte {
+	s := New()
+	s.AddMany(keys)
+	b, _ := Encode(s)
+	return b
+}
