@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chatbi/chatbi/schema/custset"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
@@ -54,6 +55,9 @@ var (
 	allowedTables = map[string]bool{
 		"customers": true, "products": true, "orders": true, "order_items": true,
 		"purchase_orders": true, "purchase_lines": true, "customer_measures": true, "snapshots": true, "meta": true,
+		"purchase_sets": true, "customer_sets": true,
+		// json_each turns a customer set's members (custset's set_keys) into rows.
+		"json_each": true,
 	}
 	allowedFunctions = map[string]bool{
 		"count": true, "sum": true, "total": true, "min": true, "max": true, "avg": true,
@@ -88,6 +92,12 @@ func authorize(op int, arg1, arg2, dbName string) int {
 	return sqlite3.SQLITE_DENY
 }
 
+func init() {
+	for _, f := range custset.Functions {
+		allowedFunctions[f] = true
+	}
+}
+
 var registerOnce sync.Once
 
 const driverName = "sqlite3_chatbi_guarded"
@@ -100,9 +110,10 @@ func register() {
 			c.SetLimit(sqlite3.SQLITE_LIMIT_COMPOUND_SELECT, 8)
 			c.SetLimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
 			c.SetLimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 2000)
-			c.SetLimit(sqlite3.SQLITE_LIMIT_LENGTH, 10_000_000)
+			// A customer set rendered for json_each is ~8 bytes a member.
+			c.SetLimit(sqlite3.SQLITE_LIMIT_LENGTH, 64_000_000)
 			c.RegisterAuthorizer(authorize)
-			return nil
+			return custset.Register(c)
 		},
 	})
 }

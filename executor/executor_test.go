@@ -82,6 +82,21 @@ func TestGuardDeniesEverythingButReads(t *testing.T) {
 	if n != 281 {
 		t.Fatalf("count %d, want 281", n)
 	}
+	// The customer-set functions and json_each are reads too: the same
+	// count from the snapshot's set, and its members as rows.
+	const seg = `(SELECT cs.customers FROM customer_sets cs WHERE cs.as_of = '2026-11-22' AND cs.attr = 'rfm_class' AND cs.value = ?)`
+	res, err = x.Run(context.Background(), Statement{SQL: `SELECT set_count(` + seg + `), (SELECT count(*) FROM json_each(set_keys(` + seg + `)))`,
+		Args: []any{"重要价值客户", "重要价值客户"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := res.Rows[0][0].(int64), res.Rows[0][1].(int64); a != 281 || b != 281 {
+		t.Fatalf("set count %d, members %d, want 281", a, b)
+	}
+	// A blob that is not a set is an error, not a crash.
+	if _, err := x.Run(context.Background(), Statement{SQL: `SELECT set_count(x'3a30000001000000ffff')`}); err == nil || !strings.Contains(err.Error(), "not a customer set") {
+		t.Errorf("garbage set: %v", err)
+	}
 }
 
 func TestTimeBudget(t *testing.T) {

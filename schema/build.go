@@ -139,6 +139,9 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 	if err := deriveFacts(ctx, tx); err != nil {
 		return st, err
 	}
+	if err := buildPurchaseSets(ctx, tx); err != nil {
+		return st, err
+	}
 	asOf := opt.AsOf
 	if asOf.IsZero() {
 		asOf, _ = ParseDate(l.latest)

@@ -33,6 +33,12 @@ type Catalog struct {
 	MemberLevels     []string
 	RegisterChannels []string
 	Channels         []string // purchase channels (orders.channel)
+
+	// Customer sets (package custset): complete purchase sets, and the
+	// snapshot dates that have attribute sets. A warehouse from before sets
+	// has neither until its next refresh; questions then run as plain SQL.
+	PurchaseSets bool
+	SetSnapshots []time.Time
 }
 
 // Column is a catalog identifier the SQL compiler may emit: the only
@@ -123,6 +129,9 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 		}
 		c.Snapshots = append(c.Snapshots, t)
 	}
+	if err := c.loadSets(ctx, db); err != nil {
+		return nil, err
+	}
 	var mj string
 	err = db.QueryRowContext(ctx, `SELECT model_json FROM snapshots WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1`, FormatDate(asOf)).Scan(&mj)
 	if err == nil {
@@ -140,6 +149,45 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 // HasSnapshot reports whether segments were computed for day.
 func (c *Catalog) HasSnapshot(day time.Time) bool {
 	for _, s := range c.Snapshots {
+		if s.Equal(day) {
+			return true
+		}
+	}
+	return false
+}
+
+// loadSets finds which customer sets the warehouse holds.
+func (c *Catalog) loadSets(ctx context.Context, db *sql.DB) error {
+	var built string
+	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaPurchaseSets).Scan(&built)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	c.PurchaseSets = built == "built"
+	days, err := column(ctx, db, `SELECT DISTINCT as_of FROM customer_sets ORDER BY as_of`)
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	for _, d := range days {
+		t, err := ParseDate(d)
+		if err != nil {
+			return err
+		}
+		c.SetSnapshots = append(c.SetSnapshots, t)
+	}
+	return nil
+}
+
+// HasSets reports whether questions as of day can use customer sets: the
+// purchase sets and that day's attribute sets are both there.
+func (c *Catalog) HasSets(day time.Time) bool {
+	if !c.PurchaseSets {
+		return false
+	}
+	for _, s := range c.SetSnapshots {
 		if s.Equal(day) {
 			return true
 		}

@@ -100,3 +100,24 @@ CREATE TABLE snapshots (
 -- whole snapshot and look every row up again (1M rows: 1 s instead of 0.37 s).
 CREATE INDEX customer_measures_by_rfm ON customer_measures(rfm_class, as_of);
 CREATE INDEX customer_measures_by_lifecycle ON customer_measures(lifecycle, as_of);
+-- Customer sets (package custset): roaring bitmaps of customer keys.
+-- purchase_sets: who bought a term on a day through a channel; level is
+-- category, category_l1, brand, product (term = product_id) or all (any
+-- completed order, term ''); channel '' when the order has none.
+CREATE TABLE purchase_sets (
+  level     TEXT NOT NULL,
+  term      TEXT NOT NULL,
+  date      TEXT NOT NULL,
+  channel   TEXT NOT NULL,
+  customers BLOB NOT NULL,
+  PRIMARY KEY (level, term, date, channel)
+) WITHOUT ROWID;
+-- customer_sets: who holds each value of a set-able customer_measures
+-- column at a snapshot; attr '*' (value '') is every customer of it.
+CREATE TABLE customer_sets (
+  as_of     TEXT NOT NULL,
+  attr      TEXT NOT NULL,
+  value     TEXT NOT NULL,
+  customers BLOB NOT NULL,
+  PRIMARY KEY (as_of, attr, value)
+);

@@ -65,6 +65,12 @@ func migrate(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("add %s.%s: %w", c.table, c.column, err)
 		}
 	}
+	// Tables added since (the customer sets): every CREATE of ddl.sql that
+	// the file lacks.
+	ifMissing := strings.NewReplacer("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ")
+	if _, err := tx.ExecContext(ctx, ifMissing.Replace(ddlSQL)); err != nil {
+		return fmt.Errorf("add tables: %w", err)
+	}
 	// The first segment indexes led with as_of; see ddl.sql.
 	_, err = tx.ExecContext(ctx, `DROP INDEX IF EXISTS customer_measures_rfm;
 		DROP INDEX IF EXISTS customer_measures_lifecycle;

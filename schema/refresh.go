@@ -42,6 +42,13 @@ func Refresh(ctx context.Context, path string, asOf time.Time, model *SegmentMod
 	if err := migrate(ctx, tx); err != nil {
 		return asOf, err
 	}
+	if built, err := purchaseSetsBuilt(ctx, tx); err != nil {
+		return asOf, err
+	} else if !built {
+		if err := buildPurchaseSets(ctx, tx); err != nil {
+			return asOf, err
+		}
+	}
 	if err := refreshTx(ctx, tx, asOf, model); err != nil {
 		return asOf, err
 	}
@@ -121,6 +128,7 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		return err
 	}
 	lc := model.Lifecycle
+	sets := attrSets{}
 	for _, c := range custs {
 		bu, ok := buyers[c.key]
 		if !ok {
@@ -130,6 +138,9 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 			}
 			if err := b.add(day, c.key, nil, nil, nil, 0, 0, nil, stage, nil, nil, nil, nil,
 				c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
+				return err
+			}
+			if err := sets.add(c.key, []any{nil, stage, nil, c.attrs[0], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5]}); err != nil {
 				return err
 			}
 			continue
@@ -158,12 +169,19 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 				potential = PotentialName
 			}
 		}
-		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, model.ClassFor(rHigh, fHigh, mHigh), stage,
+		class := model.ClassFor(rHigh, fHigh, mHigh)
+		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, class, stage,
 			pAlive, purchases, value, potential, c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
+			return err
+		}
+		if err := sets.add(c.key, []any{class, stage, potential, c.attrs[0], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5]}); err != nil {
 			return err
 		}
 	}
 	if err := b.flush(); err != nil {
+		return err
+	}
+	if err := sets.write(ctx, tx, day); err != nil {
 		return err
 	}
 	mj, _ := json.Marshal(model)

@@ -1,0 +1,130 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/chatbi/chatbi/schema/custset"
+)
+
+// TestCustomerSetsMatchFacts decodes every stored set of the public
+// warehouse and compares it with the members computed in plain SQL from
+// the facts and the snapshot: no set missing, none extra, no member off.
+func TestCustomerSetsMatchFacts(t *testing.T) {
+	path := MustImport(t, publicData, ImportOptions{})
+	db := mustOpen(t, path)
+
+	want := map[string][]uint32{}
+	collect := func(q string) {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var m uint32
+			if err := rows.Scan(&k, &m); err != nil {
+				t.Fatal(err)
+			}
+			want[k] = append(want[k], m)
+		}
+	}
+	for _, l := range purchaseSetLevels {
+		collect(fmt.Sprintf(`SELECT DISTINCT '%s|' || p.%s || '|' || pl.date || '|' || coalesce(pl.channel, ''), pl.customer_key
+			FROM purchase_lines pl JOIN products p ON p.id = pl.product_key WHERE p.%s IS NOT NULL ORDER BY 1, 2`, l.level, l.column, l.column))
+	}
+	collect(`SELECT DISTINCT 'all||' || date || '|' || coalesce(channel, ''), customer_key FROM purchase_orders ORDER BY 1, 2`)
+	for _, a := range SetAttrs {
+		collect(fmt.Sprintf(`SELECT as_of || '|' || '%s|' || %s, customer_key FROM customer_measures WHERE %s IS NOT NULL ORDER BY 1, 2`, a, a, a))
+	}
+	collect(`SELECT as_of || '|*|', customer_key FROM customer_measures ORDER BY 1, 2`)
+
+	got := map[string][]uint32{}
+	read := func(q string) {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var b []byte
+			if err := rows.Scan(&k, &b); err != nil {
+				t.Fatal(err)
+			}
+			s, err := custset.Decode(b)
+			if err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+			got[k] = s.ToArray()
+		}
+	}
+	read(`SELECT level || '|' || term || '|' || date || '|' || channel, customers FROM purchase_sets`)
+	read(`SELECT as_of || '|' || attr || '|' || value, customers FROM customer_sets`)
+	if len(got) < 1000 {
+		t.Fatalf("only %d sets", len(got))
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(got[k], w) {
+			t.Errorf("set %s: %d members stored, %d in the facts", k, len(got[k]), len(w))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("set %s stored but has no members in the facts", k)
+		}
+	}
+	cat, err := LoadCatalog(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cat.HasSets(cat.AsOf) || cat.HasSets(cat.AsOf.AddDate(0, 0, -1)) {
+		t.Errorf("HasSets: %v on %s, want only that day", cat.SetSnapshots, FormatDate(cat.AsOf))
+	}
+}
+
+// TestOldWarehouseGetsSets: a warehouse from before customer sets serves
+// without them (plain SQL) and its next refresh builds them.
+func TestOldWarehouseGetsSets(t *testing.T) {
+	path := MustImport(t, fixture(t, nil), ImportOptions{})
+	rw, err := OpenRW(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw.Exec(`DROP TABLE purchase_sets; DROP TABLE customer_sets; DELETE FROM meta WHERE key = 'purchase_sets'`); err != nil {
+		t.Fatal(err)
+	}
+	rw.Close()
+	catalog := func() *Catalog {
+		db, err := OpenRO(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		cat, err := LoadCatalog(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cat
+	}
+	if cat := catalog(); cat.PurchaseSets || cat.HasSets(cat.AsOf) {
+		t.Fatalf("old warehouse claims sets: %v %v", cat.PurchaseSets, cat.SetSnapshots)
+	}
+	if _, err := Refresh(context.Background(), path, time.Time{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if cat := catalog(); !cat.HasSets(cat.AsOf) {
+		t.Fatalf("after refresh: no sets (%v %v)", cat.PurchaseSets, cat.SetSnapshots)
+	}
+	db, _ := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM purchase_sets`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("purchase sets after refresh: %d, %v", n, err)
+	}
+}
