@@ -212,19 +212,7 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 			return
 		}
 		s.w(c.key + " IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE ")
-		for i, it := range k.Items {
-			if i > 0 {
-				s.w(" AND ")
-			}
-			s.w("(")
-			for j, kind := range it.Kinds {
-				if j > 0 {
-					s.w(" OR ")
-				}
-				s.w(itemColumn[kind].SQL()+" = ?", it.Value)
-			}
-			s.w(")")
-		}
+		c.itemPredicate(s, k.Items)
 		s.w(") AND pl.date BETWEEN ? AND ?", from, to)
 		c.channels(s, "pl", k)
 		s.w(")")
@@ -270,6 +258,24 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		s.w(c.col(schema.ColRegisterDate)+" BETWEEN ? AND ?", from, to)
 	case CondMeasure:
 		c.measureCond(s, k)
+	}
+}
+
+// itemPredicate selects the products (alias p) an order line must be of:
+// every item matches, each in any of the places it was found.
+func (c *compiler) itemPredicate(s *sqlText, items []ItemTerm) {
+	for i, it := range items {
+		if i > 0 {
+			s.w(" AND ")
+		}
+		s.w("(")
+		for j, kind := range it.Kinds {
+			if j > 0 {
+				s.w(" OR ")
+			}
+			s.w(itemColumn[kind].SQL()+" = ?", it.Value)
+		}
+		s.w(")")
 	}
 }
 
@@ -450,7 +456,8 @@ func (c *compiler) customers(page Page) *Query {
 	if !srt.Desc {
 		dir = " ASC"
 	}
-	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p)
+	sp, viaSets := c.splitForSets()
+	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p) && !viaSets
 	s := &sqlText{}
 
 	// Outer: the page's display columns.
@@ -482,15 +489,27 @@ func (c *compiler) customers(page Page) *Query {
 
 	// Inner: the selection, its sort key, the total and one page.
 	s.w("SELECT ck, k, count(*) OVER () AS total FROM (")
-	s.w("SELECT " + c.key + " AS ck, ")
-	c.sortKey(s, srt.By, joined)
-	s.w(" AS k\n")
-	c.from(s)
-	if joined {
-		from, to := c.scope(p.Window)
-		s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
+	if viaSets {
+		c.key = "j.value"
+		// The snapshot row is read only for residual conditions or a sort
+		// key kept there (a windowed sort key is per member from the facts).
+		_, predicted := predictedColumn[srt.By]
+		needM := len(sp.residual) > 0 || p.Window == nil || predicted || srt.By == SortLastPurchase
+		s.w("SELECT j.value AS ck, ")
+		c.sortKey(s, srt.By, false)
+		s.w(" AS k\n")
+		c.setFrom(s, sp, needM)
+	} else {
+		s.w("SELECT " + c.key + " AS ck, ")
+		c.sortKey(s, srt.By, joined)
+		s.w(" AS k\n")
+		c.from(s)
+		if joined {
+			from, to := c.scope(p.Window)
+			s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
+		}
+		c.where(s)
 	}
-	c.where(s)
 	if p.Limit > 0 {
 		s.w("\nORDER BY k"+dir+", ck\nLIMIT ?", p.Limit)
 	}
@@ -505,6 +524,10 @@ func (c *compiler) customers(page Page) *Query {
 }
 
 func (c *compiler) count() *Query {
+	if sp, ok := c.splitForSets(); ok {
+		c.key = "j.value"
+		return c.setCount(sp)
+	}
 	s := &sqlText{}
 	s.w(`SELECT count(*) AS "客户数"` + "\n")
 	c.from(s)

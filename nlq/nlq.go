@@ -23,6 +23,9 @@ type Engine struct {
 	Catalog *schema.Catalog
 	Lex     *Lexicon
 	sets    catalogSets
+	// PlainSQL compiles without customer sets (compile_sets.go), as for a
+	// warehouse that has none; tests compare the two.
+	PlainSQL bool
 }
 
 // NewEngine builds the lexicon from the catalog.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/schema"
 	"github.com/chatbi/chatbi/schema/schematest"
 )
@@ -46,17 +47,18 @@ func publicEngine(tb testing.TB) (*Engine, string) {
 	return testEngine, path
 }
 
-// publicEngineDB is publicEngine with a read-only handle on its warehouse
-// (closed when the test ends), for proving compiled SQL with SQLite.
+// publicEngineDB is publicEngine with a handle on its warehouse through the
+// executor's guard (closed when the test ends): compiled SQL is proved by
+// SQLite with the customer-set functions and the authorizer in force.
 func publicEngineDB(tb testing.TB) (*Engine, *sql.DB) {
 	tb.Helper()
 	e, path := publicEngine(tb)
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	x, err := executor.Open(path, executor.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close() })
-	return e, db
+	tb.Cleanup(func() { x.Close() })
+	return e, x.DB()
 }
 
 var asOf = D(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))

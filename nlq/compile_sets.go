@@ -1,0 +1,263 @@
+package nlq
+
+import "github.com/chatbi/chatbi/schema"
+
+// The set path. A customer list or count whose filter combines purchases
+// with segments and attributes is answered from the warehouse's customer
+// sets (package custset) instead of nested lookups: the conditions become
+// one set expression — unions of per-day purchase sets, the snapshot's
+// attribute sets, set_and / set_minus — and only the members of the result
+// are turned into rows (json_each over set_keys) to be sorted and paged.
+// Conditions that are not sets (age, thresholds, dates) still filter those
+// rows in SQL, against each member's snapshot row.
+//
+// It is the same question in a different statement, so it must give the
+// same answer: SQL's three-valued logic is why a negated attribute (不是女性)
+// is "has a gender, and not 女", never "everyone but the women"; a NOT over
+// anything else that could be NULL stays in SQL. TestSetPathSameAnswers
+// runs every golden and evaluation question both ways.
+
+// setSplit is a filter's top-level conjuncts, split by how they are answered.
+type setSplit struct {
+	sets     []*Node // by customer sets
+	residual []*Node // by SQL on each member's snapshot row
+}
+
+// splitForSets decides whether the plan takes the set path. It does when
+// the warehouse has sets for the as-of date and the set conjuncts include a
+// purchase (where nested lookups cost most) and at least one positive
+// conjunct, which bounds the rows produced: without one the set would be
+// "everyone but …", which the snapshot scan answers as cheaply.
+func (c *compiler) splitForSets() (setSplit, bool) {
+	var sp setSplit
+	p := c.p
+	if p.Filter == nil || c.e.PlainSQL || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
+		return sp, false
+	}
+	kids := []*Node{p.Filter}
+	if p.Filter.Op == OpAnd {
+		kids = p.Filter.Kids
+	}
+	purchase, positive := false, false
+	for _, k := range kids {
+		if !c.setable(k) {
+			sp.residual = append(sp.residual, k)
+			continue
+		}
+		sp.sets = append(sp.sets, k)
+		purchase = purchase || hasPurchase(k)
+		positive = positive || k.Op != OpNot
+	}
+	return sp, purchase && positive
+}
+
+func hasPurchase(n *Node) bool {
+	found := false
+	Walk(n, func(x *Node) { found = found || (x.Cond != nil && x.Cond.Kind == CondBought) })
+	return found
+}
+
+// attrLeaf reports a condition on a snapshot column that may be NULL.
+func attrLeaf(n *Node) bool {
+	return n.Op == OpCond && n.Cond.At == nil && setAttr(n.Cond.Kind) != ""
+}
+
+// setAttr is the customer_sets attr of a condition kind ("" if none).
+func setAttr(k CondKind) string {
+	switch k {
+	case CondRFM, CondLifecycle, CondPotential, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
+		return attrColumn[k].Name
+	}
+	return ""
+}
+
+// nullable reports whether SQL could evaluate n to NULL.
+func nullable(n *Node) bool {
+	found := false
+	Walk(n, func(x *Node) { found = found || attrLeaf(x) })
+	return found
+}
+
+// setable reports whether n can be answered by customer sets with exactly
+// the rows the SQL of n selects.
+func (c *compiler) setable(n *Node) bool {
+	switch n.Op {
+	case OpAnd, OpOr:
+		for _, k := range n.Kids {
+			if !c.setable(k) {
+				return false
+			}
+		}
+		return true
+	case OpNot:
+		k := n.Kids[0]
+		return attrLeaf(k) || (!nullable(k) && c.setable(k))
+	case OpCond:
+		switch k := n.Cond; {
+		case k.Kind == CondBought:
+			return c.e.Catalog.PurchaseSets
+		case setAttr(k.Kind) == "":
+			return false
+		case k.At != nil:
+			return c.e.Catalog.HasSets(k.At.Time)
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// setAnd writes the intersection of kids: the positives intersected, the
+// negated (non-NULL) ones subtracted; with no positive, from every customer.
+func (c *compiler) setAnd(s *sqlText, kids []*Node) {
+	var pos, neg []*Node
+	for _, k := range kids {
+		if k.Op == OpNot && !attrLeaf(k.Kids[0]) {
+			neg = append(neg, k.Kids[0])
+		} else {
+			pos = append(pos, k)
+		}
+	}
+	if len(neg) > 0 {
+		s.w("set_minus(")
+	}
+	switch len(pos) {
+	case 0:
+		c.setAll(s)
+	case 1:
+		c.setExpr(s, pos[0])
+	default:
+		c.setCall(s, "set_and", pos)
+	}
+	if len(neg) > 0 {
+		s.w(", ")
+		if len(neg) == 1 {
+			c.setExpr(s, neg[0])
+		} else {
+			c.setCall(s, "set_or", neg)
+		}
+		s.w(")")
+	}
+}
+
+func (c *compiler) setCall(s *sqlText, fn string, kids []*Node) {
+	s.w(fn + "(")
+	for i, k := range kids {
+		if i > 0 {
+			s.w(", ")
+		}
+		c.setExpr(s, k)
+	}
+	s.w(")")
+}
+
+// setExpr writes a set-valued expression for a setable node.
+func (c *compiler) setExpr(s *sqlText, n *Node) {
+	switch n.Op {
+	case OpAnd:
+		c.setAnd(s, n.Kids)
+	case OpOr:
+		c.setCall(s, "set_or", n.Kids)
+	case OpNot:
+		k := n.Kids[0]
+		s.w("set_minus(")
+		if attrLeaf(k) {
+			c.setKnown(s, k.Cond)
+		} else {
+			c.setAll(s)
+		}
+		s.w(", ")
+		c.setExpr(s, k)
+		s.w(")")
+	case OpCond:
+		if n.Cond.Kind == CondBought {
+			c.setBought(s, n.Cond)
+		} else {
+			c.setAttrValues(s, n.Cond)
+		}
+	}
+}
+
+// setBought is the union of the purchase sets of the condition's items (or
+// of any order), days and channels.
+func (c *compiler) setBought(s *sqlText, k *Cond) {
+	from, to := c.scope(c.p.EffectiveWindow(k))
+	s.w("(SELECT set_union(ps.customers) FROM purchase_sets ps WHERE ")
+	switch {
+	case len(k.Items) == 0:
+		s.w("ps.level = ? AND ps.term = ?", "all", "")
+	case len(k.Items) == 1 && len(k.Items[0].Kinds) == 1 && k.Items[0].Kinds[0] != ItemProduct:
+		s.w("ps.level = ? AND ps.term = ?", itemColumn[k.Items[0].Kinds[0]].Name, k.Items[0].Value)
+	default:
+		// A product name or a combination (兰蔻口红): the sets of every
+		// product it matches.
+		s.w("ps.level = ? AND ps.term IN (SELECT p.product_id FROM products p WHERE ", "product")
+		c.itemPredicate(s, k.Items)
+		s.w(")")
+	}
+	s.w(" AND ps.date BETWEEN ? AND ?", from, to)
+	if len(k.Channels) > 0 {
+		if k.ChannelNot {
+			// As SQL's channel NOT IN (…): an order without a channel is excluded.
+			s.w(" AND ps.channel <> ? AND ps.channel NOT IN ", "")
+		} else {
+			s.w(" AND ps.channel IN ")
+		}
+		s.in(k.Channels)
+	}
+	s.w(")")
+}
+
+// setAttrValues is the members holding any of the values, at the condition's
+// snapshot.
+func (c *compiler) setAttrValues(s *sqlText, k *Cond) {
+	s.w("(SELECT set_union(cs.customers) FROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ? AND cs.value IN ", c.setDay(k), setAttr(k.Kind))
+	s.in(k.Values)
+	s.w(")")
+}
+
+// setKnown is the members with any value of the condition's attribute.
+func (c *compiler) setKnown(s *sqlText, k *Cond) {
+	s.w("(SELECT set_union(cs.customers) FROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ?)", c.setDay(k), setAttr(k.Kind))
+}
+
+// setAll is every customer of the as-of snapshot.
+func (c *compiler) setAll(s *sqlText) {
+	s.w("(SELECT cs.customers FROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ?)", c.asOf, schema.AllCustomers)
+}
+
+func (c *compiler) setDay(k *Cond) string {
+	if k.At != nil {
+		return k.At.String()
+	}
+	return c.asOf
+}
+
+// setFrom writes the rows of the set path: one per member, joined to its
+// snapshot row when the residual conditions or the sort key read it.
+func (c *compiler) setFrom(s *sqlText, sp setSplit, needM bool) {
+	s.w("FROM json_each(set_keys(")
+	c.setAnd(s, sp.sets)
+	s.w(")) j")
+	if needM {
+		s.w(" JOIN customer_measures m ON m.as_of = ? AND m.customer_key = j.value", c.asOf)
+	}
+	if len(sp.residual) > 0 {
+		s.w("\nWHERE ")
+		c.node(s, &Node{Op: OpAnd, Kids: sp.residual})
+	}
+}
+
+// setCount is the count answer of the set path.
+func (c *compiler) setCount(sp setSplit) *Query {
+	s := &sqlText{}
+	if len(sp.residual) == 0 {
+		s.w(`SELECT set_count(`)
+		c.setAnd(s, sp.sets)
+		s.w(`) AS "客户数"`)
+	} else {
+		s.w(`SELECT count(*) AS "客户数"` + "\n")
+		c.setFrom(s, sp, true)
+	}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCount, Columns: []string{"客户数"}, PII: []bool{false}}
+}
