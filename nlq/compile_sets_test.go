@@ -41,6 +41,10 @@ var setPathQuestions = []string{
 	"近3个月买过口红的高潜力客户",
 	"近半年买过眼影的金卡或银卡会员",
 	"从未买过面霜的客户中近3个月买过口红的",
+	"近3个月买过口红但不是北京和上海的客户",
+	"近3个月买过口红但不是重要价值客户或金卡会员的",
+	"近3个月买过口红，排除金卡女性",
+	"近3个月买过口红的客户，排除北京的和买过粉底液的",
 }
 
 // TestSetPathSameAnswers answers every question both ways — with the

@@ -486,3 +486,54 @@ func TestParaphrases(t *testing.T) {
 		t.Errorf("兰蔻口红: %v", err)
 	}
 }
+
+// TestNegationScope: 不是/排除/除了 negate a whole list (none of them) and
+// adjacent attributes (not all of them); 的 and commas end the scope; 非 is
+// a prefix that takes a list but not a neighbour.
+func TestNegationScope(t *testing.T) {
+	e, _ := publicEngine(t)
+	cases := map[string]string{
+		"不是北京和上海的客户":          "not(city:北京,上海)",
+		"近3个月买过口红但不是北京或上海的客户": "and(bought:口红 not(city:北京,上海))",
+		"排除北京、上海的客户":          "not(city:北京,上海)",
+		"非北京上海的客户":            "not(city:北京,上海)",
+		"不是重要价值客户或金卡会员的":      "not(or(rfm:重要价值客户 member_level:金卡))",
+		"排除金卡女性":              "not(and(member_level:金卡 gender:女))",
+		"除了女性金卡会员的客户":         "not(and(gender:女 member_level:金卡))",
+		"非女性金卡会员":             "and(not(gender:女) member_level:金卡)",
+		"不是重要价值客户的金卡会员":       "and(not(rfm:重要价值客户) member_level:金卡)",
+		"不是北京也不是上海的客户":        "and(not(city:北京) not(city:上海))",
+		"排除北京的和买过口红的":         "not(or(city:北京 bought:口红))",
+		"除了北京近3个月买过口红的客户":     "and(not(city:北京) bought:口红)",
+		"不是金卡会员，近3个月买过口红的女性":  "and(not(member_level:金卡) bought:口红 gender:女)",
+	}
+	for q, want := range cases {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if got := filterString(p.Filter); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", q, got, want)
+		}
+	}
+}
+
+// filterString renders a filter compactly: op(kids) and kind:values.
+func filterString(n *Node) string {
+	if n == nil {
+		return ""
+	}
+	if n.Op != OpCond {
+		var kids []string
+		for _, k := range n.Kids {
+			kids = append(kids, filterString(k))
+		}
+		return n.Op + "(" + strings.Join(kids, " ") + ")"
+	}
+	vals := n.Cond.Values
+	for _, it := range n.Cond.Items {
+		vals = append(vals, it.Value)
+	}
+	return string(n.Cond.Kind) + ":" + strings.Join(vals, ",")
+}

@@ -22,6 +22,16 @@ type parser struct {
 	pendingOr bool    // an 或 joins the next condition with the last
 	lastJoin  Kind    // the connector just before the next condition
 	exclude   bool    // 排除 negates the next clause
+	// The scope of 不是/排除/除了: the negation stays open over a list
+	// (不是北京和上海的 = neither; 排除北京或上海的) and over adjacent
+	// attributes (排除金卡女性 = not both), and closes at 的, a comma or
+	// anything else. 非 is a prefix: it takes a list but not a neighbour
+	// (非女性金卡会员 = the gold members who are not women).
+	negOpen   *Node
+	negNarrow bool
+	excludeBy string
+	gap       gapKind // what stood between the last condition and now
+	added     bool    // the rule just run added a condition
 
 	answer   AnswerType
 	group    string
@@ -91,9 +101,13 @@ func (p *parser) run() {
 	p.detectFollow()
 	for p.pos < len(p.toks) {
 		matched := false
-		for _, r := range rules {
+		for i, r := range rules {
 			before := p.curWindow
+			p.added = false
 			if r() {
+				if !p.added && i != len(rules)-1 { // not a condition, not a connector
+					p.gap = gapBreak
+				}
 				if p.curWindow != before {
 					p.timeEnd, p.timeWin = p.pos, p.curWindow
 				}
@@ -140,11 +154,32 @@ func (p *parser) detectFollow() {
 
 // add puts a condition into the top-level conjunction, applying a pending
 // 排除 and 或, and merging 北京和上海 into one condition on either city.
+// gapKind is what stood between two conditions.
+type gapKind int
+
+const (
+	gapNone  gapKind = iota // nothing: adjacent (金卡女性)
+	gapDe                   // 的 alone: closes, unless a list joiner follows (北京的和上海的)
+	gapList                 // a list joiner: 和 与 及 、 或
+	gapBreak                // a comma, a time phrase, anything else
+)
+
+// listJoiners are the 和-words that join a list, not clauses (且, 也, 同时).
+var listJoiners = map[string]bool{"和": true, "与": true, "及": true, "以及": true, "、": true, "跟": true}
+
 func (p *parser) add(n *Node) {
 	p.content = true
+	p.added = true
+	defer func() { p.gap = gapNone }()
 	if p.exclude {
 		n = &Node{Op: OpNot, Kids: []*Node{n}}
 		p.exclude = false
+		p.negOpen, p.negNarrow = n, p.excludeBy == "非"
+	} else if p.negOpen != nil && (p.gap == gapList || (p.gap == gapNone && (!p.negNarrow || mergeSameAttr(p.negOpen.Kids[0], n) != nil))) {
+		p.extendNegation(n)
+		return
+	} else {
+		p.negOpen = nil
 	}
 	if k := len(p.conds); k > 0 && (p.pendingOr || p.lastJoin == KAnd) {
 		prev := p.conds[k-1]
@@ -163,6 +198,24 @@ func (p *parser) add(n *Node) {
 		}
 	}
 	p.conds = append(p.conds, n)
+	p.pendingOr, p.lastJoin = false, 0
+}
+
+// extendNegation puts n inside the open negation: a list is "any of them"
+// (so the negation is "none of them"), adjacent words are "all of them";
+// values of one single-valued attribute are always a list (不是北京上海的).
+func (p *parser) extendNegation(n *Node) {
+	kid := p.negOpen.Kids[0]
+	switch merged := mergeSameAttr(kid, n); {
+	case merged != nil:
+		p.negOpen.Kids[0] = merged
+	case p.gap == gapList && kid.Op == OpOr:
+		kid.Kids = append(kid.Kids, n)
+	case p.gap == gapList:
+		p.negOpen.Kids[0] = &Node{Op: OpOr, Kids: []*Node{kid, n}}
+	default:
+		p.negOpen.Kids[0] = And(kid, n)
+	}
 	p.pendingOr, p.lastJoin = false, 0
 }
 
@@ -1146,13 +1199,26 @@ func (p *parser) connector() bool {
 		}
 		p.pendingOr = true
 	case KExclude:
-		p.exclude = true
+		p.exclude, p.excludeBy = true, t.Text
 	case KReplace, KOnly:
 		p.replace = true
 	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KCumulative, KSince, KBefore, KFrom:
 		// 以前/曾经 say "in the past": with no window stated, that is the whole history.
 	default:
 		return false
+	}
+	switch {
+	case t.Kind == KOr || (t.Kind == KAnd && listJoiners[t.Text]):
+		if p.gap == gapNone || p.gap == gapDe {
+			p.gap = gapList
+		}
+	case t.Kind == KFiller && t.Text == "的":
+		if p.gap == gapNone {
+			p.gap = gapDe
+		}
+	case t.Kind == KExclude:
+	default:
+		p.gap = gapBreak
 	}
 	p.pos++
 	return true
