@@ -95,7 +95,8 @@ func (c *compiler) setable(n *Node) bool {
 	case OpCond:
 		switch k := n.Cond; {
 		case k.Kind == CondBought:
-			return c.e.Catalog.PurchaseSets
+			// Product sets hold all channels together (schema/sets.go).
+			return c.e.Catalog.PurchaseSets && (len(k.Channels) == 0 || !productLevel(k))
 		case setAttr(k.Kind) == "":
 			return false
 		case k.At != nil:
@@ -186,7 +187,7 @@ func (c *compiler) setBought(s *sqlText, k *Cond) {
 	switch {
 	case len(k.Items) == 0:
 		s.w("ps.level = ? AND ps.term = ?", "all", "")
-	case len(k.Items) == 1 && len(k.Items[0].Kinds) == 1 && k.Items[0].Kinds[0] != ItemProduct:
+	case !productLevel(k):
 		s.w("ps.level = ? AND ps.term = ?", itemColumn[k.Items[0].Kinds[0]].Name, k.Items[0].Value)
 	default:
 		// A product name or a combination (兰蔻口红): the sets of every
@@ -206,6 +207,15 @@ func (c *compiler) setBought(s *sqlText, k *Cond) {
 		s.in(k.Channels)
 	}
 	s.w(")")
+}
+
+// productLevel reports whether a purchase needs product sets: a product
+// name, or a combination (兰蔻口红) no coarser set answers.
+func productLevel(k *Cond) bool {
+	if len(k.Items) == 0 {
+		return false
+	}
+	return len(k.Items) > 1 || len(k.Items[0].Kinds) > 1 || k.Items[0].Kinds[0] == ItemProduct
 }
 
 // setAttrValues is the members holding any of the values, at the condition's

@@ -103,7 +103,8 @@ CREATE INDEX customer_measures_by_lifecycle ON customer_measures(lifecycle, as_o
 -- Customer sets (package custset): roaring bitmaps of customer keys.
 -- purchase_sets: who bought a term on a day through a channel; level is
 -- category, category_l1, brand, product (term = product_id) or all (any
--- completed order, term ''); channel '' when the order has none.
+-- completed order, term ''); channel '' when the order has none, and
+-- always '' for product sets (all channels together).
 CREATE TABLE purchase_sets (
   level     TEXT NOT NULL,
   term      TEXT NOT NULL,

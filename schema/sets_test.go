@@ -35,8 +35,12 @@ func TestCustomerSetsMatchFacts(t *testing.T) {
 		}
 	}
 	for _, l := range purchaseSetLevels {
-		collect(fmt.Sprintf(`SELECT DISTINCT '%s|' || p.%s || '|' || pl.date || '|' || coalesce(pl.channel, ''), pl.customer_key
-			FROM purchase_lines pl JOIN products p ON p.id = pl.product_key WHERE p.%s IS NOT NULL ORDER BY 1, 2`, l.level, l.column, l.column))
+		channel := "coalesce(pl.channel, '')"
+		if l.level == "product" { // product sets hold every channel together
+			channel = "''"
+		}
+		collect(fmt.Sprintf(`SELECT DISTINCT '%s|' || p.%s || '|' || pl.date || '|' || %s, pl.customer_key
+			FROM purchase_lines pl JOIN products p ON p.id = pl.product_key WHERE p.%s IS NOT NULL ORDER BY 1, 2`, l.level, l.column, channel, l.column))
 	}
 	collect(`SELECT DISTINCT 'all||' || date || '|' || coalesce(channel, ''), customer_key FROM purchase_orders ORDER BY 1, 2`)
 	for _, a := range SetAttrs {
