@@ -11,5 +11,10 @@
 //     bounds what one answer may return;
 //   - personal data (phone numbers) is masked in every result.
 //
+// The connections also carry the customer-set functions of schema/custset
+// (set_union, set_and, …), pure functions over the warehouse's set BLOBs,
+// so that a compiled statement combines sets inside SQLite and what ran is
+// still the one statement shown to the user.
+//
 // Statements are prepared (compiled by SQLite itself) before they run.
 package executor

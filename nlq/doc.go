@@ -15,6 +15,9 @@
 //	plan.go       the Plan: the one typed description every stage shares
 //	followup.go   a follow-up question edits the previous Plan
 //	compile.go    Plan → one SQL statement with bound parameters
+//	compile_sets.go  the same, as set algebra over the warehouse's customer
+//	              sets, for lists and counts that combine purchases with
+//	              segments (same answers, proved by TestSetPathSameAnswers)
 //	explain.go    Plan → Chinese explanation
 //
 // Principle: every span of the question is either placed in the Plan or

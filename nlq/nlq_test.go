@@ -506,6 +506,8 @@ func TestNegationScope(t *testing.T) {
 		"排除北京的和买过口红的":         "not(or(city:北京 bought:口红))",
 		"除了北京近3个月买过口红的客户":     "and(not(city:北京) bought:口红)",
 		"不是金卡会员，近3个月买过口红的女性":  "and(not(member_level:金卡) bought:口红 gender:女)",
+		"不在北京和上海的客户":          "not(city:北京,上海)",
+		"不在北京的近3个月买过面霜的客户":    "and(not(city:北京) bought:面霜)",
 	}
 	for q, want := range cases {
 		p, err := e.Parse(q, asOf, nil)
@@ -536,4 +538,30 @@ func filterString(n *Node) string {
 		vals = append(vals, it.Value)
 	}
 	return string(n.Cond.Kind) + ":" + strings.Join(vals, ",")
+}
+
+// TestSortPhrases: the ways a list's order is asked for.
+func TestSortPhrases(t *testing.T) {
+	e, _ := publicEngine(t)
+	cases := map[string]string{
+		"最近购买的客户": "last_purchase desc",
+		"近3个月买过口红的客户按最近购买时间排序":  "last_purchase desc",
+		"近3个月买过口红的客户，按最近购买排序":   "last_purchase desc",
+		"近一年买过面霜的客户按消费金额从低到高排序": "spend asc",
+		"近一年买过面霜的客户按订单数排序":      "orders desc",
+	}
+	for q, want := range cases {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		got := "none"
+		if p.Sort != nil {
+			got = p.Sort.By + map[bool]string{true: " desc", false: " asc"}[p.Sort.Desc]
+		}
+		if got != want {
+			t.Errorf("%s: sort %s, want %s", q, got, want)
+		}
+	}
 }

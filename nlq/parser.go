@@ -745,9 +745,12 @@ func (p *parser) topN() bool {
 
 // sortBy: 按消费金额排序 (从高到低), 最近购买的客户, 按最近购买时间排序.
 func (p *parser) sortBy() bool {
-	if p.kind(0) == KRecentBuy {
+	if p.kind(0) == KRecentBuy || (p.kind(0) == KGroup && p.kind(1) == KRecentBuy) {
 		i := 1
-		if p.kind(i) == KSortWord || p.kind(i) == KSortDir {
+		if p.kind(0) == KGroup { // 按最近购买时间排序
+			i = 2
+		}
+		for p.kind(i) == KSortWord || p.kind(i) == KSortDir {
 			i++
 		}
 		p.pos += i

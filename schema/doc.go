@@ -21,6 +21,21 @@
 //	customer_measures(as_of, customer_key, first_date, last_date, recency,
 //	                  frequency, monetary_cents, rfm_class, lifecycle)
 //
+// Beside the facts and the snapshots sit the customer sets (package
+// custset): roaring bitmaps of customer keys, derived like the indexes.
+//
+//	purchase_sets(level, term, date, channel, customers)  import: who bought a
+//	    category / L1 / brand (per channel) or product (all channels) or
+//	    anything on each day
+//	customer_sets(as_of, attr, value, customers)           refresh: who holds
+//	    each segment, lifecycle stage, gender, city, province, level and
+//	    register channel at the snapshot, and '*' every customer
+//
+// "Bought lipstick in the last 3 months, not foundation, 重要价值客户" is
+// then a union of ~370 small per-day sets, an intersection and a difference:
+// ~15 ms at 1M customers where nested lookups over ~250k rows took ~160 ms.
+// They cost ~250 MB and ~18 s of import at 1M customers (10M order lines).
+//
 // Money in the facts is integer cents so that sums and the RFM mean cut-offs
 // are exact (M ≥ mean M is tested as M·n ≥ ΣM, never with floats).
 //

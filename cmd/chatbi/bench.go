@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/chatbi/chatbi/executor"
@@ -191,6 +192,38 @@ func cmdBench(e env, args []string) int {
 	fmt.Fprintf(out, "20-question mix:           p50 %7.2f ms  p99 %7.2f ms  (%d asks)\n", ms(pct(mix, 50)), ms(pct(mix, 99)), len(mix))
 	for _, q := range benchMix {
 		fmt.Fprintf(out, "  %-30s p50 %8.2f ms  (%d)\n", q, ms(pct(perQ[q], 50)), totals[q])
+	}
+	fmt.Fprintln(out)
+
+	// The same questions without customer sets (as a warehouse from before
+	// them answers): what the set path buys, with the answers compared.
+	fmt.Fprintln(out, "customer sets vs the same plans as plain SQL (questions that use sets), same answers:")
+	for _, q := range benchMix {
+		a, _, err := ask(q)
+		if err != nil {
+			return fail(err)
+		}
+		if !strings.Contains(a.SQL, "set_") {
+			continue
+		}
+		eng.PlainSQL = true
+		var plain []time.Duration
+		var pa *server.Answer
+		for r := 0; r < *rounds; r++ {
+			x, dt, err := ask(q)
+			if err != nil {
+				eng.PlainSQL = false
+				return fail(err)
+			}
+			pa, plain = x, append(plain, dt)
+		}
+		eng.PlainSQL = false
+		same := "same"
+		if pa.Total != a.Total || fmt.Sprint(pa.Rows) != fmt.Sprint(a.Rows) {
+			same = fmt.Sprintf("DIFFERENT (%d vs %d)", a.Total, pa.Total)
+		}
+		ours := pct(perQ[q], 50)
+		fmt.Fprintf(out, "  %-28s sets %8.2f ms  plain SQL %8.2f ms  ×%5.1f  %s\n", q, ms(ours), ms(pct(plain, 50)), float64(pct(plain, 50))/float64(ours), same)
 	}
 	fmt.Fprintln(out)
 
