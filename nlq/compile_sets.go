@@ -188,7 +188,15 @@ func (c *compiler) setBought(s *sqlText, k *Cond) {
 	case len(k.Items) == 0:
 		s.w("ps.level = ? AND ps.term = ?", "all", "")
 	case !productLevel(k):
-		s.w("ps.level = ? AND ps.term = ?", itemColumn[k.Items[0].Kinds[0]].Name, k.Items[0].Value)
+		// One term, found as category, L1 or brand: a line matches it in
+		// any of those places, so the union of those levels' sets.
+		var levels []string
+		for _, kind := range k.Items[0].Kinds {
+			levels = append(levels, itemColumn[kind].Name)
+		}
+		s.w("ps.level IN ")
+		s.in(levels)
+		s.w(" AND ps.term = ?", k.Items[0].Value)
 	default:
 		// A product name or a combination (兰蔻口红): the sets of every
 		// product it matches.
@@ -215,7 +223,15 @@ func productLevel(k *Cond) bool {
 	if len(k.Items) == 0 {
 		return false
 	}
-	return len(k.Items) > 1 || len(k.Items[0].Kinds) > 1 || k.Items[0].Kinds[0] == ItemProduct
+	if len(k.Items) > 1 {
+		return true
+	}
+	for _, kind := range k.Items[0].Kinds {
+		if kind == ItemProduct {
+			return true
+		}
+	}
+	return false
 }
 
 // setAttrValues is the members holding any of the values, at the condition's
