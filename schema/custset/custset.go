@@ -57,10 +57,13 @@ func blob(v any) ([]byte, error) {
 	return nil, fmt.Errorf("%w: %T argument", ErrNotASet, v)
 }
 
-// union is the set_union aggregate.
+// union is the set_union aggregate. It keeps the rows' sets and ORs them
+// all at once in Done, into a plain bit array: folding them one by one (or
+// roaring's FastOr) re-merges the growing result's sorted arrays at every
+// row, which was a quarter of the seed question's time.
 type union struct {
-	s   *Set
-	err error
+	parts []*Set
+	err   error
 }
 
 func (u *union) Step(v any) error {
@@ -77,7 +80,7 @@ func (u *union) Step(v any) error {
 		u.err = err
 		return err
 	}
-	u.s.Or(x)
+	u.parts = append(u.parts, x)
 	return nil
 }
 
@@ -85,7 +88,35 @@ func (u *union) Done() ([]byte, error) {
 	if u.err != nil {
 		return nil, u.err
 	}
-	return Encode(u.s)
+	return Encode(orAll(u.parts))
+}
+
+// denseLimit bounds the bit array orAll allocates (8 MB); sets of larger
+// keys are ORed by roaring itself.
+const denseLimit = 1 << 26
+
+// orAll is the union of many sets.
+func orAll(parts []*Set) *Set {
+	var max uint32
+	for _, p := range parts {
+		if !p.IsEmpty() && p.Maximum() > max {
+			max = p.Maximum()
+		}
+	}
+	if len(parts) < 8 || max >= denseLimit {
+		return roaring.FastOr(parts...)
+	}
+	words := make([]uint64, max/64+1)
+	buf := make([]uint32, 512)
+	for _, p := range parts {
+		it := p.ManyIterator()
+		for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+			for _, x := range buf[:n] {
+				words[x>>6] |= 1 << (x & 63)
+			}
+		}
+	}
+	return roaring.FromDense(words, false)
 }
 
 // arg decodes one function argument.
@@ -154,7 +185,7 @@ var Functions = []string{"set_union", "set_or", "set_and", "set_minus", "set_cou
 // Register defines the set functions on a connection (from a driver's
 // ConnectHook).
 func Register(c *sqlite3.SQLiteConn) error {
-	if err := c.RegisterAggregator("set_union", func() *union { return &union{s: New()} }, true); err != nil {
+	if err := c.RegisterAggregator("set_union", func() *union { return &union{} }, true); err != nil {
 		return err
 	}
 	fns := []struct {

@@ -93,3 +93,35 @@ func blobOfF(keys ...uint32) []byte {
 	b, _ := Encode(s)
 	return b
 }
+
+// TestOrAll: the bit-array union and roaring's agree, across container
+// boundaries and for the many-small-sets shape of a window of days.
+func TestOrAll(t *testing.T) {
+	var parts []*Set
+	for d := 0; d < 90; d++ {
+		s := New()
+		for i := 0; i < 300; i++ {
+			s.Add(uint32((d*7919 + i*104729) % 1_000_003))
+		}
+		parts = append(parts, s)
+	}
+	parts = append(parts, New(), blobSet(t, 0, 65535, 65536, 1<<20))
+	got, want := orAll(parts), New()
+	for _, p := range parts {
+		want.Or(p)
+	}
+	if !got.Equals(want) {
+		t.Fatalf("orAll: %d members, want %d", got.GetCardinality(), want.GetCardinality())
+	}
+	if big := orAll([]*Set{blobSet(t, denseLimit + 5), New(), New(), New(), New(), New(), New(), blobSet(t, 3)}); big.GetCardinality() != 2 {
+		t.Fatalf("large keys: %v", big.ToArray())
+	}
+}
+
+func blobSet(t *testing.T, keys ...uint32) *Set {
+	s, err := Decode(blobOf(t, keys...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
