@@ -64,12 +64,18 @@ func (e *Engine) Explain(p *Plan) string {
 		line("结果：按%s分组，计算%s；未填写%s的客户不计入", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name)
 	}
 	defined := map[string]bool{}
-	define := func(m string) {
+	// perCustomer: the measure is of one customer (a sort key or a
+	// threshold), where 客单价 reads as 平均订单金额 (spec semantics.md).
+	define := func(m string, perCustomer bool) {
 		d, ok := Measures[m]
 		if !ok || m == "customers" || defined[m] {
 			return
 		}
 		defined[m] = true
+		if m == "arpu" && perCustomer {
+			line("指标定义：%s（单个客户）= 消费金额 ÷ 订单数，即平均订单金额（只计已完成订单）", d.Name)
+			return
+		}
 		if predictedMeasure(m) {
 			line("指标定义：%s = %s；模型在 %s 的分群快照上拟合（未来 52 周）", d.Name, d.Definition, p.AsOf)
 		} else {
@@ -77,14 +83,14 @@ func (e *Engine) Explain(p *Plan) string {
 		}
 	}
 	for _, m := range p.Measures {
-		define(m)
+		define(m, false)
 	}
 	if p.Sort != nil {
-		define(p.Sort.By)
+		define(p.Sort.By, p.Answer == AnswerCustomers)
 	}
 	Walk(p.Filter, func(n *Node) {
 		if n.Cond != nil && n.Cond.Kind == CondMeasure {
-			define(n.Cond.Measure)
+			define(n.Cond.Measure, true)
 		}
 	})
 	e.segmentDefinitions(p, line)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -461,6 +462,8 @@ func TestParaphrases(t *testing.T) {
 		"近三个月通过线上渠道购买粉底液的客户":             143,
 		"近一个月彩妆类产品的购买客户":                 378,
 		"首购客户有多少":                        187,
+		"近3个月既买过口红又买过眼影的客户":              46,
+		"近3个月口红和眼影都买过的客户":                46,
 	}
 	for q, want := range cases {
 		p, err := e.Parse(q, asOf, nil)
@@ -540,15 +543,24 @@ func filterString(n *Node) string {
 	return string(n.Cond.Kind) + ":" + strings.Join(vals, ",")
 }
 
-// TestSortPhrases: the ways a list's order is asked for.
+// TestSortPhrases: the ways a list's order and length are asked for; a
+// measure named before 前N名 is the order, not 消费金额.
 func TestSortPhrases(t *testing.T) {
 	e, _ := publicEngine(t)
 	cases := map[string]string{
-		"最近购买的客户": "last_purchase desc",
-		"近3个月买过口红的客户按最近购买时间排序":  "last_purchase desc",
-		"近3个月买过口红的客户，按最近购买排序":   "last_purchase desc",
-		"近一年买过面霜的客户按消费金额从低到高排序": "spend asc",
-		"近一年买过面霜的客户按订单数排序":      "orders desc",
+		"最近购买的客户": "last_purchase desc 0",
+		"近3个月买过口红的客户按最近购买时间排序":  "last_purchase desc 0",
+		"近3个月买过口红的客户，按最近购买排序":   "last_purchase desc 0",
+		"近一年买过面霜的客户按消费金额从低到高排序": "spend asc 0",
+		"近一年买过面霜的客户按订单数排序":      "orders desc 0",
+		"预测价值最高的前50名重要价值客户":     "clv desc 50",
+		"重要价值客户中预测价值最高的前50名":    "clv desc 50",
+		"订单数最多的前5名客户":           "orders desc 5",
+		"订单数最多的客户前5名":           "orders desc 5",
+		"消费金额最低的前10名客户":         "spend asc 10",
+		"近一年GMV最高的10个客户":        "spend desc 10",
+		"前10名客户":                "spend desc 10",
+		"客单价最高的10个客户":           "arpu desc 10",
 	}
 	for q, want := range cases {
 		p, err := e.Parse(q, asOf, nil)
@@ -558,10 +570,16 @@ func TestSortPhrases(t *testing.T) {
 		}
 		got := "none"
 		if p.Sort != nil {
-			got = p.Sort.By + map[bool]string{true: " desc", false: " asc"}[p.Sort.Desc]
+			got = fmt.Sprintf("%s %s %d", p.Sort.By, map[bool]string{true: "desc", false: "asc"}[p.Sort.Desc], p.Limit)
 		}
 		if got != want {
 			t.Errorf("%s: sort %s, want %s", q, got, want)
 		}
+	}
+	// 客单价 of one customer is its average order value, and the
+	// explanation says so (spec semantics.md).
+	p, _ := e.Parse("客单价最高的10个客户", asOf, nil)
+	if ex := e.Explain(p); !strings.Contains(ex, "即平均订单金额") {
+		t.Errorf("客单价 of a customer explained as:\n%s", ex)
 	}
 }

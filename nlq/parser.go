@@ -705,6 +705,9 @@ func (p *parser) topN() bool {
 		desc = t.Val() == "desc"
 		i++
 		i = p.skipDe(i)
+		if p.kind(i) == KTop && p.kind(i+1) == KNum { // 最高的前50名
+			i++
+		}
 	default:
 		return false
 	}
@@ -724,6 +727,10 @@ func (p *parser) topN() bool {
 		if p.kind(j) == KMeasure && customerMeasure(p.tok(j).Val()) {
 			key, i = p.tok(j).Val(), j+1
 		}
+	}
+	if key == "" && p.sort != nil {
+		// 订单数最多的，前5名: the order was said already; this is its limit.
+		key, desc = p.sort.By, p.sort.Desc
 	}
 	if key == "" {
 		key = "spend"
