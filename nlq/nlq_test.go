@@ -235,6 +235,19 @@ func TestTimePhrases(t *testing.T) {
 		{"11月11日", "2026-11-11", "2026-11-11"},
 		{"上季度", "2026-07-01", "2026-09-30"},
 		{"本周", "2026-11-16", "2026-11-22"},
+		{"今年上半年", "2026-01-01", "2026-06-30"},
+		{"上半年", "2026-01-01", "2026-06-30"},
+		{"下半年", "2026-07-01", "2026-11-22"},
+		{"去年下半年", "2025-07-01", "2025-12-31"},
+		{"2026年第三季度", "2026-07-01", "2026-09-30"},
+		{"去年第四季度", "2025-10-01", "2025-12-31"},
+		{"Q2", "2026-04-01", "2026-06-30"},
+		{"四季度", "2026-10-01", "2026-11-22"},
+		{"近三个季度", "2026-02-23", "2026-11-22"},
+		// Calendar windows end at as_of: nothing after it is known then.
+		{"从2026-11-01到2026-12-31", "2026-11-01", "2026-11-22"},
+		{"2026年", "2026-01-01", "2026-11-22"},
+		{"11月份", "2026-11-01", "2026-11-22"},
 	}
 	for _, c := range cases {
 		p, err := e.Parse(c.phrase+"买过口红的客户", asOf, nil)
@@ -244,6 +257,13 @@ func TestTimePhrases(t *testing.T) {
 		}
 		if p.Window == nil || p.Window.From.String() != c.from || p.Window.To.String() != c.to {
 			t.Errorf("%s: got %+v, want %s..%s", c.phrase, p.Window, c.from, c.to)
+		}
+	}
+	// A window that begins after as_of is asked back, not answered empty.
+	for _, q := range []string{"2026年12月买过口红的客户", "2027年买过口红的客户", "从2026-12-01到2026-12-31买过口红的客户"} {
+		var ue *UnplacedError
+		if _, err := e.Parse(q, asOf, nil); !errors.As(err, &ue) || !strings.Contains(err.Error(), "晚于数据截至日期") {
+			t.Errorf("%s: %v", q, err)
 		}
 	}
 	// Month arithmetic clamps to the month's end.

@@ -288,7 +288,15 @@ func (p *parser) timePhrase() bool {
 		return p.dateRange() || p.calendar()
 	case KTimeFixed:
 		n = 1
+		if back, ok := map[string]int{"this_year": 0, "last_year": 1, "year_before_last": 2}[t.Val()]; ok && p.kind(1) == KPeriod {
+			n = 2 // 今年上半年, 去年第四季度
+			w, err = periodWindow(p.asOf, p.asOf.Year()-back, p.tok(1).Val(), p.phrase(2))
+			break
+		}
 		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))
+	case KPeriod:
+		n = 1
+		w, err = periodWindow(p.asOf, 0, t.Val(), p.phrase(1))
 	case KFrom, KDate:
 		return p.dateRange()
 	default:
@@ -317,12 +325,16 @@ func (p *parser) calendar() bool {
 		n = 2
 		w, err = lastN(p.asOf, a.Num, p.tok(1).Val(), p.phrase(2))
 	case p.kind(1) == KYear && isInt(a.Num) && a.Num >= 1900 && a.Num <= 2200:
-		if p.kind(2) == KNum && p.kind(3) == KMonthMark {
+		switch {
+		case p.kind(2) == KNum && p.kind(3) == KMonthMark:
 			n = 4
 			w, err = monthWindow(p.asOf, int(a.Num), int(p.tok(2).Num), p.phrase(4))
-		} else {
+		case p.kind(2) == KPeriod: // 2026年第三季度
+			n = 3
+			w, err = periodWindow(p.asOf, int(a.Num), p.tok(2).Val(), p.phrase(3))
+		default:
 			n = 2
-			w, err = yearWindow(int(a.Num), p.phrase(2))
+			w, err = yearWindow(p.asOf, int(a.Num), p.phrase(2))
 		}
 	case p.kind(1) == KMonthMark && isInt(a.Num):
 		if p.kind(2) == KNum && (p.kind(3) == KDayMark || (p.kind(3) == KTimeUnit && p.tok(3).Text == "日")) {
@@ -360,19 +372,19 @@ func (p *parser) dateRange() bool {
 	if p.kind(n) == KTo {
 		if to, k2, ok := p.dateAt(n + 1); ok {
 			n += 1 + k2
-			w, err = rangeWindow(from, to, p.phrase(n))
+			w, err = rangeWindow(p.asOf, from, to, p.phrase(n))
 		}
 	}
 	switch {
 	case w != nil || err != nil:
 	case p.kind(n) == KSince:
 		n++
-		w, err = rangeWindow(from, p.asOf, p.phrase(n))
+		w, err = rangeWindow(p.asOf, from, p.asOf, p.phrase(n))
 	case p.kind(n) == KBefore:
 		n++
-		w, err = rangeWindow(D(from.AddDate(-100, 0, 0)), from.AddDays(-1), p.phrase(n))
+		w, err = rangeWindow(p.asOf, D(from.AddDate(-100, 0, 0)), from.AddDays(-1), p.phrase(n))
 	case p.kind(0) == KFrom || p.kind(off) == KDate:
-		w, err = rangeWindow(from, from, p.phrase(n))
+		w, err = rangeWindow(p.asOf, from, from, p.phrase(n))
 	default:
 		return false // 11月11日 alone is calendar()'s
 	}

@@ -94,6 +94,40 @@ func fixedWindow(asOf Date, name, phrase string) (*Window, error) {
 	return w, nil
 }
 
+// periodWindow is a half year or quarter (KPeriod values) of year, or
+// without a year the latest one that has begun by as_of (like a month).
+func periodWindow(asOf Date, year int, period, phrase string) (*Window, error) {
+	first := map[string]int{"h1": 1, "h2": 7, "q1": 1, "q2": 4, "q3": 7, "q4": 10}[period]
+	months := 3
+	if period[0] == 'h' {
+		months = 6
+	}
+	if first == 0 {
+		return nil, fmt.Errorf("未知时间段 %q", period)
+	}
+	if year == 0 {
+		year = asOf.Year()
+		if first > int(asOf.Month()) {
+			year--
+		}
+	}
+	from := D(time.Date(year, time.Month(first), 1, 0, 0, 0, 0, time.UTC))
+	return clip(asOf, &Window{From: from, To: from.AddMonths(months).AddDays(-1), Phrase: phrase})
+}
+
+// clip ends a calendar window at as_of: nothing after it is known as of
+// that day (an as-of override in the past must not see later orders). A
+// window that begins after as_of is an error, not an empty answer.
+func clip(asOf Date, w *Window) (*Window, error) {
+	if w.From.After(asOf.Time) {
+		return nil, fmt.Errorf("从 %s 开始，晚于数据截至日期 %s", w.From, asOf)
+	}
+	if w.To.After(asOf.Time) {
+		w.To = asOf
+	}
+	return w, nil
+}
+
 // monthWindow is 2026年10月, or 10月份 without a year: the latest such month
 // not after as_of.
 func monthWindow(asOf Date, year, month int, phrase string) (*Window, error) {
@@ -107,15 +141,15 @@ func monthWindow(asOf Date, year, month int, phrase string) (*Window, error) {
 		}
 	}
 	from := D(time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
-	return &Window{From: from, To: from.AddMonths(1).AddDays(-1), Phrase: phrase}, nil
+	return clip(asOf, &Window{From: from, To: from.AddMonths(1).AddDays(-1), Phrase: phrase})
 }
 
-// yearWindow is 2025年: the whole calendar year.
-func yearWindow(year int, phrase string) (*Window, error) {
+// yearWindow is 2025年: the whole calendar year (up to as_of).
+func yearWindow(asOf Date, year int, phrase string) (*Window, error) {
 	if year < 1900 || year > 2200 {
 		return nil, fmt.Errorf("年份 %d 不合理", year)
 	}
-	return &Window{From: D(time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)), To: D(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)), Phrase: phrase}, nil
+	return clip(asOf, &Window{From: D(time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)), To: D(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)), Phrase: phrase})
 }
 
 // dayWindow is one date; a month and day without a year is the latest such
@@ -132,13 +166,13 @@ func dayWindow(asOf Date, year, month, dd int, phrase string) (*Window, error) {
 	if int(t.Month()) != month || t.Day() != dd {
 		return nil, fmt.Errorf("日期 %d月%d日 不存在", month, dd)
 	}
-	return &Window{From: D(t), To: D(t), Phrase: phrase}, nil
+	return clip(asOf, &Window{From: D(t), To: D(t), Phrase: phrase})
 }
 
 // rangeWindow is 从 A 到 B, both ends included.
-func rangeWindow(from, to Date, phrase string) (*Window, error) {
+func rangeWindow(asOf, from, to Date, phrase string) (*Window, error) {
 	if to.Before(from.Time) {
 		return nil, fmt.Errorf("结束日期 %s 早于开始日期 %s", to, from)
 	}
-	return &Window{From: from, To: to, Phrase: phrase}, nil
+	return clip(asOf, &Window{From: from, To: to, Phrase: phrase})
 }

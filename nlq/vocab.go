@@ -28,6 +28,7 @@ const (
 	KTimeFixed         // 本月, 上个月, 今年, 去年 … (Val names it)
 	KYear              // 年 after a number (2026年)
 	KMonthMark         // 月 / 月份 after a number
+	KPeriod            // 上半年, 第三季度, Q3 … (Val: h1 h2 q1 … q4), of a year said before it or the latest one
 	KDayMark           // 日 / 号
 	KFrom              // 从, 自
 	KTo                // 到, 至, -, ~
@@ -101,6 +102,12 @@ var vocab = []struct {
 	{KTimeUnit, "q", []string{"季度", "个季度"}},
 	{KTimeUnit, "y", []string{"年内", "年里"}},
 	{KYear, "", []string{"年", "年度"}},
+	{KPeriod, "h1", []string{"上半年", "上半年度"}},
+	{KPeriod, "h2", []string{"下半年", "下半年度"}},
+	{KPeriod, "q1", []string{"第一季度", "第1季度", "一季度", "1季度", "q1", "一季"}},
+	{KPeriod, "q2", []string{"第二季度", "第2季度", "二季度", "2季度", "q2", "二季"}},
+	{KPeriod, "q3", []string{"第三季度", "第3季度", "三季度", "3季度", "q3", "三季"}},
+	{KPeriod, "q4", []string{"第四季度", "第4季度", "四季度", "4季度", "q4", "四季"}},
 	{KMonthMark, "", []string{"月", "月份"}},
 	{KDayMark, "", []string{"号"}},
 	{KTimeFixed, "this_month", []string{"本月", "这个月", "当月", "本月份"}},
