@@ -113,7 +113,7 @@ func TestOrAll(t *testing.T) {
 	if !got.Equals(want) {
 		t.Fatalf("orAll: %d members, want %d", got.GetCardinality(), want.GetCardinality())
 	}
-	if big := orAll([]*Set{blobSet(t, denseLimit + 5), New(), New(), New(), New(), New(), New(), blobSet(t, 3)}); big.GetCardinality() != 2 {
+	if big := orAll([]*Set{blobSet(t, denseLimit+5), New(), New(), New(), New(), New(), New(), blobSet(t, 3)}); big.GetCardinality() != 2 {
 		t.Fatalf("large keys: %v", big.ToArray())
 	}
 }
