@@ -162,6 +162,14 @@ func (e *Engine) checkCond(c *Cond) error {
 			return err
 		}
 	}
+	if len(c.Channels) > 0 && c.Kind != CondBought && c.Kind != CondMeasure {
+		return bad("条件 %s 不能限定购买渠道", c.Kind)
+	}
+	for _, ch := range c.Channels {
+		if !e.sets["channel"][ch] {
+			return bad("仓库中没有渠道「%s」", ch)
+		}
+	}
 	switch c.Kind {
 	case CondBought:
 		for _, it := range c.Items {
@@ -181,11 +189,6 @@ func (e *Engine) checkCond(c *Cond) error {
 				names = append(names, it.Value)
 			}
 			return &PlanError{Msg: fmt.Sprintf("仓库中没有同时属于「%s」的商品", strings.Join(names, "」和「"))}
-		}
-		for _, ch := range c.Channels {
-			if !e.sets["channel"][ch] {
-				return bad("仓库中没有渠道「%s」", ch)
-			}
 		}
 	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondPotential:
 		if len(c.Values) == 0 {
@@ -217,6 +220,9 @@ func (e *Engine) checkCond(c *Cond) error {
 	case CondMeasure:
 		if !customerMeasure(c.Measure) {
 			return bad("不能按 %q 筛选客户", c.Measure)
+		}
+		if len(c.Channels) > 0 && predictedMeasure(c.Measure) {
+			return bad("预测指标不分购买渠道")
 		}
 		if _, ok := opSQL[c.Op]; !ok && c.Op != "between" {
 			return bad("未知的比较 %q", c.Op)

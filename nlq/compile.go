@@ -331,7 +331,7 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 		}
 		return
 	}
-	if w == nil && c.snap {
+	if w == nil && c.snap && len(k.Channels) == 0 {
 		expr := map[string]string{"spend": "m.monetary_cents", "orders": "m.frequency",
 			"aov": "(m.monetary_cents * 1.0 / m.frequency)", "arpu": "(m.monetary_cents * 1.0 / m.frequency)"}[k.Measure]
 		if k.Measure == "aov" || k.Measure == "arpu" {
@@ -349,12 +349,20 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 	from, to := c.scope(w)
 	agg := map[string]string{"spend": "sum(po.pay_cents)", "orders": "count(*)",
 		"aov": "(sum(po.pay_cents) * 1.0 / count(*))", "arpu": "(sum(po.pay_cents) * 1.0 / count(*))"}[k.Measure]
+	// scoped writes the customers' orders in scope, grouped per customer.
+	scoped := func() {
+		s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ?", from, to)
+		c.channels(s, "po", k)
+		s.w(" GROUP BY po.customer_key HAVING " + agg)
+	}
 	sub := func(op string, v any) {
-		s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" "+op+" ?)", from, to, v)
+		scoped()
+		s.w(" "+op+" ?)", v)
 	}
 	switch {
 	case k.Op == "between":
-		s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key HAVING "+agg+" BETWEEN ? AND ?)", from, to, v1, v2)
+		scoped()
+		s.w(" BETWEEN ? AND ?)", v1, v2)
 	case (k.Op == "<" || k.Op == "<=") && k.Measure != "aov" && k.Measure != "arpu":
 		// Nothing bought in scope counts as zero: below = not at-or-above.
 		s.w("NOT ")

@@ -240,7 +240,11 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		if c.Measure == "arpu" {
 			note += "（单个客户的客单价按平均订单金额理解）"
 		}
-		return scope + d.Name + s + note
+		where := channelPhrase(c)
+		if where != "" {
+			where += "的"
+		}
+		return scope + where + d.Name + s + note
 	}
 	return string(c.Kind)
 }
@@ -256,6 +260,17 @@ func (e *Engine) scopePhrase(p *Plan, c *Cond) string {
 	return fmt.Sprintf("%s（%s 至 %s）", orDefault(w.Phrase, "期间"), w.From, w.To)
 }
 
+// channelPhrase is where a purchase or a measure's orders were placed.
+func channelPhrase(c *Cond) string {
+	switch {
+	case len(c.Channels) == 0:
+		return ""
+	case c.ChannelNot:
+		return "在" + strings.Join(c.Channels, "、") + "以外的渠道（线上）"
+	}
+	return "在" + strings.Join(c.Channels, "、")
+}
+
 func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
 	what := "任何商品"
 	if len(c.Items) > 0 {
@@ -269,14 +284,7 @@ func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
 		}
 		what = strings.Join(parts, "中的")
 	}
-	where := ""
-	if len(c.Channels) > 0 {
-		if c.ChannelNot {
-			where = "在" + strings.Join(c.Channels, "、") + "以外的渠道（线上）"
-		} else {
-			where = "在" + strings.Join(c.Channels, "、")
-		}
-	}
+	where := channelPhrase(c)
 	verb := "买过"
 	scope := e.scopePhrase(p, c)
 	switch {

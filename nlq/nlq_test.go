@@ -603,3 +603,42 @@ func TestSortPhrases(t *testing.T) {
 		t.Errorf("客单价 of a customer explained as:\n%s", ex)
 	}
 }
+
+// TestChannelThresholds: a spend or order threshold on one channel's orders
+// counts what plain SQL over the raw orders counts.
+func TestChannelThresholds(t *testing.T) {
+	e, db := publicEngineDB(t)
+	cases := []struct{ q, raw string }{
+		{"近一年在天猫消费超过2000元的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel = '天猫'
+			AND order_date BETWEEN '2025-11-23' AND '2026-11-22' GROUP BY customer_key HAVING sum(pay_amount) > 2000)`},
+		{"近一年线上消费超过2000元的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel <> '门店'
+			AND order_date BETWEEN '2025-11-23' AND '2026-11-22' GROUP BY customer_key HAVING sum(pay_amount) > 2000)`},
+		{"在门店买了3次以上的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel = '门店'
+			GROUP BY customer_key HAVING count(*) >= 3)`},
+	}
+	for _, c := range cases {
+		p, err := e.Parse(c.q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.q, err)
+			continue
+		}
+		qy, err := e.Compile(p, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want int
+		if err := db.QueryRow(qy.SQL, qy.Args...).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(c.raw).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want || want == 0 {
+			t.Errorf("%s: %d customers, raw SQL %d", c.q, got, want)
+		}
+	}
+	// A prediction has no channel: asked back, not answered.
+	if _, err := e.Parse("在天猫预测价值超过1000元的客户", asOf, nil); err == nil {
+		t.Error("在天猫预测价值… was answered")
+	}
+}

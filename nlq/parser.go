@@ -621,10 +621,12 @@ func (p *parser) amountAt(off int) (v float64, unit string, n int) {
 // threshold: 消费超过3000块, 累计消费1万以上, 买了3次以上, 订单数不少于3,
 // 消费在1000到3000之间, 平均订单金额大于500元.
 func (p *parser) threshold() bool {
-	key, i, viaBuy := p.measureAt(0)
-	if i == 0 {
+	channels, chNot, ci := p.channelMod(0) // 在天猫消费超过2000元
+	key, i, viaBuy := p.measureAt(ci)
+	if i == 0 || (ci > 0 && predictedMeasure(key)) {
 		return false
 	}
+	i += ci
 	for p.kind(i) == KFiller || p.kind(i) == KIn { // 消费是, 消费在
 		i++
 	}
@@ -645,7 +647,7 @@ func (p *parser) threshold() bool {
 		return false
 	}
 	i += n
-	cond := &Cond{Kind: CondMeasure, Measure: key, Value: v, Window: p.curWindow}
+	cond := &Cond{Kind: CondMeasure, Measure: key, Value: v, Window: p.curWindow, Channels: channels, ChannelNot: chNot}
 	switch {
 	case op == "" && p.kind(i) == KTo:
 		v2, unit2, n2 := p.amountAt(i + 1)
