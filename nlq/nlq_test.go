@@ -642,3 +642,42 @@ func TestChannelThresholds(t *testing.T) {
 		t.Error("在天猫预测价值… was answered")
 	}
 }
+
+// TestRegisterAge: how long ago a customer registered, as a register-date
+// window against as_of (2026-11-22).
+func TestRegisterAge(t *testing.T) {
+	e, _ := publicEngine(t)
+	cases := map[string]string{
+		"注册超过一年的客户":   "..2025-11-21",
+		"注册满一年的客户":    "..2025-11-22",
+		"注册一年以上的客户":   "..2025-11-22",
+		"注册时间超过2年的客户": "..2024-11-21",
+		"注册不到30天的客户":  "2026-10-24..2026-11-22",
+		"注册3个月以内的客户":  "2026-08-23..2026-11-22",
+		"注册未满半年的金卡会员": "2026-05-23..2026-11-22",
+	}
+	for q, want := range cases {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		var w *Window
+		Walk(p.Filter, func(n *Node) {
+			if n.Cond != nil && n.Cond.Kind == CondRegistered {
+				w = n.Cond.Window
+			}
+		})
+		if w == nil {
+			t.Errorf("%s: no register condition in %s", q, filterString(p.Filter))
+			continue
+		}
+		got := w.From.String() + ".." + w.To.String()
+		if w.From.Year() < 1900 {
+			got = ".." + w.To.String()
+		}
+		if got != want {
+			t.Errorf("%s: register date %s, want %s", q, got, want)
+		}
+	}
+}

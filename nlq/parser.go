@@ -909,6 +909,8 @@ func (p *parser) register() bool {
 		}
 		p.add(leaf(c))
 		return true
+	case p.kind(0) == KRegister && p.registerAge():
+		return true
 	case p.kind(0) == KRegister:
 		if p.curWindow == nil {
 			return false
@@ -938,6 +940,55 @@ func (p *parser) register() bool {
 	p.regChannelNext = false
 	p.pos += n
 	p.add(leaf(&Cond{Kind: CondRegisterChannel, Values: channels}))
+	return true
+}
+
+// registerAge: 注册超过一年, 注册满3个月, 注册不到30天, 注册一年以上 — how
+// long ago a customer registered, as a window on the register date.
+func (p *parser) registerAge() bool {
+	i, op := 1, ""
+	if p.kind(i) == KCmp {
+		op = p.tok(i).Val()
+		i++
+	}
+	if p.kind(i) != KNum {
+		return false
+	}
+	n := p.tok(i).Num
+	unit := ""
+	switch u := p.tok(i + 1); u.Kind {
+	case KTimeUnit:
+		unit = u.Val()
+	case KYear:
+		unit = "y"
+	}
+	if unit == "" {
+		return false
+	}
+	i += 2
+	if op == "" && p.kind(i) == KPostCmp { // 注册一年以上
+		op = p.tok(i).Val()
+		i++
+	}
+	if op == "" || op == "=" {
+		return false
+	}
+	phrase := p.phrase(i)
+	b, err := ago(p.asOf, n, unit)
+	if err != nil {
+		p.unplace(i, err.Error(), nil)
+		return true
+	}
+	// The register date against b = as_of − n units.
+	long := D(p.asOf.AddDate(-200, 0, 0))
+	w := map[string]*Window{
+		">=": {From: long, To: b}, ">": {From: long, To: b.AddDays(-1)},
+		// 以内 and 不到 both read as the window 近N: as_of − N < date ≤ as_of.
+		"<": {From: b.AddDays(1), To: p.asOf}, "<=": {From: b.AddDays(1), To: p.asOf},
+	}[op]
+	w.Phrase = strings.TrimSuffix(phrase, "的")
+	p.pos += i
+	p.add(leaf(&Cond{Kind: CondRegistered, Window: w}))
 	return true
 }
 

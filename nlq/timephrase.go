@@ -48,6 +48,23 @@ func lastN(asOf Date, n float64, unit string, phrase string) (*Window, error) {
 	return &Window{From: from, To: asOf, Phrase: phrase}, nil
 }
 
+// ago is as_of − n units (天 周 月 季度 年; 半年 = 6 个月).
+func ago(asOf Date, n float64, unit string) (Date, error) {
+	if n <= 0 || n > 200 && unit != "d" || n > 100*366 {
+		return asOf, fmt.Errorf("时间长度 %v 不合理", n)
+	}
+	months := map[string]float64{"m": 1, "q": 3, "y": 12}[unit]
+	switch {
+	case unit == "d" && n == math.Trunc(n):
+		return asOf.AddDays(-int(n)), nil
+	case unit == "w" && n == math.Trunc(n):
+		return asOf.AddDays(-7 * int(n)), nil
+	case months > 0 && n*months == math.Trunc(n*months):
+		return asOf.AddMonths(-int(n * months)), nil
+	}
+	return asOf, fmt.Errorf("时间长度 %v 不是整数个单位", n)
+}
+
 // fixedWindow is 本月, 上个月, 今年, 去年 … (KTimeFixed values).
 func fixedWindow(asOf Date, name, phrase string) (*Window, error) {
 	y, m, d := asOf.Date()
