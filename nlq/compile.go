@@ -211,11 +211,22 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 			s.w(")")
 			return
 		}
+		if k.Only {
+			s.w("(")
+		}
 		s.w(c.key + " IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE ")
 		c.itemPredicate(s, k.Items)
 		s.w(") AND pl.date BETWEEN ? AND ?", from, to)
 		c.channels(s, "pl", k)
 		s.w(")")
+		if k.Only {
+			// …and no line in scope of any other product.
+			s.w(" AND NOT " + c.key + " IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key NOT IN (SELECT p.id FROM products p WHERE ")
+			c.itemPredicate(s, k.Items)
+			s.w(") AND pl.date BETWEEN ? AND ?", from, to)
+			c.channels(s, "pl", k)
+			s.w("))")
+		}
 	case CondRFM, CondLifecycle, CondPotential:
 		if k.At != nil {
 			// A segment at an earlier snapshot: its members that day.

@@ -95,8 +95,9 @@ func (c *compiler) setable(n *Node) bool {
 	case OpCond:
 		switch k := n.Cond; {
 		case k.Kind == CondBought:
-			// Product sets hold all channels together (schema/sets.go).
-			return c.e.Catalog.PurchaseSets && (len(k.Channels) == 0 || !productLevel(k))
+			// Product sets hold all channels together (schema/sets.go);
+			// "nothing else" is not a union of sets.
+			return c.e.Catalog.PurchaseSets && (len(k.Channels) == 0 || !productLevel(k)) && !k.Only
 		case setAttr(k.Kind) == "":
 			return false
 		case k.At != nil:

@@ -295,6 +295,9 @@ func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
 		verb, scope = "从未买过", fmt.Sprintf("截至 %s 的全部历史中", p.AsOf)
 	case neg:
 		verb = "没有买过"
+	case c.Only:
+		verb = "只买过"
+		what += "、没有买过其他商品"
 	}
 	return scope + where + verb + what + "（只计已完成订单）"
 }

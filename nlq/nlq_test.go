@@ -604,8 +604,8 @@ func TestSortPhrases(t *testing.T) {
 	}
 }
 
-// TestChannelThresholds: a spend or order threshold on one channel's orders
-// counts what plain SQL over the raw orders counts.
+// TestChannelThresholds: a spend or order threshold on one channel's orders,
+// and 只买过 (nothing else), count what plain SQL over the raw orders counts.
 func TestChannelThresholds(t *testing.T) {
 	e, db := publicEngineDB(t)
 	cases := []struct{ q, raw string }{
@@ -615,6 +615,13 @@ func TestChannelThresholds(t *testing.T) {
 			AND order_date BETWEEN '2025-11-23' AND '2026-11-22' GROUP BY customer_key HAVING sum(pay_amount) > 2000)`},
 		{"在门店买了3次以上的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel = '门店'
 			GROUP BY customer_key HAVING count(*) >= 3)`},
+		// 只买过: lipstick lines in the window and no other line there.
+		{"近3个月只买过口红的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'
+			GROUP BY o.customer_key HAVING min(p.category = '口红') = 1)`},
+		{"只买过兰蔻的女性客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key JOIN customers c ON c.id = o.customer_key WHERE o.status = 'completed' AND c.gender = '女'
+			GROUP BY o.customer_key HAVING min(p.brand = '兰蔻') = 1)`},
 	}
 	for _, c := range cases {
 		p, err := e.Parse(c.q, asOf, nil)

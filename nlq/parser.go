@@ -506,6 +506,11 @@ func (p *parser) purchase() bool {
 	}
 	channels, chNot, n := p.channelMod(i)
 	i += n
+	// 只买过口红: lipstick and nothing else in the window.
+	only := !itemsFirst && len(channels) == 0 && p.kind(i) == KOnly && p.kind(i+1) == KBuy
+	if only {
+		i++
+	}
 	neg, never := false, false
 	switch p.kind(i) {
 	case KNeg:
@@ -534,11 +539,17 @@ func (p *parser) purchase() bool {
 			i++
 		}
 	}
+	if only && len(items) != 1 {
+		// 只买过口红和眼影 / 只买过东西: "only" of several terms has more
+		// than one reading; ask rather than guess.
+		p.unplace(i, "「只买过」只支持一个商品词（如“只买过口红”）", nil)
+		return true
+	}
 	p.pos += i
 	p.content = true
 
 	mk := func(it []ItemTerm) *Node {
-		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never}
+		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never, Only: only}
 		n := leaf(c)
 		if neg || never {
 			n = &Node{Op: OpNot, Kids: []*Node{n}}

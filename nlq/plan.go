@@ -91,6 +91,7 @@ type Cond struct {
 	Items      []ItemTerm `json:"items,omitempty"`       // all must match one order line; none: any purchase
 	Channels   []string   `json:"channels,omitempty"`    // purchase channels; empty: any
 	ChannelNot bool       `json:"channel_not,omitempty"` // Channels are excluded instead (线上 = not 门店)
+	Only       bool       `json:"only,omitempty"`        // 只买过: and no line of anything else in the window
 
 	// attributes
 	Values []string `json:"values,omitempty"`
