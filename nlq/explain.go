@@ -291,7 +291,7 @@ func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
 	verb := "买过"
 	scope := e.scopePhrase(p, c)
 	switch {
-	case c.AllTime:
+	case c.AllTime && neg:
 		verb, scope = "从未买过", fmt.Sprintf("截至 %s 的全部历史中", p.AsOf)
 	case neg:
 		verb = "没有买过"

@@ -604,9 +604,11 @@ func TestSortPhrases(t *testing.T) {
 	}
 }
 
-// TestChannelThresholds: a spend or order threshold on one channel's orders,
-// and 只买过 (nothing else), count what plain SQL over the raw orders counts.
-func TestChannelThresholds(t *testing.T) {
+// TestAgainstRawSQL: readings beyond the evaluation's questions count what
+// plain SQL over the raw orders counts: thresholds on one channel's orders,
+// 只买过 (nothing else), 以前买过X但近N个月没买过 (the object carried over,
+// the first purchase over the whole history).
+func TestAgainstRawSQL(t *testing.T) {
 	e, db := publicEngineDB(t)
 	cases := []struct{ q, raw string }{
 		{"近一年在天猫消费超过2000元的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel = '天猫'
@@ -622,6 +624,12 @@ func TestChannelThresholds(t *testing.T) {
 		{"只买过兰蔻的女性客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key JOIN customers c ON c.id = o.customer_key WHERE o.status = 'completed' AND c.gender = '女'
 			GROUP BY o.customer_key HAVING min(p.brand = '兰蔻') = 1)`},
+		{"以前买过口红但近3个月没买过的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
+			GROUP BY o.customer_key HAVING max(o.order_date) < '2026-08-23')`},
+		{"近3个月买过口红但上个月没买过的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
+			GROUP BY o.customer_key HAVING max(o.order_date >= '2026-08-23') = 1 AND max(o.order_date BETWEEN '2026-10-01' AND '2026-10-31') = 0)`},
 	}
 	for _, c := range cases {
 		p, err := e.Parse(c.q, asOf, nil)
@@ -644,9 +652,12 @@ func TestChannelThresholds(t *testing.T) {
 			t.Errorf("%s: %d customers, raw SQL %d", c.q, got, want)
 		}
 	}
-	// A prediction has no channel: asked back, not answered.
-	if _, err := e.Parse("在天猫预测价值超过1000元的客户", asOf, nil); err == nil {
-		t.Error("在天猫预测价值… was answered")
+	// Asked back, not answered: a prediction has no channel; 以前没买过 with
+	// a window is "never" or "not before the window".
+	for _, q := range []string{"在天猫预测价值超过1000元的客户", "以前没买过口红近3个月买过的客户"} {
+		if _, err := e.Parse(q, asOf, nil); err == nil {
+			t.Errorf("%s was answered", q)
+		}
 	}
 }
 

@@ -22,6 +22,8 @@ type parser struct {
 	pendingOr bool    // an 或 joins the next condition with the last
 	lastJoin  Kind    // the connector just before the next condition
 	exclude   bool    // 排除 negates the next clause
+	pastNext  bool    // 以前/曾经/历史上: the next purchase is over the whole history
+	pastAll   bool    // …said as 历史上, where 没买过 plainly means 从未
 	// The scope of 不是/排除/除了: the negation stays open over a list
 	// (不是北京和上海的 = neither; 排除北京或上海的) and over adjacent
 	// attributes (排除金卡女性 = not both), and closes at 的, a comma or
@@ -294,6 +296,9 @@ func (p *parser) timePhrase() bool {
 			break
 		}
 		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))
+		if t.Val() == "all" && p.purchaseAhead(1) { // 历史上买过
+			p.pastNext, p.pastAll = true, true
+		}
 	case KPeriod:
 		n = 1
 		w, err = periodWindow(p.asOf, 0, t.Val(), p.phrase(1))
@@ -530,13 +535,33 @@ func (p *parser) purchase() bool {
 	if p.kind(i+1) == KNum || (p.kind(i+1) == KCmp && p.kind(i+2) == KNum) {
 		return false // 买了3次以上: a threshold
 	}
+	verb := p.tok(i).Text
 	i++
+	anything := false
 	if !itemsFirst {
 		var n int
 		items, or, comma, n = p.itemList(i)
 		i += n
 		if n == 0 && p.kind(i) == KAnyItem { // 买过东西: any purchase
 			i++
+			anything = true
+		}
+	}
+	past := p.pastNext
+	p.pastNext = false
+	if past && neg && p.pastAll {
+		neg, never = false, true // 历史上没买过 = 从未买过
+	}
+	if past && neg {
+		// 以前没买过口红, 近3个月买过的: "before the window" or "never"?
+		p.unplace(i, "「以前没买过」可理解为“从未买过”或“在时间范围之前没买过”，请说明（如“从未买过”）", nil)
+		return true
+	}
+	if neg && len(items) == 0 && !anything && !strings.ContainsAny(verb, "单费") {
+		// 买过口红但近3个月没买过的: the object left out is the one just said.
+		if prev := p.lastItems(); prev != nil {
+			items = [][]ItemTerm{prev}
+			p.notes = append(p.notes, fmt.Sprintf("“没%s”沿用前面的商品「%s」", strings.TrimSuffix(verb, "的"), itemNames(items)[0]))
 		}
 	}
 	if only && len(items) != 1 {
@@ -549,7 +574,7 @@ func (p *parser) purchase() bool {
 	p.content = true
 
 	mk := func(it []ItemTerm) *Node {
-		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never, Only: only}
+		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never || past, Only: only}
 		n := leaf(c)
 		if neg || never {
 			n = &Node{Op: OpNot, Kids: []*Node{n}}
@@ -583,6 +608,36 @@ func (p *parser) purchase() bool {
 		p.add(And(nodes...))
 	}
 	return true
+}
+
+// pastWords are the KCumulative words that date a purchase (曾经买过),
+// not a measure (累计消费).
+var pastWords = map[string]bool{"曾经": true, "曾": true, "以往": true}
+
+// purchaseAhead reports whether a purchase clause starts at off: [在 channel] [没] 买.
+func (p *parser) purchaseAhead(off int) bool {
+	_, _, n := p.channelMod(off)
+	off += n
+	if k := p.kind(off); k == KNeg || k == KNever {
+		off++
+	}
+	return p.kind(off) == KBuy
+}
+
+// lastItems is the items of the latest purchase condition said, if any.
+func (p *parser) lastItems() []ItemTerm {
+	for k := len(p.conds) - 1; k >= 0; k-- {
+		var found []ItemTerm
+		Walk(p.conds[k], func(n *Node) {
+			if n.Cond != nil && n.Cond.Kind == CondBought && len(n.Cond.Items) > 0 {
+				found = n.Cond.Items
+			}
+		})
+		if found != nil {
+			return found
+		}
+	}
+	return nil
 }
 
 func itemNames(items [][]ItemTerm) []string {
@@ -1288,8 +1343,12 @@ func (p *parser) connector() bool {
 		p.exclude, p.excludeBy = true, t.Text
 	case KReplace, KOnly:
 		p.replace = true
-	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KCumulative, KSince, KBefore, KFrom:
-		// 以前/曾经 say "in the past": with no window stated, that is the whole history.
+	case KBefore, KCumulative:
+		// 以前/曾经 right before a purchase: at any time up to as_of, even
+		// if the sentence states a window for its other conditions.
+		p.pastNext = (t.Kind == KBefore || pastWords[t.Text]) && p.purchaseAhead(1)
+		p.pastAll = false
+	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KSince, KFrom:
 	default:
 		return false
 	}
