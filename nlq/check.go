@@ -96,7 +96,18 @@ func (e *Engine) Check(p *Plan) error {
 			return bad("预测指标属于客户，不能按%s分组", Dimensions[p.GroupBy].Name)
 		}
 	}
-	if p.Sort != nil && !customerMeasure(p.Sort.By) && p.Sort.By != SortLastPurchase {
+	switch {
+	case p.Sort == nil:
+	case p.Answer == AnswerTable:
+		// A table ranks its groups by one of its own measures.
+		ranked := false
+		for _, m := range p.Measures {
+			ranked = ranked || m == p.Sort.By
+		}
+		if !ranked || p.Migration != nil {
+			return bad("表格只能按它计算的指标排名（%q 不在其中）", p.Sort.By)
+		}
+	case !customerMeasure(p.Sort.By) && p.Sort.By != SortLastPurchase:
 		return bad("不能按 %q 排序", p.Sort.By)
 	}
 	if p.Limit < 0 || p.Limit > maxLimit {

@@ -657,9 +657,12 @@ func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
 	from, to := c.scope(p.Window)
 	c.purchaseScan(s, from, to)
 	s.w("\nGROUP BY 1 HAVING " + c.dimExpr(dim) + " IS NOT NULL ORDER BY ")
-	if p.GroupBy == "month" {
+	switch {
+	case p.Sort != nil:
+		c.rankGroups(s, "1")
+	case p.GroupBy == "month":
 		s.w("1")
-	} else {
+	default:
 		s.w("2 DESC, 1")
 	}
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}, true
@@ -754,6 +757,8 @@ func (c *compiler) table() *Query {
 	if grouped {
 		s.w("\nWHERE g IS NOT NULL\nGROUP BY g\nORDER BY ")
 		switch {
+		case p.Sort != nil:
+			c.rankGroups(s, "g")
 		case p.GroupBy == "rfm" || p.GroupBy == "lifecycle":
 			s.w("CASE g")
 			for i, name := range c.segmentOrder(p.GroupBy) {
@@ -768,6 +773,26 @@ func (c *compiler) table() *Query {
 	}
 	ans := p.Answer
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: ans, Columns: cols, PII: make([]bool, len(cols))}
+}
+
+// rankGroups orders a table by the measure its ranking names (a result
+// column: the group is column 1, measures follow), ties by the group g,
+// and keeps the first Limit groups.
+func (c *compiler) rankGroups(s *sqlText, g string) {
+	col := 2
+	for i, m := range c.p.Measures {
+		if m == c.p.Sort.By {
+			col = i + 2
+		}
+	}
+	dir := " DESC"
+	if !c.p.Sort.Desc {
+		dir = " ASC"
+	}
+	s.w(fmt.Sprintf("%d%s, %s", col, dir, g))
+	if c.p.Limit > 0 {
+		s.w("\nLIMIT ?", c.p.Limit)
+	}
 }
 
 func (c *compiler) segmentOrder(dim string) []string {

@@ -61,7 +61,15 @@ func (e *Engine) Explain(p *Plan) string {
 			line("结果：分群迁移表，%s 快照的分群 × %s 快照的分群，各格为客户数（“无”= 当时没有购买、没有分群）", m.From, m.To)
 			break
 		}
-		line("结果：按%s分组，计算%s；未填写%s的客户不计入", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name)
+		rank := ""
+		if p.Sort != nil {
+			dir := map[bool]string{true: "从高到低", false: "从低到高"}[p.Sort.Desc]
+			rank = fmt.Sprintf("；按%s%s排列", Measures[p.Sort.By].Name, dir)
+			if p.Limit > 0 {
+				rank += fmt.Sprintf("，取前 %d 个%s", p.Limit, Dimensions[p.GroupBy].Name)
+			}
+		}
+		line("结果：按%s分组，计算%s；未填写%s的客户不计入%s", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name, rank)
 	}
 	defined := map[string]bool{}
 	// perCustomer: the measure is of one customer (a sort key or a

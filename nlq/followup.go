@@ -43,6 +43,11 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 	}
 	if d.Sort != nil {
 		out.Sort, out.Limit = d.Sort, d.Limit
+		if out.Answer != AnswerCustomers && p.group == "" {
+			// 消费最高的10个 after a table or a count: a ranking is of
+			// customers, so the answer becomes that list.
+			out.Answer, out.GroupBy, out.Measures = AnswerCustomers, "", nil
+		}
 	}
 	out.Notes = append(out.Notes, d.Notes...)
 	return out

@@ -100,6 +100,27 @@ var ExampleQuestions = []string{
 	"沉默客户中买过面霜的",
 }
 
+// rankGroups makes a ranking in a grouped question rank the groups (消费金额
+//最高的5个城市, 各城市的客户数前5名): by the measure it names, or the
+// table's own. A ranking of customers within each group (各城市消费最高的
+// 10个客户) is asked back.
+func (p *parser) rankGroups(pl *Plan) {
+	if p.rankWho {
+		p.errs.add(Unplaced{Span: p.rankSpan, Text: p.text.Slice(p.rankSpan),
+			Reason: "分组后每组各取前N名客户暂不支持；可以去掉分组只看名单，或改问“消费金额最高的5个城市”"})
+		return
+	}
+	if p.sortDefault && len(pl.Measures) > 0 {
+		pl.Sort.By = pl.Measures[0]
+	}
+	for _, m := range pl.Measures {
+		if m == pl.Sort.By {
+			return
+		}
+	}
+	pl.Measures = append(pl.Measures, pl.Sort.By)
+}
+
 // plan assembles the parser's findings into a Plan.
 func (p *parser) plan() *Plan {
 	// A window that only dated segments is not the sentence's purchase window.
@@ -153,6 +174,9 @@ func (p *parser) plan() *Plan {
 	case p.group != "":
 		pl.Answer = AnswerTable
 		pl.Measures = dedupe(p.measures)
+		if pl.Sort != nil {
+			p.rankGroups(pl)
+		}
 		if len(pl.Measures) == 0 {
 			pl.Measures = []string{"customers"}
 		}
@@ -172,6 +196,9 @@ func (p *parser) plan() *Plan {
 			// 前10名有多少: the count of a top list is its size; keep the list.
 			pl.Answer = AnswerCustomers
 		}
+	}
+	if pl.Answer == AnswerCustomers && p.sortDefault && pl.Sort != nil {
+		pl.Notes = append(pl.Notes, "排名未说明依据，按消费金额排名")
 	}
 	return pl
 }

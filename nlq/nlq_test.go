@@ -351,6 +351,12 @@ func TestFollowUps(t *testing.T) {
 			}
 			return ""
 		}},
+		{"近3个月买过口红的重要价值客户有多少", "消费最高的10个", func(p *Plan) string {
+			if p.Answer != AnswerCustomers || p.Limit != 10 || p.Sort == nil || p.Sort.By != "spend" || len(p.Filter.Kids) != 2 {
+				return "a ranking after a count lists those customers"
+			}
+			return ""
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.first+"/"+c.then, func(t *testing.T) {
@@ -696,6 +702,40 @@ func TestRegisterAge(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: register date %s, want %s", q, got, want)
+		}
+	}
+}
+
+// TestGroupRanking: a ranking of groups (消费金额最高的5个城市) orders and
+// cuts the table by its measure, as plain SQL over the raw orders does; a
+// ranking of customers within each group is asked back.
+func TestGroupRanking(t *testing.T) {
+	e, db := publicEngineDB(t)
+	cases := []struct{ q, raw string }{
+		{"近3个月消费金额最高的5个城市", `SELECT c.city, round(sum(o.pay_amount), 2) FROM orders o JOIN customers c ON c.id = o.customer_key
+			WHERE o.status = 'completed' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22' GROUP BY c.city ORDER BY 2 DESC, 1 LIMIT 5`},
+		{"各城市的客户数前3名", `SELECT city, count(*) FROM customers GROUP BY city ORDER BY 2 DESC, 1 LIMIT 3`},
+		{"订单数最少的2个渠道", `SELECT channel, count(*) FROM orders WHERE status = 'completed' GROUP BY channel ORDER BY 2 ASC, 1 LIMIT 2`},
+	}
+	for _, c := range cases {
+		p, err := e.Parse(c.q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.q, err)
+			continue
+		}
+		qy, err := e.Compile(p, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := queryAll(t, db, qy)
+		want := queryAll(t, db, &Query{SQL: c.raw})
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s:\n got %v\nwant %v", c.q, got, want)
+		}
+	}
+	for _, q := range []string{"各城市消费最高的10个客户", "按城市分，每个城市消费最高的10个客户"} {
+		if _, err := e.Parse(q, asOf, nil); err == nil {
+			t.Errorf("%s was answered", q)
 		}
 	}
 }

@@ -40,7 +40,12 @@ type parser struct {
 	measures []string
 	sort     *Sort
 	limit    int
-	notes    []string
+	// A ranking (topN): its span, whether it ranks customers (10个客户)
+	// rather than groups (5个城市), and whether its measure was unsaid.
+	rankSpan    Span
+	rankWho     bool
+	sortDefault bool
+	notes       []string
 	content  bool // something that asks for data was said
 
 	follow  bool // the question edits the conversation's previous plan
@@ -791,16 +796,30 @@ func (p *parser) topN() bool {
 	default:
 		return false
 	}
-	num, hasNum := 0.0, false
+	num, hasNum, who := 0.0, false, false
 	if p.kind(i) == KNum {
 		num, hasNum = p.tok(i).Num, true
 		i++
 		if k := p.kind(i); k == KRank || k == KWho {
+			who = k == KWho
+			i++
+		}
+		if p.kind(i-1) == KRank && p.kind(i) == KWho { // 10个客户
+			who = true
 			i++
 		}
 	} else if p.tok(i-1).Kind == KTop {
 		return false // 前 without a number
 	}
+	// 5个城市, 消费最多的城市: the ranking is of groups, not customers.
+	rankDim := ""
+	if t := p.tok(i); t.Kind == KDim && !who {
+		if _, ok := Dimensions[t.Val()]; ok {
+			rankDim = t.Val()
+			i++
+		}
+	}
+	groups := rankDim != "" || p.group != ""
 	if key == "" {
 		// 前10名的消费金额? the measure may follow.
 		j := p.skipDe(i)
@@ -812,21 +831,30 @@ func (p *parser) topN() bool {
 		// 订单数最多的，前5名: the order was said already; this is its limit.
 		key, desc = p.sort.By, p.sort.Desc
 	}
+	p.sortDefault = key == ""
 	if key == "" {
-		key = "spend"
-		p.notes = append(p.notes, "排名未说明依据，按消费金额排名")
+		key = "spend" // plan() says so, or ranks a table by its measure
 	}
-	if !customerMeasure(key) {
+	if _, ok := groupMeasureSQL[key]; !(customerMeasure(key) || groups && ok) {
 		return false
 	}
 	if hasNum && (!isInt(num) || num < 1 || num > 100000) {
 		p.unplace(i, "排名数量应为 1 到 100000 的整数", nil)
 		return true
 	}
+	if rankDim != "" && p.group != "" && p.group != rankDim {
+		p.unplace(i, "一次只能按一个维度分组", nil)
+		return true
+	}
+	p.rankSpan = p.text.OrigSpan(p.tok(0).I, p.tok(i-1).J)
+	p.rankWho = who || !groups
 	p.pos += i
 	p.content = true
 	p.sort = &Sort{By: key, Desc: desc}
 	p.limit = int(num)
+	if rankDim != "" {
+		p.group = rankDim
+	}
 	return true
 }
 
