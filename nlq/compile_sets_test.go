@@ -45,6 +45,8 @@ var setPathQuestions = []string{
 	"近3个月买过口红但不是重要价值客户或金卡会员的",
 	"近3个月买过口红，排除金卡女性",
 	"近3个月买过口红的客户，排除北京的和买过粉底液的",
+	"近3个月在天猫以外的渠道买过口红的重要价值客户",
+	"以前买过口红但近3个月没买过的女性客户",
 }
 
 // TestSetPathSameAnswers answers every question both ways — with the

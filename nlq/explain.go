@@ -276,8 +276,10 @@ func channelPhrase(c *Cond) string {
 	switch {
 	case len(c.Channels) == 0:
 		return ""
+	case c.ChannelNot && len(c.Channels) == 1 && c.Channels[0] == storeValue:
+		return "在" + storeValue + "以外的渠道（线上）"
 	case c.ChannelNot:
-		return "在" + strings.Join(c.Channels, "、") + "以外的渠道（线上）"
+		return "在" + strings.Join(c.Channels, "、") + "以外的渠道"
 	}
 	return "在" + strings.Join(c.Channels, "、")
 }

@@ -633,6 +633,15 @@ func TestAgainstRawSQL(t *testing.T) {
 		{"以前买过口红但近3个月没买过的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			GROUP BY o.customer_key HAVING max(o.order_date) < '2026-08-23')`},
+		{"近3个月非门店渠道买过口红的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红' AND o.channel <> '门店'
+			AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'`},
+		{"近3个月在天猫以外的渠道买过口红的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红' AND o.channel <> '天猫'
+			AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'`},
+		{"近3个月除了门店以外买过口红的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红' AND o.channel <> '门店'
+			AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'`},
 		{"近3个月买过口红但上个月没买过的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			GROUP BY o.customer_key HAVING max(o.order_date >= '2026-08-23') = 1 AND max(o.order_date BETWEEN '2026-10-01' AND '2026-10-31') = 0)`},

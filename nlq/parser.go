@@ -446,7 +446,32 @@ func (p *parser) channelMod(off int) (channels []string, not bool, n int) {
 	if p.kind(i) == KDim && p.tok(i).Val() == "channel" {
 		i++
 	}
+	if p.kind(i) == KExcept { // 门店以外(的渠道): every other channel
+		not = !not
+		i++
+		if p.kind(i) == KDim && p.tok(i).Val() == "channel" {
+			i++
+		}
+	}
 	return channels, not, i - off
+}
+
+// channelNegated takes a pending 非 or 除了 that belongs to the channel
+// just read (非门店渠道, 除了门店以外): it negates the channel, not the
+// purchase.
+func (p *parser) channelNegated(not bool, n, off int) bool {
+	if !p.exclude || n == 0 {
+		return not
+	}
+	except := p.kind(off+n-1) == KExcept || (p.kind(off+n-2) == KExcept && p.kind(off+n-1) == KDim)
+	switch {
+	case p.excludeBy == "非" && !except:
+		p.exclude = false
+		return !not
+	case except && (p.excludeBy == "除了" || p.excludeBy == "除去"):
+		p.exclude = false // 除了…以外 is one phrase: 以外 already negated
+	}
+	return not
 }
 
 // itemConj reads one item: 口红, 迪奥口红, 迪奥的口红 (every term matches one line).
@@ -515,6 +540,7 @@ func (p *parser) purchase() bool {
 		itemsFirst = true
 	}
 	channels, chNot, n := p.channelMod(i)
+	chNot = p.channelNegated(chNot, n, i)
 	i += n
 	// 只买过口红: lipstick and nothing else in the window.
 	only := !itemsFirst && len(channels) == 0 && p.kind(i) == KOnly && p.kind(i+1) == KBuy
@@ -532,6 +558,7 @@ func (p *parser) purchase() bool {
 	}
 	if len(channels) == 0 {
 		channels, chNot, n = p.channelMod(i)
+		chNot = p.channelNegated(chNot, n, i)
 		i += n
 	}
 	if p.kind(i) != KBuy {

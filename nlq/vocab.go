@@ -28,6 +28,7 @@ const (
 	KTimeFixed         // 本月, 上个月, 今年, 去年 … (Val names it)
 	KYear              // 年 after a number (2026年)
 	KMonthMark         // 月 / 月份 after a number
+	KExcept            // 以外, 之外 (门店以外: every other channel)
 	KPeriod            // 上半年, 第三季度, Q3 … (Val: h1 h2 q1 … q4), of a year said before it or the latest one
 	KDayMark           // 日 / 号
 	KFrom              // 从, 自
@@ -102,6 +103,7 @@ var vocab = []struct {
 	{KTimeUnit, "q", []string{"季度", "个季度"}},
 	{KTimeUnit, "y", []string{"年内", "年里"}},
 	{KYear, "", []string{"年", "年度"}},
+	{KExcept, "", []string{"以外", "之外", "以外的", "之外的"}},
 	{KPeriod, "h1", []string{"上半年", "上半年度"}},
 	{KPeriod, "h2", []string{"下半年", "下半年度"}},
 	{KPeriod, "q1", []string{"第一季度", "第1季度", "一季度", "1季度", "q1", "一季"}},
