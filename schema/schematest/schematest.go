@@ -16,9 +16,20 @@ import (
 
 var (
 	once sync.Once
+	dir  string
 	path string
 	err  error
 )
+
+// Main runs a test binary's tests and then removes the warehouse they
+// shared; call it from TestMain so test runs leave nothing in the temp dir.
+func Main(m *testing.M) {
+	code := m.Run()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
 
 // PublicDataDir is testdata/eval/public/data of this repository.
 func PublicDataDir() string {
@@ -31,11 +42,12 @@ func PublicDataDir() string {
 func PublicWarehouse(tb testing.TB) string {
 	tb.Helper()
 	once.Do(func() {
-		dir, e := os.MkdirTemp("", "chatbi-public")
+		d, e := os.MkdirTemp("", "chatbi-public")
 		if e != nil {
 			err = e
 			return
 		}
+		dir = d
 		path = filepath.Join(dir, "public.db")
 		_, err = schema.Import(context.Background(), path, PublicDataDir(), schema.ImportOptions{})
 	})
