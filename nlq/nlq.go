@@ -101,7 +101,7 @@ var ExampleQuestions = []string{
 }
 
 // rankGroups makes a ranking in a grouped question rank the groups (消费金额
-//最高的5个城市, 各城市的客户数前5名): by the measure it names, or the
+// 最高的5个城市, 各城市的客户数前5名): by the measure it names, or the
 // table's own. A ranking of customers within each group (各城市消费最高的
 // 10个客户) is asked back.
 func (p *parser) rankGroups(pl *Plan) {

@@ -46,7 +46,7 @@ type parser struct {
 	rankWho     bool
 	sortDefault bool
 	notes       []string
-	content  bool // something that asks for data was said
+	content     bool // something that asks for data was said
 
 	follow  bool // the question edits the conversation's previous plan
 	replace bool // 换成 / 只看: new conditions replace those of the same kind
