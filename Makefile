@@ -16,6 +16,7 @@ run: build
 
 test:
 	bash scripts/test-deps.sh
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	CGO_ENABLED=1 $(GO) vet ./...
 	CGO_ENABLED=1 $(GO) test -count=1 ./...
 
