@@ -370,17 +370,44 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 		scoped()
 		s.w(" "+op+" ?)", v)
 	}
-	switch {
-	case k.Op == "between":
+	if zeroPasses(k) {
+		// Nothing bought in scope counts as zero, and zero passes (少于100元,
+		// 消费为0, 0到500之间): everyone but the customers whose orders fail.
+		s.w("NOT ")
+		scoped()
+		if k.Op == "between" {
+			s.w(" NOT BETWEEN ? AND ?)", v1, v2)
+		} else {
+			s.w(" "+map[string]string{"<": ">=", "<=": ">", "=": "<>", ">=": "<", ">": "<="}[k.Op]+" ?)", v1)
+		}
+		return
+	}
+	if k.Op == "between" {
 		scoped()
 		s.w(" BETWEEN ? AND ?)", v1, v2)
-	case (k.Op == "<" || k.Op == "<=") && k.Measure != "aov" && k.Measure != "arpu":
-		// Nothing bought in scope counts as zero: below = not at-or-above.
-		s.w("NOT ")
-		sub(map[string]string{"<": ">=", "<=": ">"}[k.Op], v1)
-	default:
-		sub(opSQL[k.Op], v1)
+		return
 	}
+	sub(opSQL[k.Op], v1)
+}
+
+// zeroPasses reports whether a customer with nothing in scope — spend and
+// orders of zero — meets a threshold. An average of no orders is undefined
+// and meets none.
+func zeroPasses(k *Cond) bool {
+	if k.Measure != "spend" && k.Measure != "orders" {
+		return false
+	}
+	switch k.Op {
+	case "<", "<=":
+		return k.Value > 0 || k.Op == "<="
+	case "=":
+		return k.Value == 0
+	case ">=":
+		return k.Value <= 0
+	case "between":
+		return k.Value <= 0
+	}
+	return false
 }
 
 // The customer list is two queries in one statement. The inner one selects

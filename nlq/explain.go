@@ -245,7 +245,7 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 			s = map[string]string{">": "大于", ">=": "不少于", "<": "少于", "<=": "不超过", "=": "等于"}[c.Op] + " " + val(c.Value)
 		}
 		note := ""
-		if (c.Op == "<" || c.Op == "<=") && (c.Measure == "spend" || c.Measure == "orders") {
+		if zeroPasses(c) {
 			note = "（含期间内没有消费的客户）"
 		}
 		if c.Measure == "arpu" {
