@@ -646,6 +646,10 @@ func TestAgainstRawSQL(t *testing.T) {
 			WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date BETWEEN '2026-10-24' AND '2026-11-22')`},
 		{"近一年消费在0到500元之间的客户有多少", `SELECT count(*) FROM customers c WHERE coalesce((SELECT sum(o.pay_amount) FROM orders o
 			WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date BETWEEN '2025-11-23' AND '2026-11-22'), 0) <= 500`},
+		{"超过半年没有购买的客户有多少", `SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o
+			WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date BETWEEN '2026-05-23' AND '2026-11-22')`},
+		{"一年内没有消费的客户有多少", `SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o
+			WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date BETWEEN '2025-11-23' AND '2026-11-22')`},
 		{"近3个月买过口红但上个月没买过的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			GROUP BY o.customer_key HAVING max(o.order_date >= '2026-08-23') = 1 AND max(o.order_date BETWEEN '2026-10-01' AND '2026-10-31') = 0)`},

@@ -291,7 +291,24 @@ func (p *parser) timePhrase() bool {
 		}
 		n = off + 1
 		w, err = lastN(p.asOf, num, unit, p.phrase(n))
+	case KCmp:
+		// 超过半年没有购买 = nothing bought in the last half year.
+		if v := t.Val(); (v != ">" && v != ">=") || p.kind(1) != KNum {
+			return false
+		}
+		unit := p.unitAt(2)
+		if unit == "" || !p.negPurchaseAhead(3) {
+			return false
+		}
+		n = 3
+		w, err = lastN(p.asOf, p.tok(1).Num, unit, p.phrase(3))
 	case KNum:
+		// 半年以上没有购买 (as 超过半年没有购买), else a date or month.
+		if unit := p.unitAt(1); unit != "" && p.kind(2) == KPostCmp && p.tok(2).Val() == ">=" && p.negPurchaseAhead(3) {
+			n = 3
+			w, err = lastN(p.asOf, t.Num, unit, p.phrase(3))
+			break
+		}
 		return p.dateRange() || p.calendar()
 	case KTimeFixed:
 		n = 1
@@ -561,7 +578,9 @@ func (p *parser) purchase() bool {
 		chNot = p.channelNegated(chNot, n, i)
 		i += n
 	}
-	if p.kind(i) != KBuy {
+	// 没有消费 / 从未消费: the measure word negated is a purchase verb.
+	spendVerb := (neg || never) && p.kind(i) == KMeasure && p.tok(i).Text == "消费"
+	if p.kind(i) != KBuy && !spendVerb {
 		return false
 	}
 	if p.kind(i+1) == KNum || (p.kind(i+1) == KCmp && p.kind(i+2) == KNum) {
@@ -640,6 +659,28 @@ func (p *parser) purchase() bool {
 		p.add(And(nodes...))
 	}
 	return true
+}
+
+// unitAt is the time unit of the token at off (天 周 个月 季度 年), or "".
+func (p *parser) unitAt(off int) string {
+	switch t := p.tok(off); t.Kind {
+	case KTimeUnit:
+		return t.Val()
+	case KYear:
+		return "y"
+	}
+	return ""
+}
+
+// negPurchaseAhead reports a negated purchase at off: [的] 没(有) [在 channel] 买/消费.
+func (p *parser) negPurchaseAhead(off int) bool {
+	off = p.skipDe(off)
+	if p.kind(off) != KNeg {
+		return false
+	}
+	_, _, n := p.channelMod(off + 1)
+	k := p.tok(off + 1 + n)
+	return k.Kind == KBuy || (k.Kind == KMeasure && k.Text == "消费")
 }
 
 // pastWords are the KCumulative words that date a purchase (曾经买过),
