@@ -538,13 +538,20 @@ func TestNegationScope(t *testing.T) {
 		"不在北京和上海的客户":          "not(city:北京,上海)",
 		"不在北京的近3个月买过面霜的客户":    "and(not(city:北京) bought:面霜)",
 	}
+	checkReadings(t, e, cases, func(p *Plan) string { return filterString(p.Filter) })
+}
+
+// checkReadings parses each question and compares what read makes of its
+// plan with the reading wanted.
+func checkReadings(t *testing.T, e *Engine, cases map[string]string, read func(*Plan) string) {
+	t.Helper()
 	for q, want := range cases {
 		p, err := e.Parse(q, asOf, nil)
 		if err != nil {
 			t.Errorf("%s: %v", q, err)
 			continue
 		}
-		if got := filterString(p.Filter); got != want {
+		if got := read(p); got != want {
 			t.Errorf("%s:\n got %s\nwant %s", q, got, want)
 		}
 	}
@@ -588,20 +595,12 @@ func TestSortPhrases(t *testing.T) {
 		"前10名客户":                "spend desc 10",
 		"客单价最高的10个客户":           "arpu desc 10",
 	}
-	for q, want := range cases {
-		p, err := e.Parse(q, asOf, nil)
-		if err != nil {
-			t.Errorf("%s: %v", q, err)
-			continue
+	checkReadings(t, e, cases, func(p *Plan) string {
+		if p.Sort == nil {
+			return "none"
 		}
-		got := "none"
-		if p.Sort != nil {
-			got = fmt.Sprintf("%s %s %d", p.Sort.By, map[bool]string{true: "desc", false: "asc"}[p.Sort.Desc], p.Limit)
-		}
-		if got != want {
-			t.Errorf("%s: sort %s, want %s", q, got, want)
-		}
-	}
+		return fmt.Sprintf("%s %s %d", p.Sort.By, map[bool]string{true: "desc", false: "asc"}[p.Sort.Desc], p.Limit)
+	})
 	// 客单价 of one customer is its average order value, and the
 	// explanation says so (spec semantics.md).
 	p, _ := e.Parse("客单价最高的10个客户", asOf, nil)
@@ -697,30 +696,21 @@ func TestRegisterAge(t *testing.T) {
 		"注册3个月以内的客户":  "2026-08-23..2026-11-22",
 		"注册未满半年的金卡会员": "2026-05-23..2026-11-22",
 	}
-	for q, want := range cases {
-		p, err := e.Parse(q, asOf, nil)
-		if err != nil {
-			t.Errorf("%s: %v", q, err)
-			continue
-		}
+	checkReadings(t, e, cases, func(p *Plan) string {
 		var w *Window
 		Walk(p.Filter, func(n *Node) {
 			if n.Cond != nil && n.Cond.Kind == CondRegistered {
 				w = n.Cond.Window
 			}
 		})
-		if w == nil {
-			t.Errorf("%s: no register condition in %s", q, filterString(p.Filter))
-			continue
+		switch {
+		case w == nil:
+			return "no register condition in " + filterString(p.Filter)
+		case w.From.Year() < 1900:
+			return ".." + w.To.String()
 		}
-		got := w.From.String() + ".." + w.To.String()
-		if w.From.Year() < 1900 {
-			got = ".." + w.To.String()
-		}
-		if got != want {
-			t.Errorf("%s: register date %s, want %s", q, got, want)
-		}
-	}
+		return w.From.String() + ".." + w.To.String()
+	})
 }
 
 // TestGroupRanking: a ranking of groups (消费金额最高的5个城市) orders and
