@@ -502,7 +502,7 @@ func (c *compiler) customers(page Page) *Query {
 	if !srt.Desc {
 		dir = " ASC"
 	}
-	sp, viaSets := c.splitForSets()
+	sp, viaSets := c.splitForSets(false)
 	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p) && !viaSets
 	s := &sqlText{}
 
@@ -570,7 +570,7 @@ func (c *compiler) customers(page Page) *Query {
 }
 
 func (c *compiler) count() *Query {
-	if sp, ok := c.splitForSets(); ok {
+	if sp, ok := c.splitForSets(true); ok {
 		c.key = "j.value"
 		return c.setCount(sp)
 	}

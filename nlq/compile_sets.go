@@ -27,8 +27,10 @@ type setSplit struct {
 // the warehouse has sets for the as-of date and the set conjuncts include a
 // purchase (where nested lookups cost most) and at least one positive
 // conjunct, which bounds the rows produced: without one the set would be
-// "everyone but …", which the snapshot scan answers as cheaply.
-func (c *compiler) splitForSets() (setSplit, bool) {
+// "everyone but …", which the snapshot scan answers as cheaply. A count
+// made of set conditions only (杭州的女性重要价值客户有多少) takes it too:
+// it never turns members into rows.
+func (c *compiler) splitForSets(count bool) (setSplit, bool) {
 	var sp setSplit
 	p := c.p
 	if p.Filter == nil || c.e.PlainSQL || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
@@ -48,7 +50,7 @@ func (c *compiler) splitForSets() (setSplit, bool) {
 		purchase = purchase || hasPurchase(k)
 		positive = positive || k.Op != OpNot
 	}
-	return sp, purchase && positive
+	return sp, positive && (purchase || count && len(sp.residual) == 0)
 }
 
 func hasPurchase(n *Node) bool {
