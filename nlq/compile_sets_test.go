@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/schema"
@@ -47,6 +48,10 @@ var setPathQuestions = []string{
 	"近3个月买过口红的客户，排除北京的和买过粉底液的",
 	"近3个月在天猫以外的渠道买过口红的重要价值客户",
 	"以前买过口红但近3个月没买过的女性客户",
+	// Segments at the earlier snapshot (the holey warehouse has one).
+	"上个季度的重要价值客户中近3个月买过口红的",
+	"上个季度的重要价值客户中近3个月没买过口红的有多少",
+	"上个季度是重要价值客户现在变成一般价值客户的",
 }
 
 // TestSetPathSameAnswers answers every question both ways — with the
@@ -110,6 +115,10 @@ func holeyWarehouse(t *testing.T) (*Engine, *sql.DB) {
 	}
 	path := filepath.Join(t.TempDir(), "holey.db")
 	if _, err := schema.Import(context.Background(), path, dir, schema.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A second, earlier snapshot, for segments read at a past date.
+	if _, err := schema.Refresh(context.Background(), path, time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Fatal(err)
 	}
 	x, err := executor.Open(path, executor.Options{})
