@@ -235,3 +235,17 @@ func firstDiff(a, b []string) string {
 	}
 	return fmt.Sprintf("row %d (one list ends)", min(len(a), len(b)))
 }
+
+// TestSetAttrsAreStored: every attribute the compiler reads from
+// customer_sets is one refresh writes; a missing one would read as empty.
+func TestSetAttrsAreStored(t *testing.T) {
+	stored := map[string]bool{}
+	for _, a := range schema.SetAttrs {
+		stored[a] = true
+	}
+	for k := range attrColumn {
+		if a := setAttr(k); a != "" && !stored[a] {
+			t.Errorf("condition %s reads customer_sets attr %q, which refresh does not write", k, a)
+		}
+	}
+}
