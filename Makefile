@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test ./nlq -run '^$$' -fuzz FuzzNormalize -fuzztime 20s
 	$(GO) test ./nlq -run '^$$' -fuzz FuzzParse -fuzztime 60s
 	$(GO) test ./executor -run '^$$' -fuzz FuzzGuard -fuzztime 60s
+	$(GO) test ./schema/custset -run '^$$' -fuzz FuzzDecode -fuzztime 20s
 
 clean:
 	rm -rf bin data
