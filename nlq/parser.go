@@ -159,8 +159,6 @@ func (p *parser) detectFollow() {
 	}
 }
 
-// add puts a condition into the top-level conjunction, applying a pending
-// 排除 and 或, and merging 北京和上海 into one condition on either city.
 // gapKind is what stood between two conditions.
 type gapKind int
 
@@ -174,6 +172,9 @@ const (
 // listJoiners are the 和-words that join a list, not clauses (且, 也, 同时).
 var listJoiners = map[string]bool{"和": true, "与": true, "及": true, "以及": true, "、": true, "跟": true}
 
+// add puts a condition into the top-level conjunction, applying a pending
+// 排除 (or extending the one still open) and 或, and merging 北京和上海 into
+// one condition on either city.
 func (p *parser) add(n *Node) {
 	p.content = true
 	p.added = true
