@@ -620,6 +620,8 @@ func TestAgainstRawSQL(t *testing.T) {
 			AND order_date BETWEEN '2025-11-23' AND '2026-11-22' GROUP BY customer_key HAVING sum(pay_amount) > 2000)`},
 		{"近一年线上消费超过2000元的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel <> '门店'
 			AND order_date BETWEEN '2025-11-23' AND '2026-11-22' GROUP BY customer_key HAVING sum(pay_amount) > 2000)`},
+		{"近一年非门店消费超过2000元的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel <> '门店'
+			AND order_date BETWEEN '2025-11-23' AND '2026-11-22' GROUP BY customer_key HAVING sum(pay_amount) > 2000)`},
 		{"在门店买了3次以上的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel = '门店'
 			GROUP BY customer_key HAVING count(*) >= 3)`},
 		// 只买过: lipstick lines in the window and no other line there.

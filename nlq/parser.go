@@ -766,6 +766,7 @@ func (p *parser) threshold() bool {
 	if i == 0 || (ci > 0 && predictedMeasure(key)) {
 		return false
 	}
+	chNot = p.channelNegated(chNot, ci, 0) // 非门店消费超过2000元
 	i += ci
 	for p.kind(i) == KFiller || p.kind(i) == KIn { // 消费是, 消费在
 		i++
