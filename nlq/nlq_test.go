@@ -537,6 +537,8 @@ func TestNegationScope(t *testing.T) {
 		"不是金卡会员，近3个月买过口红的女性":  "and(not(member_level:金卡) bought:口红 gender:女)",
 		"不在北京和上海的客户":          "not(city:北京,上海)",
 		"不在北京的近3个月买过面霜的客户":    "and(not(city:北京) bought:面霜)",
+		// A rule that tries a channel and fails must leave a pending 非 alone.
+		"非门店注册的客户": "not(register_channel:门店)",
 	}
 	checkReadings(t, e, cases, func(p *Plan) string { return filterString(p.Filter) })
 }

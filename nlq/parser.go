@@ -558,7 +558,7 @@ func (p *parser) purchase() bool {
 		itemsFirst = true
 	}
 	channels, chNot, n := p.channelMod(i)
-	chNot = p.channelNegated(chNot, n, i)
+	chN, chOff := n, i // where the channel was said, for a pending 非
 	i += n
 	// 只买过口红: lipstick and nothing else in the window.
 	only := !itemsFirst && len(channels) == 0 && p.kind(i) == KOnly && p.kind(i+1) == KBuy
@@ -576,7 +576,7 @@ func (p *parser) purchase() bool {
 	}
 	if len(channels) == 0 {
 		channels, chNot, n = p.channelMod(i)
-		chNot = p.channelNegated(chNot, n, i)
+		chN, chOff = n, i
 		i += n
 	}
 	// 没有消费 / 从未消费: the measure word negated is a purchase verb.
@@ -589,6 +589,8 @@ func (p *parser) purchase() bool {
 	}
 	verb := p.tok(i).Text
 	i++
+	// Only now that the rule matches may it take a pending 非 (非门店渠道买过).
+	chNot = p.channelNegated(chNot, chN, chOff)
 	anything := false
 	if !itemsFirst {
 		var n int
@@ -766,7 +768,6 @@ func (p *parser) threshold() bool {
 	if i == 0 || (ci > 0 && predictedMeasure(key)) {
 		return false
 	}
-	chNot = p.channelNegated(chNot, ci, 0) // 非门店消费超过2000元
 	i += ci
 	for p.kind(i) == KFiller || p.kind(i) == KIn { // 消费是, 消费在
 		i++
@@ -821,6 +822,8 @@ func (p *parser) threshold() bool {
 	if !customerMeasure(cond.Measure) {
 		return false
 	}
+	// Only now that the rule matches may it take a pending 非 (非门店消费…).
+	cond.ChannelNot = p.channelNegated(chNot, ci, 0)
 	p.pos += i
 	p.add(leaf(cond))
 	return true
