@@ -50,7 +50,7 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	if len(text.Runes) == 0 {
 		return nil, ErrEmpty
 	}
-	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, segmentWins: map[*Window]bool{}}
+	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, segmentWins: map[*Window]bool{}, hasPrev: prev != nil}
 	if e.Catalog != nil {
 		for _, t := range e.Catalog.Snapshots {
 			p.snapshotDates = append(p.snapshotDates, D(t))
@@ -121,6 +121,36 @@ func (p *parser) rankGroups(pl *Plan) {
 	pl.Measures = append(pl.Measures, pl.Sort.By)
 }
 
+// windowAsPurchase gives a time phrase that nothing else uses its plain
+// meaning: 近3个月的客户, 各城市近3个月的客户数 are the customers who bought
+// in that window. Left alone it would be printed in the explanation and
+// filter nothing.
+func (p *parser) windowAsPurchase() {
+	w := p.window
+	if w == nil || p.follow && p.hasPrev || p.segmentWins[w] || p.migration || p.sort != nil {
+		return // in a follow-up (换成近半年) a bare window re-dates the previous question
+	}
+	if d, ok := Dimensions[p.group]; ok && d.OrderLevel {
+		return // 每月的客户数 counts the window's orders by month
+	}
+	for _, m := range p.measures {
+		if m != "customers" {
+			return
+		}
+	}
+	used := false
+	for _, n := range p.conds {
+		Walk(n, func(x *Node) {
+			used = used || (x.Cond != nil && x.Cond.Window == w && timed(x.Cond.Kind))
+		})
+	}
+	if used {
+		return
+	}
+	p.conds = append(p.conds, leaf(&Cond{Kind: CondBought, Window: w}))
+	p.notes = append(p.notes, fmt.Sprintf("“%s”没有对应的条件，按“%s有过购买”理解", w.Phrase, w.Phrase))
+}
+
 // plan assembles the parser's findings into a Plan.
 func (p *parser) plan() *Plan {
 	// A window that only dated segments is not the sentence's purchase window.
@@ -159,6 +189,7 @@ func (p *parser) plan() *Plan {
 			pl.Window = nil
 		}
 	}
+	p.windowAsPurchase()
 	// Conditions that used the sentence's first window share it (nil); a
 	// condition under a later, different phrase keeps its own.
 	for _, n := range p.conds {

@@ -653,6 +653,15 @@ func TestAgainstRawSQL(t *testing.T) {
 			WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date BETWEEN '2026-05-23' AND '2026-11-22')`},
 		{"一年内没有消费的客户有多少", `SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o
 			WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date BETWEEN '2025-11-23' AND '2026-11-22')`},
+		{"90后和00后的女性客户有多少", `SELECT count(*) FROM customers WHERE gender = '女' AND birth_date BETWEEN '1990-01-01' AND '2009-12-31'`},
+		{"生日在1月和2月的客户有多少", `SELECT count(*) FROM customers WHERE substr(birth_date, 6, 2) IN ('01', '02')`},
+		{"最近7天新客有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed'
+			GROUP BY customer_key HAVING min(order_date) BETWEEN '2026-11-16' AND '2026-11-22')`},
+		{"近一年的客户数", `SELECT count(DISTINCT customer_key) FROM orders WHERE status = 'completed' AND order_date BETWEEN '2025-11-23' AND '2026-11-22'`},
+		{"北上广深的重要价值客户有多少", `SELECT count(*) FROM customer_measures WHERE as_of = '2026-11-22' AND rfm_class = '重要价值客户'
+			AND city IN ('北京', '上海', '广州', '深圳')`},
+		{"近一个月内下过两单以上的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed'
+			AND order_date BETWEEN '2026-10-23' AND '2026-11-22' GROUP BY customer_key HAVING count(*) >= 2)`},
 		{"近3个月买过口红但上个月没买过的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			GROUP BY o.customer_key HAVING max(o.order_date >= '2026-08-23') = 1 AND max(o.order_date BETWEEN '2026-10-01' AND '2026-10-31') = 0)`},

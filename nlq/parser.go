@@ -49,6 +49,7 @@ type parser struct {
 	content     bool // something that asks for data was said
 
 	follow  bool // the question edits the conversation's previous plan
+	hasPrev bool // there is a previous plan to edit
 	replace bool // 换成 / 只看: new conditions replace those of the same kind
 
 	regChannelNext bool // 注册渠道(为) …: the next channel is a register channel
@@ -191,6 +192,12 @@ func (p *parser) add(n *Node) {
 	}
 	if k := len(p.conds); k > 0 && (p.pendingOr || p.lastJoin == KAnd) {
 		prev := p.conds[k-1]
+		if either := orSameRange(prev, n); either != nil {
+			// 90后和00后, 30岁以下和50岁以上: one customer has one age, so either.
+			p.conds[k-1] = either
+			p.pendingOr, p.lastJoin = false, 0
+			return
+		}
 		if merged := mergeSameAttr(prev, n); merged != nil {
 			if !p.pendingOr {
 				p.notes = append(p.notes, fmt.Sprintf("「%s」是同一属性的多个取值，按“任一”理解", strings.Join(merged.Cond.Values, "、")))
@@ -207,6 +214,27 @@ func (p *parser) add(n *Node) {
 	}
 	p.conds = append(p.conds, n)
 	p.pendingOr, p.lastJoin = false, 0
+}
+
+// orSameRange joins two conditions on one customer's single value that are
+// ranges, not value lists (出生年份, 年龄, 生日月份): both cannot hold, so a
+// list of them means either.
+func orSameRange(a, b *Node) *Node {
+	if b.Op != OpCond {
+		return nil
+	}
+	switch b.Cond.Kind {
+	case CondBirthYear, CondAge, CondBirthMonth:
+	default:
+		return nil
+	}
+	switch {
+	case a.Op == OpCond && a.Cond.Kind == b.Cond.Kind:
+		return &Node{Op: OpOr, Kids: []*Node{a, b}}
+	case a.Op == OpOr && len(a.Kids) > 0 && a.Kids[0].Op == OpCond && a.Kids[0].Cond.Kind == b.Cond.Kind:
+		return &Node{Op: OpOr, Kids: append(append([]*Node{}, a.Kids...), b)}
+	}
+	return nil
 }
 
 // extendNegation puts n inside the open negation: a list is "any of them"
@@ -1275,6 +1303,15 @@ func (p *parser) snapshotList() string {
 // segment places a segment condition, dated when a time phrase or 变成/新晋
 // says so.
 func (p *parser) segment(c *Cond) bool {
+	if p.datedByTime() && c.Kind == CondLifecycle && p.lex.cat != nil && len(c.Values) == 1 &&
+		c.Values[0] == p.lex.cat.Model.Lifecycle.New.Name && p.timeWin.To.Equal(p.asOf.Time) {
+		// 最近7天的新客: first purchase in that window, not the stage (whose
+		// own window is the model's 30 days) at the as-of snapshot.
+		p.notes = append(p.notes, fmt.Sprintf("“%s的%s”按首次购买在%s理解", p.timeWin.Phrase, c.Values[0], p.timeWin.Phrase))
+		p.pos++
+		p.add(leaf(&Cond{Kind: CondFirstPurchase, Window: p.timeWin}))
+		return true
+	}
 	if p.datedByTime() {
 		w := p.timeWin
 		d, ok := p.snapshotIn(w.From, w.To)
@@ -1339,25 +1376,53 @@ func (p *parser) birthday() bool {
 		}
 		return 0, 0
 	}
-	var m, n int
+	// months reads 1月, or a list 1月和2月 / 1月、2月, at off.
+	months := func(off int) ([]int, int) {
+		m, k := month(off)
+		if k == 0 {
+			return nil, 0
+		}
+		ms, i := []int{m}, off+k
+		for {
+			j := i
+			if t := p.tok(j); t.Kind == KOr || (t.Kind == KAnd && listJoiners[t.Text]) {
+				j++
+			}
+			if m, k := month(j); k > 0 && j > i {
+				ms, i = append(ms, m), j+k
+				continue
+			}
+			return ms, i - off
+		}
+	}
+	var ms []int
+	var n int
 	switch {
 	case p.kind(0) == KBirthday:
-		m, n = month(1)
+		ms, n = months(1)
 		n++
 	default:
 		var k int
-		m, k = month(0)
+		ms, k = months(0)
 		j := p.skipDe(k)
 		if k == 0 || p.kind(j) != KBirthday {
 			return false
 		}
 		n = j + 1
 	}
-	if m == 0 {
+	if len(ms) == 0 {
 		return false
 	}
 	p.pos += n
-	p.add(leaf(&Cond{Kind: CondBirthMonth, Value: float64(m)}))
+	var kids []*Node
+	for _, m := range ms {
+		kids = append(kids, leaf(&Cond{Kind: CondBirthMonth, Value: float64(m)}))
+	}
+	if len(kids) == 1 {
+		p.add(kids[0])
+	} else {
+		p.add(&Node{Op: OpOr, Kids: kids}) // one birthday: either month
+	}
 	return true
 }
 
