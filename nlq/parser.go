@@ -1304,9 +1304,9 @@ func (p *parser) snapshotList() string {
 // says so.
 func (p *parser) segment(c *Cond) bool {
 	if p.datedByTime() && c.Kind == CondLifecycle && p.lex.cat != nil && len(c.Values) == 1 &&
-		c.Values[0] == p.lex.cat.Model.Lifecycle.New.Name && p.timeWin.To.Equal(p.asOf.Time) {
-		// 最近7天的新客: first purchase in that window, not the stage (whose
-		// own window is the model's 30 days) at the as-of snapshot.
+		c.Values[0] == p.lex.cat.Model.Lifecycle.New.Name {
+		// 最近7天的新客, 上个季度的新客户: first purchase in that window, not
+		// the stage (whose own window is the model's 30 days) at a snapshot.
 		p.notes = append(p.notes, fmt.Sprintf("“%s的%s”按首次购买在%s理解", p.timeWin.Phrase, c.Values[0], p.timeWin.Phrase))
 		p.pos++
 		p.add(leaf(&Cond{Kind: CondFirstPurchase, Window: p.timeWin}))
