@@ -110,6 +110,9 @@ func (e *Engine) Check(p *Plan) error {
 	case !customerMeasure(p.Sort.By) && p.Sort.By != SortLastPurchase:
 		return bad("不能按 %q 排序", p.Sort.By)
 	}
+	if p.Share && (p.Answer != AnswerTable || p.GroupBy == "" || len(shareMeasures(p.Measures)) == 0) {
+		return bad("占比只用于有分组和可加总指标（客户数、消费金额、订单数、新客数）的表格")
+	}
 	if p.Limit < 0 || p.Limit > maxLimit {
 		return bad("排名数量 %d 超出范围（1 到 %d）", p.Limit, maxLimit)
 	}

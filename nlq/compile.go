@@ -630,11 +630,14 @@ func (c *compiler) migration() *Query {
 func (c *compiler) newCustomersByMonth() *Query {
 	s := &sqlText{}
 	from, to := c.scope(c.p.Window)
-	s.w(`SELECT substr(m.first_date, 1, 7) AS "月份", count(*) AS "新客数"` + "\n")
+	cols := []string{"月份", "新客数"}
+	s.w(`SELECT substr(m.first_date, 1, 7) AS "月份", count(*) AS "新客数"`)
+	c.shares(s, &cols, map[string]string{"new_customers": "count(*)"})
+	s.w("\n")
 	c.from(s)
 	c.where(s)
 	s.w(" AND m.first_date BETWEEN ? AND ?\nGROUP BY 1 ORDER BY 1", from, to)
-	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: []string{"月份", "新客数"}, PII: make([]bool, 2)}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
 }
 
 // purchaseScan writes the FROM and WHERE of a scan over the window's orders
@@ -680,6 +683,7 @@ func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
 		s.w(", " + purchaseMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
 		cols = append(cols, Measures[m].Name)
 	}
+	c.shares(s, &cols, purchaseMeasureSQL)
 	s.w("\n")
 	from, to := c.scope(p.Window)
 	c.purchaseScan(s, from, to)
@@ -728,6 +732,9 @@ func (c *compiler) table() *Query {
 		def := Measures[m]
 		s.w(groupMeasureSQL[m] + ` AS "` + def.Name + `"`)
 		cols = append(cols, def.Name)
+	}
+	if grouped {
+		c.shares(s, &cols, groupMeasureSQL)
 	}
 	s.w("\nFROM (SELECT ")
 	if grouped {
@@ -800,6 +807,22 @@ func (c *compiler) table() *Query {
 	}
 	ans := p.Answer
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: ans, Columns: cols, PII: make([]bool, len(cols))}
+}
+
+// shares writes, for a plan that asks 占比, each additive measure's share
+// of the groups' total: the aggregate over the window of all groups, so a
+// ranking's LIMIT cuts the rows, not the total. The share columns come last
+// so that measure columns keep their positions.
+func (c *compiler) shares(s *sqlText, cols *[]string, sql map[string]string) {
+	if !c.p.Share {
+		return
+	}
+	for _, m := range shareMeasures(c.p.Measures) {
+		e := sql[m]
+		name := Measures[m].Name + "占比"
+		s.w(", round((" + e + ") * 1.0 / nullif(sum(" + e + ") OVER (), 0), 4) AS \"" + name + "\"")
+		*cols = append(*cols, name)
+	}
 }
 
 // rankGroups orders a table by the measure its ranking names (a result

@@ -69,6 +69,13 @@ func (e *Engine) Explain(p *Plan) string {
 				rank += fmt.Sprintf("，取前 %d 个%s", p.Limit, Dimensions[p.GroupBy].Name)
 			}
 		}
+		if p.Share {
+			var names []string
+			for _, m := range shareMeasures(p.Measures) {
+				names = append(names, Measures[m].Name)
+			}
+			rank += fmt.Sprintf("；%s占比 = 该组数值 ÷ 各组合计（保留四位小数）", strings.Join(names, "、"))
+		}
 		line("结果：按%s分组，计算%s；未填写%s的客户不计入%s", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name, rank)
 	}
 	defined := map[string]bool{}

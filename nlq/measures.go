@@ -22,6 +22,20 @@ var Measures = map[string]MeasureDef{
 	"new_customers": {"new_customers", "新客数", "人", "首次购买日期在时间范围内的客户数"},
 }
 
+// shareMeasures are the measures among ms that add up over groups, so that
+// a group's share of their total means something (客户数, 消费金额, 订单数,
+// 新客数; not averages or rates).
+func shareMeasures(ms []string) []string {
+	var out []string
+	for _, m := range ms {
+		switch m {
+		case "customers", "spend", "orders", "new_customers":
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // DimensionDef is a grouping dimension. Expr is built only from catalog
 // columns; OrderLevel dimensions belong to a purchase (its channel, its
 // month), the others to the customer.

@@ -228,6 +228,13 @@ func (p *parser) plan() *Plan {
 			pl.Answer = AnswerCustomers
 		}
 	}
+	if p.share {
+		if pl.Answer != AnswerTable || len(shareMeasures(pl.Measures)) == 0 {
+			p.errs.add(Unplaced{Span: p.shareSpan, Text: p.text.Slice(p.shareSpan),
+				Reason: "占比要有分组和可加总的指标（如“各城市的客户数占比”“各渠道的订单数占比”）"})
+		}
+		pl.Share = true
+	}
 	if pl.Answer == AnswerCustomers && p.sortDefault && pl.Sort != nil {
 		pl.Notes = append(pl.Notes, "排名未说明依据，按消费金额排名")
 	}

@@ -727,8 +727,9 @@ func TestRegisterAge(t *testing.T) {
 }
 
 // TestGroupRanking: a ranking of groups (消费金额最高的5个城市) orders and
-// cuts the table by its measure, as plain SQL over the raw orders does; a
-// ranking of customers within each group is asked back.
+// cuts the table by its measure, and 占比 adds each group's share, as plain
+// SQL over the raw tables does; a ranking of customers within each group,
+// and a share with no groups or of an average, are asked back.
 func TestGroupRanking(t *testing.T) {
 	e, db := publicEngineDB(t)
 	cases := []struct{ q, raw string }{
@@ -736,6 +737,13 @@ func TestGroupRanking(t *testing.T) {
 			WHERE o.status = 'completed' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22' GROUP BY c.city ORDER BY 2 DESC, 1 LIMIT 5`},
 		{"各城市的客户数前3名", `SELECT city, count(*) FROM customers GROUP BY city ORDER BY 2 DESC, 1 LIMIT 3`},
 		{"订单数最少的2个渠道", `SELECT channel, count(*) FROM orders WHERE status = 'completed' GROUP BY channel ORDER BY 2 ASC, 1 LIMIT 2`},
+		// 占比: each group's share of the groups' total, before a ranking's cut.
+		{"各城市的客户数占比", `SELECT city, count(*), round(count(*) * 1.0 / sum(count(*)) OVER (), 4) FROM customers
+			GROUP BY city ORDER BY 2 DESC, 1`},
+		{"客户数最多的3个城市及占比", `SELECT city, count(*), round(count(*) * 1.0 / sum(count(*)) OVER (), 4) FROM customers
+			GROUP BY city ORDER BY 2 DESC, 1 LIMIT 3`},
+		{"各渠道近3个月的订单数占比", `SELECT channel, count(*), round(count(*) * 1.0 / sum(count(*)) OVER (), 4) FROM orders
+			WHERE status = 'completed' AND order_date BETWEEN '2026-08-23' AND '2026-11-22' GROUP BY channel ORDER BY 2 DESC, 1`},
 	}
 	for _, c := range cases {
 		p, err := e.Parse(c.q, asOf, nil)
@@ -753,7 +761,7 @@ func TestGroupRanking(t *testing.T) {
 			t.Errorf("%s:\n got %v\nwant %v", c.q, got, want)
 		}
 	}
-	for _, q := range []string{"各城市消费最高的10个客户", "按城市分，每个城市消费最高的10个客户"} {
+	for _, q := range []string{"各城市消费最高的10个客户", "按城市分，每个城市消费最高的10个客户", "重要价值客户占比", "各城市的平均订单金额占比"} {
 		if _, err := e.Parse(q, asOf, nil); err == nil {
 			t.Errorf("%s was answered", q)
 		}

@@ -45,6 +45,8 @@ type parser struct {
 	rankSpan    Span
 	rankWho     bool
 	sortDefault bool
+	share       bool // 占比: a table's measures also as shares of their total
+	shareSpan   Span
 	notes       []string
 	content     bool // something that asks for data was said
 
@@ -1481,6 +1483,8 @@ func (p *parser) answerWords() bool {
 	case KWho:
 	case KMeasure:
 		p.measures = append(p.measures, t.Val())
+	case KShare:
+		p.share, p.shareSpan = true, p.text.OrigSpan(t.I, t.J)
 	default:
 		return false
 	}

@@ -28,6 +28,7 @@ type Plan struct {
 	Measures []string   `json:"measures,omitempty"` // Measure keys, for table and single-figure answers
 	Sort     *Sort      `json:"sort,omitempty"`
 	Limit    int        `json:"limit,omitempty"` // top N after sorting; 0: no limit
+	Share    bool       `json:"share,omitempty"` // table: each additive measure also as its share of the groups' total (占比)
 	Notes    []string   `json:"notes,omitempty"` // readings chosen among several (Chinese)
 	// Migration, for a table: customers by their segment at From × at To.
 	Migration *Migration `json:"migration,omitempty"`

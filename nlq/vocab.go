@@ -29,6 +29,7 @@ const (
 	KYear              // 年 after a number (2026年)
 	KMonthMark         // 月 / 月份 after a number
 	KExcept            // 以外, 之外 (门店以外: every other channel)
+	KShare             // 占比, 比例 (a table's measures as shares of their total)
 	KPeriod            // 上半年, 第三季度, Q3 … (Val: h1 h2 q1 … q4), of a year said before it or the latest one
 	KDayMark           // 日 / 号
 	KFrom              // 从, 自
@@ -104,6 +105,7 @@ var vocab = []struct {
 	{KTimeUnit, "y", []string{"年内", "年里"}},
 	{KYear, "", []string{"年", "年度"}},
 	{KExcept, "", []string{"以外", "之外", "以外的", "之外的"}},
+	{KShare, "", []string{"占比", "比例", "份额", "百分比", "占比情况", "所占比例", "的占比"}},
 	{KPeriod, "h1", []string{"上半年", "上半年度"}},
 	{KPeriod, "h2", []string{"下半年", "下半年度"}},
 	{KPeriod, "q1", []string{"第一季度", "第1季度", "一季度", "1季度", "q1", "一季"}},
