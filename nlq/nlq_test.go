@@ -662,6 +662,9 @@ func TestAgainstRawSQL(t *testing.T) {
 			AND city IN ('北京', '上海', '广州', '深圳')`},
 		{"近一个月内下过两单以上的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed'
 			AND order_date BETWEEN '2026-10-23' AND '2026-11-22' GROUP BY customer_key HAVING count(*) >= 2)`},
+		// Adjacent values of one attribute are either (a customer has one city).
+		{"北京上海的客户有多少", `SELECT count(*) FROM customers WHERE city IN ('北京', '上海')`},
+		{"金卡银卡会员有多少", `SELECT count(*) FROM customers WHERE member_level IN ('金卡', '银卡')`},
 		{"近3个月买过口红但上个月没买过的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			GROUP BY o.customer_key HAVING max(o.order_date >= '2026-08-23') = 1 AND max(o.order_date BETWEEN '2026-10-01' AND '2026-10-31') = 0)`},
@@ -737,6 +740,9 @@ func TestGroupRanking(t *testing.T) {
 			WHERE o.status = 'completed' AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22' GROUP BY c.city ORDER BY 2 DESC, 1 LIMIT 5`},
 		{"各城市的客户数前3名", `SELECT city, count(*) FROM customers GROUP BY city ORDER BY 2 DESC, 1 LIMIT 3`},
 		{"订单数最少的2个渠道", `SELECT channel, count(*) FROM orders WHERE status = 'completed' GROUP BY channel ORDER BY 2 ASC, 1 LIMIT 2`},
+		// 各有多少 after listed values groups by their attribute.
+		{"北京和上海的客户分别有多少", `SELECT city, count(*) FROM customers WHERE city IN ('北京', '上海') GROUP BY city ORDER BY 2 DESC, 1`},
+		{"男女客户各有多少", `SELECT gender, count(*) FROM customers GROUP BY gender ORDER BY 2 DESC, 1`},
 		// 占比: each group's share of the groups' total, before a ranking's cut.
 		{"各城市的客户数占比", `SELECT city, count(*), round(count(*) * 1.0 / sum(count(*)) OVER (), 4) FROM customers
 			GROUP BY city ORDER BY 2 DESC, 1`},

@@ -192,7 +192,7 @@ func (p *parser) add(n *Node) {
 	} else {
 		p.negOpen = nil
 	}
-	if k := len(p.conds); k > 0 && (p.pendingOr || p.lastJoin == KAnd) {
+	if k := len(p.conds); k > 0 && (p.pendingOr || p.lastJoin == KAnd || p.gap == gapNone) {
 		prev := p.conds[k-1]
 		if either := orSameRange(prev, n); either != nil {
 			// 90后和00后, 30岁以下和50岁以上: one customer has one age, so either.
@@ -239,6 +239,14 @@ func orSameRange(a, b *Node) *Node {
 	return nil
 }
 
+// sameDay reports two segment dates (nil: the as-of snapshot) equal.
+func sameDay(a, b *Date) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(b.Time)
+}
+
 // extendNegation puts n inside the open negation: a list is "any of them"
 // (so the negation is "none of them"), adjacent words are "all of them";
 // values of one single-valued attribute are always a list (不是北京上海的).
@@ -260,11 +268,11 @@ func (p *parser) extendNegation(n *Node) {
 // mergeSameAttr joins two single-valued attribute conditions of one kind
 // (a customer has one city) into one condition on either value.
 func mergeSameAttr(a, b *Node) *Node {
-	if a.Op != OpCond || b.Op != OpCond || a.Cond.Kind != b.Cond.Kind {
+	if a.Op != OpCond || b.Op != OpCond || a.Cond.Kind != b.Cond.Kind || !sameDay(a.Cond.At, b.Cond.At) {
 		return nil
 	}
 	switch a.Cond.Kind {
-	case CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondRFM, CondLifecycle:
+	case CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondRFM, CondLifecycle, CondGender:
 	default:
 		return nil
 	}
@@ -1447,7 +1455,11 @@ func (p *parser) groupBy() bool {
 	}
 	i := 0
 	var dim string
-	if p.kind(0) == KGroup {
+	if d, ok := p.listedDim(); ok && (p.tok(0).Text == "各" || p.tok(0).Text == "分别") {
+		// 男女客户各有多少, 北京和上海分别有多少: group by the attribute just
+		// listed (its condition keeps the rows to those values).
+		dim, i = d, 1
+	} else if p.kind(0) == KGroup {
 		d, ok := dimAt(1)
 		if !ok {
 			return false
@@ -1469,6 +1481,20 @@ func (p *parser) groupBy() bool {
 	p.group = dim
 	p.content = true
 	return true
+}
+
+// listedDim is the grouping dimension of the last condition when it lists
+// several values of one attribute (男女, 北京和上海, 金卡银卡).
+func (p *parser) listedDim() (string, bool) {
+	if len(p.conds) == 0 {
+		return "", false
+	}
+	n := p.conds[len(p.conds)-1]
+	if n.Op != OpCond || len(n.Cond.Values) < 2 || n.Cond.At != nil {
+		return "", false
+	}
+	d, ok := Dimensions[string(n.Cond.Kind)]
+	return d.Key, ok && !d.OrderLevel
 }
 
 func (p *parser) answerWords() bool {
