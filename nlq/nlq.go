@@ -3,6 +3,8 @@ package nlq
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/chatbi/chatbi/schema"
@@ -151,6 +153,57 @@ func (p *parser) windowAsPurchase() {
 	p.notes = append(p.notes, fmt.Sprintf("“%s”没有对应的条件，按“%s有过购买”理解", w.Phrase, w.Phrase))
 }
 
+// undateEarlierPurchases keeps a purchase said before the sentence's window
+// out of it when a later clause says nothing (or nothing of the same) was
+// bought in that window: 买过口红的客户中近3个月没买过的 is the lipstick
+// buyers of any time who have not bought in the last 3 months. Dating the
+// first purchase too would make the question always empty.
+func (p *parser) undateEarlierPurchases() {
+	w := p.window
+	if w == nil {
+		return
+	}
+	var negs []*Cond
+	for _, n := range p.conds {
+		if n.Op == OpNot && n.Kids[0].Op == OpCond && n.Kids[0].Cond.Kind == CondBought && n.Kids[0].Cond.Window == w {
+			negs = append(negs, n.Kids[0].Cond)
+		}
+	}
+	for _, n := range p.conds {
+		// A purchase, or 买过A或B: purchases said before any window.
+		var buys []*Cond
+		for _, k := range append([]*Node{n}, orKids(n)...) {
+			if k.Op == OpCond && k.Cond.Kind == CondBought && k.Cond.Window == nil && !k.Cond.AllTime {
+				buys = append(buys, k.Cond)
+			}
+		}
+		if len(buys) == 0 || (n.Op == OpOr && len(buys) != len(n.Kids)) {
+			continue
+		}
+		for _, neg := range negs {
+			if len(neg.Items) > 0 && (len(buys) > 1 || !reflect.DeepEqual(neg.Items, buys[0].Items)) {
+				continue
+			}
+			var names []string
+			for _, b := range buys {
+				b.AllTime = true
+				names = append(names, orDefault(strings.Join(itemNames([][]ItemTerm{b.Items}), ""), "任何商品"))
+			}
+			p.notes = append(p.notes, fmt.Sprintf("“买过%s”在“%s”之前说，按全部历史理解（否则与后面的“没买过”矛盾）",
+				strings.Join(names, "或"), w.Phrase))
+			break
+		}
+	}
+}
+
+// orKids is the alternatives of an or node (none for anything else).
+func orKids(n *Node) []*Node {
+	if n.Op != OpOr {
+		return nil
+	}
+	return n.Kids
+}
+
 // plan assembles the parser's findings into a Plan.
 func (p *parser) plan() *Plan {
 	// A window that only dated segments is not the sentence's purchase window.
@@ -190,6 +243,7 @@ func (p *parser) plan() *Plan {
 		}
 	}
 	p.windowAsPurchase()
+	p.undateEarlierPurchases()
 	// Conditions that used the sentence's first window share it (nil); a
 	// condition under a later, different phrase keeps its own.
 	for _, n := range p.conds {

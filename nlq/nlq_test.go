@@ -662,6 +662,18 @@ func TestAgainstRawSQL(t *testing.T) {
 			AND city IN ('北京', '上海', '广州', '深圳')`},
 		{"近一个月内下过两单以上的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed'
 			AND order_date BETWEEN '2026-10-23' AND '2026-11-22' GROUP BY customer_key HAVING count(*) >= 2)`},
+		// A purchase said before the window, then "not bought" in it: the
+		// first is over the whole history (else always empty).
+		{"买过口红的客户中近3个月没买过的有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
+			GROUP BY o.customer_key HAVING max(o.order_date) < '2026-08-23')`},
+		{"买过兰蔻或雅诗兰黛的女性客户中近半年没有购买的有多少", `SELECT count(*) FROM customers c WHERE c.gender = '女'
+			AND EXISTS (SELECT 1 FROM orders o JOIN order_items oi ON oi.order_key = o.id JOIN products p ON p.id = oi.product_key
+				WHERE o.customer_key = c.id AND o.status = 'completed' AND p.brand IN ('兰蔻', '雅诗兰黛'))
+			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date >= '2026-05-23')`},
+		// 只在门店买过: in that channel and in no other.
+		{"近3个月只在门店买过东西的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed'
+			AND order_date BETWEEN '2026-08-23' AND '2026-11-22' GROUP BY customer_key HAVING min(channel = '门店') = 1)`},
 		// Adjacent values of one attribute are either (a customer has one city).
 		{"北京上海的客户有多少", `SELECT count(*) FROM customers WHERE city IN ('北京', '上海')`},
 		{"金卡银卡会员有多少", `SELECT count(*) FROM customers WHERE member_level IN ('金卡', '银卡')`},

@@ -23,6 +23,7 @@ type parser struct {
 	lastJoin  Kind    // the connector just before the next condition
 	exclude   bool    // 排除 negates the next clause
 	pastNext  bool    // 以前/曾经/历史上: the next purchase is over the whole history
+	contrast  bool    // 但 or a comma since the last condition (买过口红，但近3个月没买过)
 	pastAll   bool    // …said as 历史上, where 没买过 plainly means 从未
 	// The scope of 不是/排除/除了: the negation stays open over a list
 	// (不是北京和上海的 = neither; 排除北京或上海的) and over adjacent
@@ -181,7 +182,7 @@ var listJoiners = map[string]bool{"和": true, "与": true, "及": true, "以及
 func (p *parser) add(n *Node) {
 	p.content = true
 	p.added = true
-	defer func() { p.gap = gapNone }()
+	defer func() { p.gap, p.contrast = gapNone, false }()
 	if p.exclude {
 		n = &Node{Op: OpNot, Kids: []*Node{n}}
 		p.exclude = false
@@ -595,6 +596,15 @@ func (p *parser) purchase() bool {
 		}
 		itemsFirst = true
 	}
+	// 只在门店买过口红: in that channel and in no other.
+	onlyChannel := !itemsFirst && p.kind(i) == KOnly
+	if onlyChannel {
+		if _, _, n := p.channelMod(i + 1); n == 0 {
+			onlyChannel = false
+		} else {
+			i++
+		}
+	}
 	channels, chNot, n := p.channelMod(i)
 	chN, chOff := n, i // where the channel was said, for a pending 非
 	i += n
@@ -649,8 +659,9 @@ func (p *parser) purchase() bool {
 		p.unplace(i, "「以前没买过」可理解为“从未买过”或“在时间范围之前没买过”，请说明（如“从未买过”）", nil)
 		return true
 	}
-	if neg && len(items) == 0 && !anything && !strings.ContainsAny(verb, "单费") {
-		// 买过口红但近3个月没买过的: the object left out is the one just said.
+	if neg && len(items) == 0 && !anything && p.contrast && !strings.ContainsAny(verb, "单费") {
+		// 买过口红但近3个月没买过的: in a contrast, the object left out is
+		// the one just said (one item; 兰蔻或雅诗兰黛…没有购买 is any order).
 		if prev := p.lastItems(); prev != nil {
 			items = [][]ItemTerm{prev}
 			p.notes = append(p.notes, fmt.Sprintf("“没%s”沿用前面的商品「%s」", strings.TrimSuffix(verb, "的"), itemNames(items)[0]))
@@ -665,11 +676,21 @@ func (p *parser) purchase() bool {
 	p.pos += i
 	p.content = true
 
+	if onlyChannel && (neg || never) {
+		p.unplace(i, "「只在…没买过」有歧义，请分开说（如“在门店买过、线上没买过”）", nil)
+		return true
+	}
 	mk := func(it []ItemTerm) *Node {
 		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never || past, Only: only}
 		n := leaf(c)
 		if neg || never {
 			n = &Node{Op: OpNot, Kids: []*Node{n}}
+		}
+		if onlyChannel {
+			// …and not through any other channel.
+			other := *c
+			other.ChannelNot = !c.ChannelNot
+			n = And(n, &Node{Op: OpNot, Kids: []*Node{leaf(&other)}})
 		}
 		return n
 	}
@@ -738,18 +759,15 @@ func (p *parser) purchaseAhead(off int) bool {
 	return p.kind(off) == KBuy
 }
 
-// lastItems is the items of the latest purchase condition said, if any.
+// lastItems is the items of the latest condition when it is a purchase of
+// one item (not a list: which of them would be meant?).
 func (p *parser) lastItems() []ItemTerm {
-	for k := len(p.conds) - 1; k >= 0; k-- {
-		var found []ItemTerm
-		Walk(p.conds[k], func(n *Node) {
-			if n.Cond != nil && n.Cond.Kind == CondBought && len(n.Cond.Items) > 0 {
-				found = n.Cond.Items
-			}
-		})
-		if found != nil {
-			return found
-		}
+	if len(p.conds) == 0 {
+		return nil
+	}
+	n := p.conds[len(p.conds)-1]
+	if n.Op == OpCond && n.Cond.Kind == CondBought && len(n.Cond.Items) > 0 {
+		return n.Cond.Items
 	}
 	return nil
 }
@@ -1530,6 +1548,9 @@ func (p *parser) connector() bool {
 		} else {
 			p.lastJoin = 0
 		}
+		p.contrast = t.Kind == KBut || t.Text == "，" || t.Text == ","
+	case KAmong:
+		p.contrast = true // 买过口红的客户中近3个月没买过的
 	case KOr:
 		if len(p.conds) == 0 {
 			return false
@@ -1544,7 +1565,7 @@ func (p *parser) connector() bool {
 		// if the sentence states a window for its other conditions.
 		p.pastNext = (t.Kind == KBefore || pastWords[t.Text]) && p.purchaseAhead(1)
 		p.pastAll = false
-	case KFiller, KAmong, KAll, KFollow, KDistribution, KIn, KSince, KFrom:
+	case KFiller, KAll, KFollow, KDistribution, KIn, KSince, KFrom:
 	default:
 		return false
 	}
