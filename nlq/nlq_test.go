@@ -538,7 +538,9 @@ func TestNegationScope(t *testing.T) {
 		"不在北京和上海的客户":          "not(city:北京,上海)",
 		"不在北京的近3个月买过面霜的客户":    "and(not(city:北京) bought:面霜)",
 		// A rule that tries a channel and fails must leave a pending 非 alone.
-		"非门店注册的客户": "not(register_channel:门店)",
+		"非门店注册的客户":      "not(register_channel:门店)",
+		"广东省以外的客户":      "not(province:广东)",
+		"除了上海以外的重要价值客户": "and(not(city:上海) rfm:重要价值客户)",
 	}
 	checkReadings(t, e, cases, func(p *Plan) string { return filterString(p.Filter) })
 }

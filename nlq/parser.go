@@ -1282,6 +1282,14 @@ func (p *parser) attribute() bool {
 		return p.segment(c)
 	}
 	p.pos++
+	if p.kind(0) == KExcept { // 上海以外的, 除了上海以外
+		p.pos++
+		if p.exclude && (p.excludeBy == "除了" || p.excludeBy == "除去") {
+			p.exclude = false // 除了…以外 is one phrase
+		}
+		p.add(&Node{Op: OpNot, Kids: []*Node{leaf(c)}})
+		return true
+	}
 	p.add(leaf(c))
 	return true
 }
