@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/chatbi/chatbi/schema"
@@ -100,11 +101,7 @@ func (e *Engine) Check(p *Plan) error {
 	case p.Sort == nil:
 	case p.Answer == AnswerTable:
 		// A table ranks its groups by one of its own measures.
-		ranked := false
-		for _, m := range p.Measures {
-			ranked = ranked || m == p.Sort.By
-		}
-		if !ranked || p.Migration != nil {
+		if !slices.Contains(p.Measures, p.Sort.By) || p.Migration != nil {
 			return bad("表格只能按它计算的指标排名（%q 不在其中）", p.Sort.By)
 		}
 	case !customerMeasure(p.Sort.By) && p.Sort.By != SortLastPurchase:

@@ -360,34 +360,21 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 	from, to := c.scope(w)
 	agg := map[string]string{"spend": "sum(po.pay_cents)", "orders": "count(*)",
 		"aov": "(sum(po.pay_cents) * 1.0 / count(*))", "arpu": "(sum(po.pay_cents) * 1.0 / count(*))"}[k.Measure]
-	// scoped writes the customers' orders in scope, grouped per customer.
-	scoped := func() {
-		s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ?", from, to)
-		c.channels(s, "po", k)
-		s.w(" GROUP BY po.customer_key HAVING " + agg)
-	}
-	sub := func(op string, v any) {
-		scoped()
-		s.w(" "+op+" ?)", v)
-	}
+	// The customers whose orders in scope pass. When zero passes too (少于
+	// 100元, 消费为0, 0到500之间), a customer with nothing in scope does, so
+	// it is everyone but the customers whose orders fail.
+	not := ""
 	if zeroPasses(k) {
-		// Nothing bought in scope counts as zero, and zero passes (少于100元,
-		// 消费为0, 0到500之间): everyone but the customers whose orders fail.
-		s.w("NOT ")
-		scoped()
-		if k.Op == "between" {
-			s.w(" NOT BETWEEN ? AND ?)", v1, v2)
-		} else {
-			s.w(" "+map[string]string{"<": ">=", "<=": ">", "=": "<>", ">=": "<", ">": "<="}[k.Op]+" ?)", v1)
-		}
-		return
+		not = "NOT "
 	}
+	s.w(not+c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ?", from, to)
+	c.channels(s, "po", k)
+	s.w(" GROUP BY po.customer_key HAVING " + not + "(" + agg)
 	if k.Op == "between" {
-		scoped()
-		s.w(" BETWEEN ? AND ?)", v1, v2)
-		return
+		s.w(" BETWEEN ? AND ?))", v1, v2)
+	} else {
+		s.w(" "+opSQL[k.Op]+" ?))", v1)
 	}
-	sub(opSQL[k.Op], v1)
 }
 
 // zeroPasses reports whether a customer with nothing in scope — spend and
@@ -398,14 +385,16 @@ func zeroPasses(k *Cond) bool {
 		return false
 	}
 	switch k.Op {
-	case "<", "<=":
-		return k.Value > 0 || k.Op == "<="
+	case "<":
+		return 0 < k.Value
+	case "<=":
+		return 0 <= k.Value
 	case "=":
 		return k.Value == 0
 	case ">=":
-		return k.Value <= 0
+		return 0 >= k.Value
 	case "between":
-		return k.Value <= 0
+		return k.Value <= 0 && 0 <= k.Value2
 	}
 	return false
 }
@@ -578,6 +567,11 @@ func (c *compiler) count() *Query {
 	s.w(`SELECT count(*) AS "客户数"` + "\n")
 	c.from(s)
 	c.where(s)
+	return countQuery(s)
+}
+
+// countQuery is a statement whose one row and column is the customer count.
+func countQuery(s *sqlText) *Query {
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCount, Columns: []string{"客户数"}, PII: []bool{false}}
 }
 

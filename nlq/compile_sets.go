@@ -288,5 +288,5 @@ func (c *compiler) setCount(sp setSplit) *Query {
 		s.w(`SELECT count(*) AS "客户数"` + "\n")
 		c.setFrom(s, sp, true)
 	}
-	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCount, Columns: []string{"客户数"}, PII: []bool{false}}
+	return countQuery(s)
 }

@@ -233,7 +233,7 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		if w == nil {
 			return "已注册"
 		}
-		if w.From.Before(p.AsOf.AddDate(-150, 0, 0)) { // 注册超过一年: no lower bound
+		if !w.From.After(historyStart.Time) { // 注册超过一年: no first day
 			return fmt.Sprintf("%s：注册日期不晚于 %s", orDefault(w.Phrase, "注册时间"), w.To)
 		}
 		return fmt.Sprintf("注册日期在 %s 至 %s", w.From, w.To)

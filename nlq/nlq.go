@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -115,12 +116,9 @@ func (p *parser) rankGroups(pl *Plan) {
 	if p.sortDefault && len(pl.Measures) > 0 {
 		pl.Sort.By = pl.Measures[0]
 	}
-	for _, m := range pl.Measures {
-		if m == pl.Sort.By {
-			return
-		}
+	if !slices.Contains(pl.Measures, pl.Sort.By) {
+		pl.Measures = append(pl.Measures, pl.Sort.By)
 	}
-	pl.Measures = append(pl.Measures, pl.Sort.By)
 }
 
 // windowAsPurchase gives a time phrase that nothing else uses its plain

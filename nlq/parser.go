@@ -929,11 +929,10 @@ func (p *parser) topN() bool {
 	if p.kind(i) == KNum {
 		num, hasNum = p.tok(i).Num, true
 		i++
-		if k := p.kind(i); k == KRank || k == KWho {
-			who = k == KWho
+		if p.kind(i) == KRank { // 10个
 			i++
 		}
-		if p.kind(i-1) == KRank && p.kind(i) == KWho { // 10个客户
+		if p.kind(i) == KWho { // 10个客户, 10位客户
 			who = true
 			i++
 		}
@@ -1177,14 +1176,7 @@ func (p *parser) registerAge() bool {
 	if p.kind(i) != KNum {
 		return false
 	}
-	n := p.tok(i).Num
-	unit := ""
-	switch u := p.tok(i + 1); u.Kind {
-	case KTimeUnit:
-		unit = u.Val()
-	case KYear:
-		unit = "y"
-	}
+	n, unit := p.tok(i).Num, p.unitAt(i+1)
 	if unit == "" {
 		return false
 	}
@@ -1203,9 +1195,8 @@ func (p *parser) registerAge() bool {
 		return true
 	}
 	// The register date against b = as_of − n units.
-	long := D(p.asOf.AddDate(-200, 0, 0))
 	w := map[string]*Window{
-		">=": {From: long, To: b}, ">": {From: long, To: b.AddDays(-1)},
+		">=": {From: historyStart, To: b}, ">": {From: historyStart, To: b.AddDays(-1)},
 		// 以内 and 不到 both read as the window 近N: as_of − N < date ≤ as_of.
 		"<": {From: b.AddDays(1), To: p.asOf}, "<=": {From: b.AddDays(1), To: p.asOf},
 	}[op]

@@ -10,59 +10,47 @@ import (
 // against as_of. A window "N units" ends at as_of and starts the day after
 // as_of − N units (近3个月 on 2026-11-22: 2026-08-23 … 2026-11-22).
 
-// lastN is 过去/近/最近 N 天|周|个月|季度|年. Fractions of years and
-// quarters become months (半年 = 6 个月), fractions of months become days.
+// historyStart opens a window with no first day (注册超过一年: registered on
+// or before a date); the explanation words such a window as "不晚于".
+var historyStart = D(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC))
+
+// lastN is 过去/近/最近 N 天|周|个月|季度|年: the days after as_of − N units
+// up to as_of.
 func lastN(asOf Date, n float64, unit string, phrase string) (*Window, error) {
-	if n <= 0 || n > 100*366 {
-		return nil, fmt.Errorf("时间长度 %v 不合理", n)
+	b, err := ago(asOf, n, unit)
+	if err != nil {
+		return nil, err
 	}
-	var from Date
+	return &Window{From: b.AddDays(1), To: asOf, Phrase: phrase}, nil
+}
+
+// ago is as_of − n units. Days and weeks are whole; months, quarters and
+// years are calendar months (半年 = 6 个月), and a fraction of a month is
+// days (1.5个月 = 45 天).
+func ago(asOf Date, n float64, unit string) (Date, error) {
+	if n <= 0 || n > 100*366 {
+		return asOf, fmt.Errorf("时间长度 %v 不合理", n)
+	}
 	whole := n == math.Trunc(n)
 	switch unit {
 	case "d":
 		if !whole {
-			return nil, fmt.Errorf("天数必须是整数")
+			return asOf, fmt.Errorf("天数必须是整数")
 		}
-		from = asOf.AddDays(-int(n) + 1)
+		return asOf.AddDays(-int(n)), nil
 	case "w":
 		if !whole {
-			return nil, fmt.Errorf("周数必须是整数")
+			return asOf, fmt.Errorf("周数必须是整数")
 		}
-		from = asOf.AddDays(-7*int(n) + 1)
-	case "m":
-		if !whole {
-			from = asOf.AddDays(-int(math.Round(n*30)) + 1)
-		} else {
-			from = asOf.AddMonths(-int(n)).AddDays(1)
-		}
-	case "q":
-		return lastN(asOf, n*3, "m", phrase)
-	case "y":
-		if !whole {
-			return lastN(asOf, n*12, "m", phrase)
-		}
-		from = asOf.AddMonths(-12 * int(n)).AddDays(1)
-	default:
-		return nil, fmt.Errorf("未知时间单位 %q", unit)
-	}
-	return &Window{From: from, To: asOf, Phrase: phrase}, nil
-}
-
-// ago is as_of − n units (天 周 月 季度 年; 半年 = 6 个月).
-func ago(asOf Date, n float64, unit string) (Date, error) {
-	if n <= 0 || n > 200 && unit != "d" || n > 100*366 {
-		return asOf, fmt.Errorf("时间长度 %v 不合理", n)
-	}
-	months := map[string]float64{"m": 1, "q": 3, "y": 12}[unit]
-	switch {
-	case unit == "d" && n == math.Trunc(n):
-		return asOf.AddDays(-int(n)), nil
-	case unit == "w" && n == math.Trunc(n):
 		return asOf.AddDays(-7 * int(n)), nil
-	case months > 0 && n*months == math.Trunc(n*months):
-		return asOf.AddMonths(-int(n * months)), nil
+	case "m", "q", "y":
+		months := n * map[string]float64{"m": 1, "q": 3, "y": 12}[unit]
+		if months != math.Trunc(months) {
+			return asOf.AddDays(-int(math.Round(months * 30))), nil
+		}
+		return asOf.AddMonths(-int(months)), nil
 	}
-	return asOf, fmt.Errorf("时间长度 %v 不是整数个单位", n)
+	return asOf, fmt.Errorf("未知时间单位 %q", unit)
 }
 
 // fixedWindow is 本月, 上个月, 今年, 去年 … (KTimeFixed values).
@@ -115,13 +103,19 @@ func fixedWindow(asOf Date, name, phrase string) (*Window, error) {
 // without a year the latest one that has begun by as_of (like a month).
 func periodWindow(asOf Date, year int, period, phrase string) (*Window, error) {
 	first := map[string]int{"h1": 1, "h2": 7, "q1": 1, "q2": 4, "q3": 7, "q4": 10}[period]
+	if first == 0 {
+		return nil, fmt.Errorf("未知时间段 %q", period)
+	}
 	months := 3
 	if period[0] == 'h' {
 		months = 6
 	}
-	if first == 0 {
-		return nil, fmt.Errorf("未知时间段 %q", period)
-	}
+	return monthsWindow(asOf, year, first, months, phrase)
+}
+
+// monthsWindow is the months calendar months from month first of year; with
+// no year, of the latest year in which that month is not after as_of.
+func monthsWindow(asOf Date, year, first, months int, phrase string) (*Window, error) {
 	if year == 0 {
 		year = asOf.Year()
 		if first > int(asOf.Month()) {
@@ -151,14 +145,7 @@ func monthWindow(asOf Date, year, month int, phrase string) (*Window, error) {
 	if month < 1 || month > 12 {
 		return nil, fmt.Errorf("月份 %d 不存在", month)
 	}
-	if year == 0 {
-		year = asOf.Year()
-		if month > int(asOf.Month()) {
-			year--
-		}
-	}
-	from := D(time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
-	return clip(asOf, &Window{From: from, To: from.AddMonths(1).AddDays(-1), Phrase: phrase})
+	return monthsWindow(asOf, year, month, 1, phrase)
 }
 
 // yearWindow is 2025年: the whole calendar year (up to as_of).

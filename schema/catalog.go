@@ -147,9 +147,11 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 }
 
 // HasSnapshot reports whether segments were computed for day.
-func (c *Catalog) HasSnapshot(day time.Time) bool {
-	for _, s := range c.Snapshots {
-		if s.Equal(day) {
+func (c *Catalog) HasSnapshot(day time.Time) bool { return hasDay(c.Snapshots, day) }
+
+func hasDay(days []time.Time, day time.Time) bool {
+	for _, d := range days {
+		if d.Equal(day) {
 			return true
 		}
 	}
@@ -158,15 +160,11 @@ func (c *Catalog) HasSnapshot(day time.Time) bool {
 
 // loadSets finds which customer sets the warehouse holds.
 func (c *Catalog) loadSets(ctx context.Context, db *sql.DB) error {
-	var built string
-	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaPurchaseSets).Scan(&built)
-	if err == sql.ErrNoRows {
-		return nil
+	built, err := purchaseSetsBuilt(ctx, db)
+	if err != nil || !built {
+		return err // a warehouse from before sets has no customer_sets table either
 	}
-	if err != nil {
-		return fmt.Errorf("load catalog: %w", err)
-	}
-	c.PurchaseSets = built == "built"
+	c.PurchaseSets = true
 	days, err := column(ctx, db, `SELECT DISTINCT as_of FROM customer_sets ORDER BY as_of`)
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
@@ -184,15 +182,7 @@ func (c *Catalog) loadSets(ctx context.Context, db *sql.DB) error {
 // HasSets reports whether questions as of day can use customer sets: the
 // purchase sets and that day's attribute sets are both there.
 func (c *Catalog) HasSets(day time.Time) bool {
-	if !c.PurchaseSets {
-		return false
-	}
-	for _, s := range c.SetSnapshots {
-		if s.Equal(day) {
-			return true
-		}
-	}
-	return false
+	return c.PurchaseSets && hasDay(c.SetSnapshots, day)
 }
 
 func column(ctx context.Context, db *sql.DB, q string) ([]string, error) {

@@ -128,7 +128,6 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		return err
 	}
 	lc := model.Lifecycle
-	sets := attrSets{}
 	for _, c := range custs {
 		bu, ok := buyers[c.key]
 		if !ok {
@@ -138,9 +137,6 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 			}
 			if err := b.add(day, c.key, nil, nil, nil, 0, 0, nil, stage, nil, nil, nil, nil,
 				c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
-				return err
-			}
-			if err := sets.add(c.key, []any{nil, stage, nil, c.attrs[0], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5]}); err != nil {
 				return err
 			}
 			continue
@@ -169,19 +165,15 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 				potential = PotentialName
 			}
 		}
-		class := model.ClassFor(rHigh, fHigh, mHigh)
-		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, class, stage,
+		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, model.ClassFor(rHigh, fHigh, mHigh), stage,
 			pAlive, purchases, value, potential, c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
-			return err
-		}
-		if err := sets.add(c.key, []any{class, stage, potential, c.attrs[0], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5]}); err != nil {
 			return err
 		}
 	}
 	if err := b.flush(); err != nil {
 		return err
 	}
-	if err := sets.write(ctx, tx, day); err != nil {
+	if err := buildCustomerSets(ctx, tx, day); err != nil {
 		return err
 	}
 	mj, _ := json.Marshal(model)

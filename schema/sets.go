@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/chatbi/chatbi/schema/custset"
 )
@@ -247,38 +248,65 @@ func (g *setGroups) finish() error {
 	return nil
 }
 
-// attrSets collects one snapshot's customer_sets while refresh writes it.
-type attrSets map[[2]string]*custset.Set
-
-// add records customer key under each set-able attribute value; vals are
-// in SetAttrs order, nil for NULL (a NULL is in no value's set).
-func (a attrSets) add(key int64, vals []any) error {
-	m, err := member(key)
-	if err != nil {
-		return err
+// buildCustomerSets replaces one snapshot's customer_sets with the sets of
+// every value of every SetAttrs column, read back from the snapshot rows
+// refresh just wrote: the sets hold exactly what the compiler's plain-SQL
+// conditions on those columns would select (a NULL is in no value's set).
+func buildCustomerSets(ctx context.Context, tx *sql.Tx, day string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_sets WHERE as_of = ?`, day); err != nil {
+		return fmt.Errorf("clear customer sets %s: %w", day, err)
 	}
-	a.addTo(AllCustomers, "", m)
-	for i, v := range vals {
-		switch v := v.(type) {
-		case string:
-			a.addTo(SetAttrs[i], v, m)
-		case sql.NullString:
+	rows, err := tx.QueryContext(ctx, `SELECT customer_key, `+strings.Join(SetAttrs, ", ")+
+		` FROM customer_measures WHERE as_of = ?`, day)
+	if err != nil {
+		return fmt.Errorf("read snapshot %s: %w", day, err)
+	}
+	sets := map[[2]string]*custset.Set{}
+	add := func(attr, value string, m uint32) {
+		k := [2]string{attr, value}
+		if sets[k] == nil {
+			sets[k] = custset.New()
+		}
+		sets[k].Add(m)
+	}
+	var key int64
+	vals := make([]sql.NullString, len(SetAttrs))
+	dest := []any{&key}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return err
+		}
+		m, err := member(key)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		add(AllCustomers, "", m)
+		for i, v := range vals {
 			if v.Valid {
-				a.addTo(SetAttrs[i], v.String, m)
+				add(SetAttrs[i], v.String, m)
 			}
 		}
 	}
-	return nil
-}
-
-func (a attrSets) addTo(attr, value string, m uint32) {
-	k := [2]string{attr, value}
-	s := a[k]
-	if s == nil {
-		s = custset.New()
-		a[k] = s
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read snapshot %s: %w", day, err)
 	}
-	s.Add(m)
+	for k, s := range sets {
+		blob, err := custset.Encode(s)
+		if err != nil {
+			return fmt.Errorf("encode set %s=%s: %w", k[0], k[1], err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO customer_sets(as_of, attr, value, customers) VALUES (?, ?, ?, ?)`,
+			day, k[0], k[1], blob); err != nil {
+			return fmt.Errorf("write customer sets %s: %w", day, err)
+		}
+	}
+	return nil
 }
 
 // member is a customer key as a set member. Import numbers customers
@@ -290,9 +318,14 @@ func member(key int64) (uint32, error) {
 	return uint32(key), nil
 }
 
-func purchaseSetsBuilt(ctx context.Context, tx *sql.Tx) (bool, error) {
+// purchaseSetsBuilt reports whether the warehouse's purchase sets are
+// complete (read through a transaction at refresh, the guarded pool when
+// serving).
+func purchaseSetsBuilt(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (bool, error) {
 	var v string
-	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaPurchaseSets).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaPurchaseSets).Scan(&v)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
@@ -300,22 +333,4 @@ func purchaseSetsBuilt(ctx context.Context, tx *sql.Tx) (bool, error) {
 		return false, fmt.Errorf("inspect warehouse: %w", err)
 	}
 	return v == "built", nil
-}
-
-// write replaces the snapshot's customer_sets.
-func (a attrSets) write(ctx context.Context, tx *sql.Tx, day string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_sets WHERE as_of = ?`, day); err != nil {
-		return fmt.Errorf("clear customer sets %s: %w", day, err)
-	}
-	for k, s := range a {
-		blob, err := custset.Encode(s)
-		if err != nil {
-			return fmt.Errorf("encode set %s=%s: %w", k[0], k[1], err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO customer_sets(as_of, attr, value, customers) VALUES (?, ?, ?, ?)`,
-			day, k[0], k[1], blob); err != nil {
-			return fmt.Errorf("write customer sets %s: %w", day, err)
-		}
-	}
-	return nil
 }
