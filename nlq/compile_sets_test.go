@@ -118,7 +118,7 @@ func holeyWarehouse(t *testing.T) (*Engine, *sql.DB) {
 		t.Fatal(err)
 	}
 	// A second, earlier snapshot, for segments read at a past date.
-	if _, err := schema.Refresh(context.Background(), path, time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC), nil); err != nil {
+	if _, err := schema.Refresh(context.Background(), path, schema.RefreshOptions{AsOf: time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	x, err := executor.Open(path, executor.Options{})

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -59,20 +58,18 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 	if model == nil {
 		model = DefaultModel()
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return st, fmt.Errorf("create %s: %w", dir, err)
-	}
-	tmpf, err := os.CreateTemp(dir, filepath.Base(path)+".building-*")
+	unlock, err := lockWriter(ctx, path)
 	if err != nil {
-		return st, fmt.Errorf("create temporary warehouse: %w", err)
+		return st, err
 	}
-	tmp := tmpf.Name()
-	tmpf.Close()
+	defer unlock()
+	tmp, err := tempBeside(path, buildingSuffix)
+	if err != nil {
+		return st, err
+	}
 	defer func() {
 		if err != nil {
-			os.Remove(tmp)
-			os.Remove(tmp + "-journal")
+			removeTemp(tmp)
 		}
 	}()
 
@@ -168,14 +165,8 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 	if err := db.Close(); err != nil {
 		return st, fmt.Errorf("close warehouse: %w", err)
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := publish(tmp, path); err != nil {
 		return st, err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return st, fmt.Errorf("finish warehouse: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return st, fmt.Errorf("move warehouse into place: %w", err)
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
@@ -200,15 +191,6 @@ func deriveFacts(ctx context.Context, tx execer) error {
 		}
 	}
 	return nil
-}
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 // progress prints rows and rows/s every second to w until stopped.

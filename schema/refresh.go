@@ -6,23 +6,78 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"os"
 	"time"
 )
 
+// RefreshOptions controls Refresh.
+type RefreshOptions struct {
+	AsOf  time.Time     // zero: the warehouse's as-of date
+	Model *SegmentModel // nil: the spec's default model
+	Keep  Retention     // zero: DefaultRetention
+}
+
+// Retention says which dated snapshots a refresh keeps: the newest Latest
+// ones, plus the newest one of each of the last Quarters calendar quarters
+// that have one (so quarter-on-quarter questions keep working), plus the
+// one just made. Every other snapshot and its customer sets are dropped.
+type Retention struct {
+	Latest   int
+	Quarters int
+}
+
+// DefaultRetention keeps the last 3 snapshots and 8 quarter ends: at 200k
+// customers a snapshot is ~50 MB, so a warehouse stays within ~0.5 GB of
+// its facts however often it is refreshed.
+var DefaultRetention = Retention{Latest: 3, Quarters: 8}
+
 // Refresh recomputes the RFM classes and lifecycle stages of every customer
-// as of asOf (zero: the warehouse's as-of date) and stores them as the dated
-// snapshot for that day, replacing an earlier refresh of the same day and
-// keeping every other day's snapshot. A later date also becomes the
-// warehouse's default as-of date. It runs in one transaction: a failure
-// leaves the warehouse as it was.
-func Refresh(ctx context.Context, path string, asOf time.Time, model *SegmentModel) (time.Time, error) {
+// as of opt.AsOf and stores them as the dated snapshot for that day,
+// replacing an earlier refresh of the same day and keeping the other days'
+// snapshots that the retention keeps. A later date also becomes the
+// warehouse's default as-of date.
+//
+// It never writes the live file: it copies it, refreshes the copy and
+// publishes the copy by a rename (see publish.go). Servers keep answering
+// from the old file meanwhile and pick up the new one on their next
+// question; a failure or a kill leaves the warehouse exactly as it was.
+func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Time, err error) {
+	asOf, model := opt.AsOf, opt.Model
 	if model == nil {
 		model = DefaultModel()
 	}
 	if err := model.Validate(); err != nil {
 		return asOf, err
 	}
-	db, err := OpenRW(path)
+	keep := opt.Keep
+	if keep == (Retention{}) {
+		keep = DefaultRetention
+	}
+	if keep.Latest < 1 || keep.Quarters < 0 {
+		return asOf, fmt.Errorf("retention must keep at least the latest snapshot (got latest %d, quarters %d)", keep.Latest, keep.Quarters)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return asOf, fmt.Errorf("%w: %s", ErrNotFound, path)
+	}
+	unlock, err := lockWriter(ctx, path)
+	if err != nil {
+		return asOf, err
+	}
+	defer unlock()
+	settleLegacyWAL(path)
+	tmp, err := tempBeside(path, refreshingSuffix)
+	if err != nil {
+		return asOf, err
+	}
+	defer func() {
+		if err != nil {
+			removeTemp(tmp)
+		}
+	}()
+	if err := copyFile(path, tmp); err != nil {
+		return asOf, fmt.Errorf("copy warehouse: %w", err)
+	}
+	db, err := openBuild(tmp)
 	if err != nil {
 		return asOf, err
 	}
@@ -57,11 +112,76 @@ func Refresh(ctx context.Context, path string, asOf time.Time, model *SegmentMod
 			return asOf, err
 		}
 	}
+	if err := applyRetention(ctx, tx, keep, FormatDate(asOf)); err != nil {
+		return asOf, err
+	}
 	if err := tx.Commit(); err != nil {
 		return asOf, fmt.Errorf("commit refresh: %w", err)
 	}
-	_, err = db.ExecContext(ctx, `ANALYZE customer_measures`)
-	return asOf, err
+	if _, err := db.ExecContext(ctx, `ANALYZE customer_measures`); err != nil {
+		return asOf, fmt.Errorf("analyze: %w", err)
+	}
+	if err := db.Close(); err != nil {
+		return asOf, fmt.Errorf("close warehouse: %w", err)
+	}
+	return asOf, publish(tmp, path)
+}
+
+// applyRetention drops the snapshots keep does not keep (never made, the
+// one just made).
+func applyRetention(ctx context.Context, tx *sql.Tx, keep Retention, made string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT as_of FROM snapshots ORDER BY as_of DESC`)
+	if err != nil {
+		return fmt.Errorf("list snapshots: %w", err)
+	}
+	var days []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return err
+		}
+		days = append(days, d)
+	}
+	rows.Close()
+	for _, d := range SnapshotsToDrop(days, keep, made) {
+		for _, q := range []string{`DELETE FROM customer_measures WHERE as_of = ?`,
+			`DELETE FROM customer_sets WHERE as_of = ?`, `DELETE FROM snapshots WHERE as_of = ?`} {
+			if _, err := tx.ExecContext(ctx, q, d); err != nil {
+				return fmt.Errorf("drop snapshot %s: %w", d, err)
+			}
+		}
+	}
+	return nil
+}
+
+// SnapshotsToDrop returns the snapshot days (YYYY-MM-DD, newest first) that
+// keep does not keep; made is always kept.
+func SnapshotsToDrop(days []string, keep Retention, made string) []string {
+	kept := map[string]bool{made: true}
+	quarters := map[string]bool{}
+	for i, d := range days {
+		if i < keep.Latest {
+			kept[d] = true
+		}
+		t, err := ParseDate(d)
+		if err != nil {
+			kept[d] = true // not ours to judge
+			continue
+		}
+		q := fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())+2)/3)
+		if !quarters[q] && len(quarters) < keep.Quarters {
+			quarters[q] = true // the newest snapshot of this quarter
+			kept[d] = true
+		}
+	}
+	var drop []string
+	for _, d := range days {
+		if !kept[d] {
+			drop = append(drop, d)
+		}
+	}
+	return drop
 }
 
 // buyer is one customer's completed-order aggregate up to as_of.

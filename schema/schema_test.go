@@ -319,12 +319,12 @@ func TestSkipBadRows(t *testing.T) {
 func TestRefreshKeepsSnapshots(t *testing.T) {
 	path := MustImport(t, fixture(t, nil), ImportOptions{})
 	earlier := time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)
-	if _, err := Refresh(context.Background(), path, earlier, nil); err != nil {
+	if _, err := Refresh(context.Background(), path, RefreshOptions{AsOf: earlier}); err != nil {
 		t.Fatal(err)
 	}
 	model := DefaultModel()
 	model.RFM[0].Name = "钻石客户"
-	if _, err := Refresh(context.Background(), path, time.Time{}, model); err != nil {
+	if _, err := Refresh(context.Background(), path, RefreshOptions{Model: model}); err != nil {
 		t.Fatal(err)
 	}
 	db := mustOpen(t, path)
@@ -503,10 +503,58 @@ func TestOldWarehouseMigrates(t *testing.T) {
 	if _, err := LoadCatalog(context.Background(), mustOpen(t, path)); !errors.Is(err, ErrOldWarehouse) {
 		t.Fatalf("old warehouse: %v", err)
 	}
-	if _, err := Refresh(context.Background(), path, time.Time{}, nil); err != nil {
+	if _, err := Refresh(context.Background(), path, RefreshOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := LoadCatalog(context.Background(), mustOpen(t, path)); err != nil {
 		t.Fatalf("after refresh: %v", err)
+	}
+}
+
+func TestSnapshotsToDrop(t *testing.T) {
+	days := []string{"2026-11-30", "2026-11-22", "2026-11-01", "2026-10-31", "2026-09-30", "2026-09-15", "2026-06-30", "2026-03-31", "2025-12-31"}
+	for _, c := range []struct {
+		keep Retention
+		made string
+		want string
+	}{
+		// The newest 3, and the newest of each of the last 8 quarters.
+		{Retention{Latest: 3, Quarters: 8}, "2026-11-30", "2026-10-31 2026-09-15"},
+		{Retention{Latest: 1, Quarters: 2}, "2026-11-30", "2026-11-22 2026-11-01 2026-10-31 2026-09-15 2026-06-30 2026-03-31 2025-12-31"},
+		{Retention{Latest: 1, Quarters: 0}, "2026-03-31", "2026-11-22 2026-11-01 2026-10-31 2026-09-30 2026-09-15 2026-06-30 2025-12-31"},
+		{Retention{Latest: 20, Quarters: 0}, "2026-11-30", ""},
+	} {
+		if got := strings.Join(SnapshotsToDrop(days, c.keep, c.made), " "); got != c.want {
+			t.Errorf("%+v: drop %q, want %q", c.keep, got, c.want)
+		}
+	}
+}
+
+// A refresh applies the retention to the file: dropped snapshots lose their
+// measures and sets too.
+func TestRefreshRetention(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	if _, err := Import(context.Background(), path, publicData, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"2026-08-31", "2026-09-30", "2026-10-15", "2026-10-31"} {
+		day, _ := ParseDate(d)
+		if _, err := Refresh(context.Background(), path, RefreshOptions{AsOf: day, Keep: Retention{Latest: 2, Quarters: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, _ := OpenRO(path)
+	defer db.Close()
+	var snaps string
+	db.QueryRow(`SELECT group_concat(as_of, ' ') FROM (SELECT as_of FROM snapshots ORDER BY as_of)`).Scan(&snaps)
+	// Latest 2 (11-22 import, 10-31) + the newest of the last quarter (Q4: 11-22) + the one made.
+	if snaps != "2026-10-31 2026-11-22" {
+		t.Errorf("snapshots %q", snaps)
+	}
+	var stray int
+	db.QueryRow(`SELECT (SELECT count(*) FROM customer_measures WHERE as_of NOT IN (SELECT as_of FROM snapshots))
+		+ (SELECT count(*) FROM customer_sets WHERE as_of NOT IN (SELECT as_of FROM snapshots))`).Scan(&stray)
+	if stray != 0 {
+		t.Errorf("%d rows of dropped snapshots remain", stray)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/chatbi/chatbi/schema/custset"
 )
@@ -119,7 +118,7 @@ func TestOldWarehouseGetsSets(t *testing.T) {
 	if cat := catalog(); cat.PurchaseSets || cat.HasSets(cat.AsOf) {
 		t.Fatalf("old warehouse claims sets: %v %v", cat.PurchaseSets, cat.SetSnapshots)
 	}
-	if _, err := Refresh(context.Background(), path, time.Time{}, nil); err != nil {
+	if _, err := Refresh(context.Background(), path, RefreshOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if cat := catalog(); !cat.HasSets(cat.AsOf) {

@@ -35,12 +35,12 @@ var (
 	ErrNotFound   = errors.New("warehouse file not found")
 )
 
-// OpenRW opens a warehouse file for writing (import, refresh). Servers and
-// questions never use it: they read through the executor's read-only guard.
+// OpenRW opens a warehouse file for writing in place, in rollback-journal
+// mode (never WAL: see publish.go). Import and refresh do not use it (they
+// publish new files); it is for tests and repairs of a file nobody serves.
 func OpenRW(path string) (*sql.DB, error) {
 	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "NORMAL")
+	q.Set("_journal_mode", "DELETE")
 	q.Set("_busy_timeout", "5000")
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {

@@ -26,7 +26,7 @@ func snapshotService(t *testing.T) (*Service, *sql.DB) {
 	os.WriteFile(path, b, 0o644)
 	for _, d := range []string{"2026-09-30", "2026-10-31"} {
 		day, _ := schema.ParseDate(d)
-		if _, err := schema.Refresh(context.Background(), path, day, nil); err != nil {
+		if _, err := schema.Refresh(context.Background(), path, schema.RefreshOptions{AsOf: day}); err != nil {
 			t.Fatal(err)
 		}
 	}

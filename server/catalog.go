@@ -80,7 +80,7 @@ func segmentViews(m *schema.SegmentModel) (rfm, lc []SegmentView) {
 }
 
 func (s *Server) catalog(c *gin.Context) {
-	cat := s.svc.Engine.Catalog
+	cat := s.svc.Engine().Catalog
 	v := CatalogView{AsOf: schema.FormatDate(cat.AsOf), Categories: cat.Categories, CategoriesL1: cat.CategoriesL1,
 		Brands: cat.Brands, Products: len(cat.Products), Cities: cat.Cities, Provinces: cat.Provinces,
 		MemberLevels: cat.MemberLevels, Channels: cat.Channels, RegisterChannels: cat.RegisterChannels, Examples: Examples}
@@ -100,19 +100,21 @@ func (s *Server) catalog(c *gin.Context) {
 // segments sizes every RFM class and lifecycle stage as of the warehouse
 // date, through the same Plan → compiler → executor path as a question.
 func (s *Server) segments(c *gin.Context) {
-	cat := s.svc.Engine.Catalog
+	v := s.svc.wh.acquire(c.Request.Context())
+	defer v.release()
+	cat := v.Engine.Catalog
 	rfm, lc := segmentViews(cat.Model)
 	for _, g := range []struct {
 		dim  string
 		segs []SegmentView
 	}{{"rfm", rfm}, {"lifecycle", lc}} {
 		plan := &nlq.Plan{Answer: nlq.AnswerTable, AsOf: nlq.D(cat.AsOf), GroupBy: g.dim, Measures: []string{"customers"}}
-		q, err := s.svc.Engine.Compile(plan, nlq.Page{})
+		q, err := v.Engine.Compile(plan, nlq.Page{})
 		if err != nil {
 			s.fail(c, newError(CodeUnavailable, err.Error(), err))
 			return
 		}
-		res, err := s.svc.Exec.Run(c.Request.Context(), executor.Statement{SQL: q.SQL, Args: q.Args})
+		res, err := v.Exec.Run(c.Request.Context(), executor.Statement{SQL: q.SQL, Args: q.Args})
 		if err != nil {
 			s.fail(c, mapRunError(err))
 			return

@@ -89,7 +89,9 @@ func (s *Server) export(c *gin.Context) {
 		s.fail(c, newError(CodeNotFound, "找不到这个回答，可能已过期 (unknown answer)", nil))
 		return
 	}
-	q, err := s.svc.Engine.Compile(plan, nlq.Page{Limit: MaxExportRows})
+	v := s.svc.wh.acquire(c.Request.Context())
+	defer v.release()
+	q, err := v.Engine.Compile(plan, nlq.Page{Limit: MaxExportRows})
 	if err != nil {
 		s.fail(c, newError(CodeInvalid, err.Error(), err))
 		return
@@ -99,9 +101,9 @@ func (s *Server) export(c *gin.Context) {
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(name)))
 	var werr error
 	if format == "csv" {
-		werr = s.exportCSV(c, st)
+		werr = s.exportCSV(c, v.Exec, st)
 	} else {
-		werr = s.exportXLSX(c, st)
+		werr = s.exportXLSX(c, v.Exec, st)
 	}
 	if werr != nil {
 		if !c.Writer.Written() {
@@ -112,11 +114,11 @@ func (s *Server) export(c *gin.Context) {
 	}
 }
 
-func (s *Server) exportCSV(c *gin.Context, st executor.Statement) error {
+func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Statement) error {
 	var w *csv.Writer
 	var bw *bufio.Writer
 	rows := 0
-	err := s.svc.Exec.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
+	err := x.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
 		func(cols []string) {
 			c.Header("Content-Type", "text/csv; charset=utf-8")
 			c.Status(http.StatusOK)
@@ -145,7 +147,7 @@ func (s *Server) exportCSV(c *gin.Context, st executor.Statement) error {
 	return err
 }
 
-func (s *Server) exportXLSX(c *gin.Context, st executor.Statement) error {
+func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.Statement) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
@@ -153,7 +155,7 @@ func (s *Server) exportXLSX(c *gin.Context, st executor.Statement) error {
 		return err
 	}
 	r := 1
-	err = s.svc.Exec.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
+	err = x.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
 		func(cols []string) {
 			head := make([]any, len(cols))
 			for i, col := range cols {

@@ -195,7 +195,9 @@ func (s *Server) limit(c *gin.Context) {
 }
 
 func (s *Server) health(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "as_of": s.svc.Engine.Catalog.AsOf.Format("2006-01-02")})
+	v := s.svc.wh.current()
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "as_of": v.Engine.Catalog.AsOf.Format("2006-01-02"),
+		"warehouse": gin.H{"modified": v.file.ModTime().UTC().Format(time.RFC3339), "bytes": v.file.Size()}})
 }
 
 // fail writes {"error": {"code", "message"}} with the code's status; only

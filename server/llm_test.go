@@ -31,7 +31,7 @@ func TestLLMRouting(t *testing.T) {
 	}))
 	defer fake.Close()
 	srv := New(svc, Config{})
-	svc.LLM = llm.New(llm.Config{BaseURL: fake.URL + "/v1", Model: "m", APIKey: "k"}, svc.Engine, srv.ObserveLLM)
+	svc.LLM = llm.New(llm.Config{BaseURL: fake.URL + "/v1", Model: "m", APIKey: "k"}, svc.Engine(), srv.ObserveLLM)
 
 	ask := func(q string) *Answer {
 		a, err := svc.Ask(context.Background(), AskRequest{Question: q})
@@ -62,7 +62,7 @@ func TestLLMRouting(t *testing.T) {
 	// A dead endpoint: one fast failure, then the circuit is open; rule
 	// answers still work and unplaced questions still ask back.
 	fake.Close()
-	svc.LLM = llm.New(llm.Config{BaseURL: fake.URL + "/v1", Model: "m", APIKey: "k", Failures: 1, Cooldown: time.Minute}, svc.Engine, nil)
+	svc.LLM = llm.New(llm.Config{BaseURL: fake.URL + "/v1", Model: "m", APIKey: "k", Failures: 1, Cooldown: time.Minute}, svc.Engine(), nil)
 	if a := ask("近3个月买过口红的高端客户有多少"); a.Status != "clarify" {
 		t.Fatalf("dead endpoint: %s", a.Status)
 	}

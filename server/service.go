@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,8 +62,7 @@ type Clarification struct {
 
 // Service answers questions over one warehouse.
 type Service struct {
-	Engine   *nlq.Engine
-	Exec     *executor.Executor
+	wh       *warehouse
 	Convs    Conversations
 	Audit    Auditor    // nil: no audit log
 	LLM      LLMPlanner // nil: rules only
@@ -75,22 +75,30 @@ type LLMPlanner interface {
 	Plan(ctx context.Context, question string, asOf nlq.Date, prev *nlq.Plan) (*nlq.Plan, error)
 }
 
+// Engine is the engine of the warehouse being served now.
+func (s *Service) Engine() *nlq.Engine { return s.wh.current().Engine }
+
+// Exec is the executor of the warehouse being served now.
+func (s *Service) Exec() *executor.Executor { return s.wh.current().Exec }
+
+// Reload switches to a newly published warehouse file now rather than at
+// the next question (tests, and a signal handler if one is wanted).
+func (s *Service) Reload(ctx context.Context) error { return s.wh.Reload(ctx) }
+
 // NewService opens a warehouse read-only and builds its engine.
 func NewService(ctx context.Context, path string, opt executor.Options) (*Service, error) {
-	x, err := executor.Open(path, opt)
+	wh, err := openWarehouse(ctx, path, opt)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := schema.LoadCatalog(ctx, x.DB())
-	if err != nil {
-		x.Close()
-		return nil, err
-	}
-	return &Service{Engine: nlq.NewEngine(cat), Exec: x, Convs: NewMemoryConversations(10000), MaxLimit: opt.MaxRows}, nil
+	return &Service{wh: wh, Convs: NewMemoryConversations(10000), MaxLimit: opt.MaxRows}, nil
 }
 
+// SetLogger logs the service's warehouse switches to log.
+func (s *Service) SetLogger(log *slog.Logger) { s.wh.log = log }
+
 // Close releases the warehouse.
-func (s *Service) Close() error { return s.Exec.Close() }
+func (s *Service) Close() error { return s.wh.close() }
 
 // Ask answers one question. A question that is not fully understood is a
 // clarify answer (status 200) and runs nothing; a bad request is an *Error
@@ -137,7 +145,9 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 		}
 		page.Offset = *req.Offset
 	}
-	asOf := nlq.D(s.Engine.Catalog.AsOf)
+	v := s.wh.acquire(ctx)
+	defer v.release()
+	asOf := nlq.D(v.Engine.Catalog.AsOf)
 	if req.AsOf != "" {
 		t, err := schema.ParseDate(req.AsOf)
 		if err != nil {
@@ -163,7 +173,7 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	ans := &Answer{ConversationID: convID, Planner: "rules", Columns: []string{}, Rows: [][]any{}}
 	defer func() { ans.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000 }()
 
-	plan, err := s.Engine.Parse(q, asOf, prev)
+	plan, err := v.Engine.Parse(q, asOf, prev)
 	var ue *nlq.UnplacedError
 	if errors.As(err, &ue) && s.LLM != nil && !ue.Forbidden() {
 		// Rules first; the model only for what they could not place. Its
@@ -175,11 +185,11 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	if err != nil {
 		return s.clarify(ans, err)
 	}
-	query, err := s.Engine.Compile(plan, page)
+	query, err := v.Engine.Compile(plan, page)
 	if err != nil {
 		return s.clarify(ans, err)
 	}
-	res, err := s.Exec.Run(ctx, executor.Statement{SQL: query.SQL, Args: query.Args, PII: query.PII, TotalColumn: query.TotalColumn})
+	res, err := v.Exec.Run(ctx, executor.Statement{SQL: query.SQL, Args: query.Args, PII: query.PII, TotalColumn: query.TotalColumn})
 	if err != nil {
 		return nil, mapRunError(err)
 	}
@@ -190,11 +200,11 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	s.Convs.Put(convID, plan)
 	ans.Status = "ok"
 	ans.AnswerType = plan.Answer
-	ans.Explanation = s.Engine.Explain(plan)
+	ans.Explanation = v.Engine.Explain(plan)
 	ans.SQL, ans.Params = query.SQL, query.Args
 	ans.Columns, ans.Rows, ans.Total = res.Columns, res.Rows, res.Total
 	if ans.Total < 0 {
-		ans.Total, err = s.total(ctx, plan)
+		ans.Total, err = v.total(ctx, plan)
 		if err != nil {
 			return nil, newError(CodeInternal, "查询执行失败", err)
 		}
@@ -208,18 +218,18 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 }
 
 // total counts a customer plan's rows (for a page past the end).
-func (s *Service) total(ctx context.Context, plan *nlq.Plan) (int, error) {
+func (v *view) total(ctx context.Context, plan *nlq.Plan) (int, error) {
 	cp := plan.Clone()
 	cp.Answer = nlq.AnswerCount
 	cp.Measures = nil
 	if cp.Limit > 0 {
 		return 0, nil
 	}
-	q, err := s.Engine.Compile(cp, nlq.Page{})
+	q, err := v.Engine.Compile(cp, nlq.Page{})
 	if err != nil {
 		return 0, err
 	}
-	res, err := s.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args})
+	res, err := v.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args})
 	if err != nil || len(res.Rows) == 0 {
 		return 0, err
 	}
@@ -288,18 +298,20 @@ func (s *Service) Page(ctx context.Context, answerID string, limit, offset int) 
 	if limit < 1 || limit > maxLimit || offset < 0 {
 		return nil, newError(CodeInvalid, fmt.Sprintf("limit 必须在 1 到 %d 之间，offset 不能为负 (bad limit/offset)", maxLimit), nil)
 	}
-	q, err := s.Engine.Compile(plan, nlq.Page{Limit: limit, Offset: offset})
+	v := s.wh.acquire(ctx)
+	defer v.release()
+	q, err := v.Engine.Compile(plan, nlq.Page{Limit: limit, Offset: offset})
 	if err != nil {
 		return nil, newError(CodeInvalid, err.Error(), err)
 	}
-	res, err := s.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args, PII: q.PII, TotalColumn: q.TotalColumn})
+	res, err := v.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args, PII: q.PII, TotalColumn: q.TotalColumn})
 	if err != nil {
 		return nil, mapRunError(err)
 	}
-	ans := &Answer{Status: "ok", AnswerType: plan.Answer, AnswerID: answerID, Explanation: s.Engine.Explain(plan),
+	ans := &Answer{Status: "ok", AnswerType: plan.Answer, AnswerID: answerID, Explanation: v.Engine.Explain(plan),
 		SQL: q.SQL, Params: q.Args, Columns: res.Columns, Rows: res.Rows, Total: res.Total, Planner: "rules"}
 	if len(res.Rows) == 0 && offset > 0 && plan.Answer == nlq.AnswerCustomers {
-		if ans.Total, err = s.total(ctx, plan); err != nil {
+		if ans.Total, err = v.total(ctx, plan); err != nil {
 			return nil, mapRunError(err)
 		}
 	}

@@ -40,7 +40,7 @@ func cmdAsk(e env, args []string) int {
 	}
 	defer svc.Close()
 	if lc, ok := llm.FromEnv(); ok {
-		svc.LLM = llm.New(lc, svc.Engine, nil)
+		svc.LLM = llm.New(lc, svc.Engine(), nil).Follow(svc.Engine)
 	}
 	ans, err := svc.Ask(e.ctx, server.AskRequest{Question: question, AsOf: *asOf, Limit: limit})
 	if err != nil {

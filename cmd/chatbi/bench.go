@@ -115,7 +115,7 @@ func cmdBench(e env, args []string) int {
 		}
 		fmt.Fprintf(out, "import from CSV:           %8.1f s  (%d rows, %.0f rows/s)\n", st.Elapsed.Seconds(), st.Rows(), float64(st.Rows())/st.Elapsed.Seconds())
 		start = time.Now()
-		if _, err := schema.Refresh(e.ctx, importDB, time.Time{}, nil); err != nil {
+		if _, err := schema.Refresh(e.ctx, importDB, schema.RefreshOptions{}); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintf(out, "refresh (RFM + lifecycle): %8.1f s\n", time.Since(start).Seconds())
@@ -132,7 +132,7 @@ func cmdBench(e env, args []string) int {
 		return fail(err)
 	}
 	defer svc.Close()
-	eng := svc.Engine
+	eng := svc.Engine()
 	asOf := nlq.D(eng.Catalog.AsOf)
 
 	// Parse + compile.
@@ -234,7 +234,7 @@ func cmdBench(e env, args []string) int {
 			continue
 		}
 		s := time.Now()
-		res, err := svc.Exec.Run(e.ctx, executor.Statement{SQL: tb})
+		res, err := svc.Exec().Run(e.ctx, executor.Statement{SQL: tb})
 		if err != nil {
 			return fail(fmt.Errorf("textbook %s: %w", q, err))
 		}

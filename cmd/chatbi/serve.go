@@ -87,6 +87,7 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 		return 1
 	}
 	defer svc.Close()
+	svc.SetLogger(log)
 	if c.appDB == "" {
 		c.appDB = filepath.Join(filepath.Dir(c.db), "chatbi-app.db")
 	}
@@ -112,11 +113,11 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 		return 1
 	}
 	if lc, ok := llm.FromEnv(); ok {
-		svc.LLM = llm.New(lc, svc.Engine, h.ObserveLLM)
+		svc.LLM = llm.New(lc, svc.Engine(), h.ObserveLLM).Follow(svc.Engine)
 		log.Info("LLM planner on for questions the rules cannot place", "base_url", lc.BaseURL, "model", lc.Model)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 5 * time.Minute}
-	log.Info("serving", "addr", ln.Addr().String(), "db", c.db, "as_of", svc.Engine.Catalog.AsOf.Format("2006-01-02"), "keys", len(c.keys))
+	log.Info("serving", "addr", ln.Addr().String(), "db", c.db, "as_of", svc.Engine().Catalog.AsOf.Format("2006-01-02"), "keys", len(c.keys))
 	fmt.Fprintf(e.stdout, "chatbi 已启动：http://%s\n", ln.Addr())
 	if ready != nil {
 		ready(ln.Addr().String())

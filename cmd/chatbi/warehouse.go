@@ -96,6 +96,8 @@ func cmdRefresh(e env, args []string) int {
 	db := fs.String("db", "data/warehouse.db", "warehouse file")
 	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: the warehouse's)")
 	modelPath := fs.String("segment-model", "", "segment model JSON (default: spec semantics)")
+	keep := fs.Int("keep", schema.DefaultRetention.Latest, "keep this many newest snapshots")
+	keepQ := fs.Int("keep-quarters", schema.DefaultRetention.Quarters, "also keep the newest snapshot of each of this many last quarters")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -114,7 +116,12 @@ func cmdRefresh(e env, args []string) int {
 		return 1
 	}
 	start := time.Now()
-	day, err := schema.Refresh(e.ctx, *db, t, model)
+	if *keep < 1 || *keepQ < 0 {
+		fmt.Fprintln(e.stderr, "chatbi refresh: --keep 至少为 1，--keep-quarters 不能为负")
+		return 2
+	}
+	day, err := schema.Refresh(e.ctx, *db, schema.RefreshOptions{AsOf: t, Model: model,
+		Keep: schema.Retention{Latest: *keep, Quarters: *keepQ}})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi refresh:", err)
 		return 1

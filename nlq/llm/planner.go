@@ -68,6 +68,7 @@ type Planner struct {
 	cfg      Config
 	client   *openai.Client
 	engine   *nlq.Engine
+	current  func() *nlq.Engine // nil: engine
 	examples []prompts.Example
 	observe  func(Call)
 
@@ -122,10 +123,25 @@ func New(cfg Config, engine *nlq.Engine, observe func(Call)) *Planner {
 	return p
 }
 
+// Follow makes the planner use current()'s catalog for every call instead
+// of the engine it was made with: a server that switches to a newly
+// published warehouse passes its own accessor.
+func (p *Planner) Follow(current func() *nlq.Engine) *Planner {
+	p.current = current
+	return p
+}
+
+func (p *Planner) eng() *nlq.Engine {
+	if p.current != nil {
+		return p.current()
+	}
+	return p.engine
+}
+
 // Prompt renders the prompt for a question (exported for golden tests).
 func (p *Planner) Prompt(question string, asOf nlq.Date, prev *nlq.Plan) (*prompts.Prompt, error) {
-	cat := p.engine.Catalog
-	in := prompts.Input{Question: question, AsOf: asOf.String(), Examples: p.examples, Segments: segmentText(p.engine)}
+	cat := p.eng().Catalog
+	in := prompts.Input{Question: question, AsOf: asOf.String(), Examples: p.examples, Segments: segmentText(p.eng())}
 	if prev != nil {
 		b, _ := json.Marshal(prev)
 		in.Previous = string(b)
@@ -273,7 +289,7 @@ func (p *Planner) decode(resp openai.ChatCompletionResponse, asOf nlq.Date) (*nl
 	}
 	plan.AsOf = asOf
 	plan.Notes = append(plan.Notes, "此问题由大模型规划，已按目录和规则校验")
-	if err := p.engine.Check(plan); err != nil {
+	if err := p.eng().Check(plan); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadPlan, err)
 	}
 	if err := sane(plan); err != nil {

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/nlq"
+	"github.com/chatbi/chatbi/schema"
+)
+
+// warehouse follows one warehouse file. Import and refresh never write the
+// live file; they publish a new one under the same name (schema/publish.go).
+// So the service serves the file it opened until a new one appears, then
+// opens that one for the next question and closes the old one when its
+// last question (or export) is done. A question never sees a half-made
+// warehouse and nobody restarts the server after a refresh.
+type warehouse struct {
+	path string
+	opt  executor.Options
+	log  *slog.Logger
+
+	cur       atomic.Pointer[view]
+	reopen    sync.Mutex   // one reopen at a time
+	lastCheck atomic.Int64 // unix nanoseconds of the last stat
+}
+
+// view is one opened warehouse file: its engine (catalog) and executor.
+type view struct {
+	Engine *nlq.Engine
+	Exec   *executor.Executor
+	file   os.FileInfo
+
+	inUse  sync.RWMutex // readers: questions using it; the writer: its closing
+	closed bool
+}
+
+// checkEvery bounds how often a question stats the file: a stat is ~1 µs,
+// but a burst of questions needs only one.
+const checkEvery = 100 * time.Millisecond
+
+func openWarehouse(ctx context.Context, path string, opt executor.Options) (*warehouse, error) {
+	w := &warehouse{path: path, opt: opt, log: slog.New(slog.DiscardHandler)}
+	v, err := openView(ctx, path, opt)
+	if err != nil {
+		return nil, err
+	}
+	w.cur.Store(v)
+	w.lastCheck.Store(time.Now().UnixNano())
+	return w, nil
+}
+
+func openView(ctx context.Context, path string, opt executor.Options) (*view, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open warehouse: %w", err)
+	}
+	x, err := executor.Open(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := schema.LoadCatalog(ctx, x.DB())
+	if err != nil {
+		x.Close()
+		return nil, err
+	}
+	return &view{Engine: nlq.NewEngine(cat), Exec: x, file: fi}, nil
+}
+
+// acquire returns the current view, switching to a newly published file
+// first; the caller must release it.
+func (w *warehouse) acquire(ctx context.Context) *view {
+	w.follow(ctx)
+	for {
+		v := w.cur.Load()
+		v.inUse.RLock()
+		if !v.closed {
+			return v
+		}
+		v.inUse.RUnlock() // retired between Load and RLock: take the new one
+	}
+}
+
+func (v *view) release() { v.inUse.RUnlock() }
+
+// current is the view without holding it (catalog reads only).
+func (w *warehouse) current() *view {
+	w.follow(context.Background())
+	return w.cur.Load()
+}
+
+// follow switches to a new file if one was published since the last look.
+func (w *warehouse) follow(ctx context.Context) {
+	now := time.Now().UnixNano()
+	last := w.lastCheck.Load()
+	if now-last < int64(checkEvery) || !w.lastCheck.CompareAndSwap(last, now) {
+		return
+	}
+	w.Reload(ctx)
+}
+
+// Reload opens the file at the path if it is not the one being served. A
+// file that cannot be opened (mid-upgrade, corrupt, removed) is logged and
+// the current one kept.
+func (w *warehouse) Reload(ctx context.Context) error {
+	w.reopen.Lock()
+	defer w.reopen.Unlock()
+	old := w.cur.Load()
+	fi, err := os.Stat(w.path)
+	if err != nil {
+		w.log.Warn("warehouse file missing: serving the one already open", "path", w.path, "err", err)
+		return err
+	}
+	if os.SameFile(fi, old.file) && fi.ModTime().Equal(old.file.ModTime()) && fi.Size() == old.file.Size() {
+		return nil
+	}
+	v, err := openView(ctx, w.path, w.opt)
+	if err != nil {
+		w.log.Error("new warehouse file cannot be served: keeping the current one", "path", w.path, "err", err)
+		return err
+	}
+	w.cur.Store(v)
+	w.log.Info("serving a newly published warehouse", "path", w.path, "as_of", schema.FormatDate(v.Engine.Catalog.AsOf))
+	go old.retire()
+	return nil
+}
+
+// retire closes a view once no question uses it.
+func (v *view) retire() {
+	v.inUse.Lock()
+	defer v.inUse.Unlock()
+	v.closed = true
+	v.Exec.Close()
+}
+
+// close closes the current view (the service is stopping).
+func (w *warehouse) close() error {
+	v := w.cur.Load()
+	v.inUse.Lock()
+	defer v.inUse.Unlock()
+	v.closed = true
+	return v.Exec.Close()
+}
