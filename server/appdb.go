@@ -6,18 +6,48 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/chatbi/chatbi/nlq"
 )
 
 // AppDB is the service's own small read-write database, beside (never
-// inside) the read-only warehouse: conversations for follow-ups and the
-// audit log of every question.
+// inside) the read-only warehouse: conversations for follow-ups, answers
+// for pages and exports, and the audit log of every question. It is in WAL
+// mode (it is never swapped like the warehouse) with a pool of connections
+// and a short busy timeout: a write that cannot get the lock in time fails
+// the request with 503 rather than stalling it or dropping the write.
 type AppDB struct {
-	db *sql.DB
+	db     *sql.DB
+	keep   AppRetention
+	stopGC chan struct{}
 }
+
+// AppRetention says how long the app database keeps what it stores.
+type AppRetention struct {
+	Conversations time.Duration // idle conversations; default 7 days
+	Answers       time.Duration // answers (pages, export links); default 7 days
+	Audit         time.Duration // audit records; default 180 days
+}
+
+func (r AppRetention) withDefaults() AppRetention {
+	if r.Conversations <= 0 {
+		r.Conversations = 7 * 24 * time.Hour
+	}
+	if r.Answers <= 0 {
+		r.Answers = 7 * 24 * time.Hour
+	}
+	if r.Audit <= 0 {
+		r.Audit = 180 * 24 * time.Hour
+	}
+	return r
+}
+
+// appBusyTimeout bounds a wait for the app database's write lock.
+const appBusyTimeout = 2 * time.Second
 
 const appDDL = `
 CREATE TABLE IF NOT EXISTS conversations (
@@ -46,68 +76,147 @@ CREATE TABLE IF NOT EXISTS answers (
 );
 `
 
-// OpenAppDB opens (creating if needed) the application database and
-// forgets conversations idle for more than a week.
-func OpenAppDB(path string) (*AppDB, error) {
-	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=5000")
+// Columns added since the first release (a missing one is added at open).
+var appAddedColumns = []string{
+	`ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE answers ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
+}
+
+// OpenAppDB opens (creating if needed) the application database with the
+// default retention.
+func OpenAppDB(path string) (*AppDB, error) { return OpenAppDBWith(path, AppRetention{}) }
+
+// OpenAppDBWith opens the application database and drops what keep no
+// longer keeps, now and every hour until Close.
+func OpenAppDBWith(path string, keep AppRetention) (*AppDB, error) {
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=%d&_txlock=immediate",
+		path, appBusyTimeout.Milliseconds())
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open app db %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(1) // one writer; SQLite serializes writes anyway
+	db.SetMaxOpenConns(8) // WAL: readers in parallel, writers one at a time
+	db.SetMaxIdleConns(8)
 	if _, err := db.Exec(appDDL); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open app db %s: %w", path, err)
 	}
-	cutoff := time.Now().UTC().Add(-7 * 24 * time.Hour).Format(time.RFC3339)
-	if _, err := db.Exec(`DELETE FROM conversations WHERE updated_at < ?`, cutoff); err != nil {
+	for _, stmt := range appAddedColumns {
+		if _, err := db.Exec(stmt); err != nil && !strings.Contains(err.Error(), "duplicate column") {
+			db.Close()
+			return nil, fmt.Errorf("open app db %s: %w", path, err)
+		}
+	}
+	a := &AppDB{db: db, keep: keep.withDefaults(), stopGC: make(chan struct{})}
+	if err := a.Prune(time.Now()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open app db %s: %w", path, err)
 	}
-	if _, err := db.Exec(`DELETE FROM answers WHERE created_at < ?`, cutoff); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open app db %s: %w", path, err)
+	go a.pruneHourly()
+	return a, nil
+}
+
+// Prune drops conversations, answers and audit records older than the
+// retention, as of now.
+func (a *AppDB) Prune(now time.Time) error {
+	for _, p := range []struct {
+		stmt string
+		keep time.Duration
+	}{
+		{`DELETE FROM conversations WHERE updated_at < ?`, a.keep.Conversations},
+		{`DELETE FROM answers WHERE created_at < ?`, a.keep.Answers},
+		{`DELETE FROM audit WHERE at < ?`, a.keep.Audit},
+	} {
+		cutoff := now.UTC().Add(-p.keep).Format(time.RFC3339Nano)
+		if _, err := a.db.Exec(p.stmt, cutoff); err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
 	}
-	return &AppDB{db: db}, nil
+	return nil
+}
+
+func (a *AppDB) pruneHourly() {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stopGC:
+			return
+		case now := <-t.C:
+			a.Prune(now) // a busy database is pruned the next hour
+		}
+	}
 }
 
 // Close closes the database.
-func (a *AppDB) Close() error { return a.db.Close() }
+func (a *AppDB) Close() error {
+	close(a.stopGC)
+	return a.db.Close()
+}
 
-// Get returns a conversation's last plan (nil before its first answer).
-func (a *AppDB) Get(id string) (*nlq.Plan, bool) {
+// Get returns a conversation.
+func (a *AppDB) Get(id string) (Entry, error) {
+	return a.get(`SELECT owner, plan_json FROM conversations WHERE id = ?`, id)
+}
+
+// GetAnswer returns an answer.
+func (a *AppDB) GetAnswer(id string) (Entry, error) {
+	return a.get(`SELECT owner, plan_json FROM answers WHERE id = ?`, id)
+}
+
+func (a *AppDB) get(query, id string) (Entry, error) {
+	var e Entry
 	var pj sql.NullString
-	if err := a.db.QueryRow(`SELECT plan_json FROM conversations WHERE id = ?`, id).Scan(&pj); err != nil {
-		return nil, false
+	err := a.db.QueryRow(query, id).Scan(&e.Owner, &pj)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, ErrNoEntry
 	}
-	if !pj.Valid {
-		return nil, true
+	if err != nil {
+		return e, fmt.Errorf("read app db: %w", err)
 	}
-	p := &nlq.Plan{}
-	if err := json.Unmarshal([]byte(pj.String), p); err != nil {
-		return nil, false
+	if pj.Valid {
+		e.Plan = &nlq.Plan{}
+		if err := json.Unmarshal([]byte(pj.String), e.Plan); err != nil {
+			return e, fmt.Errorf("read stored plan %s: %w", id, err)
+		}
 	}
-	return p, true
+	return e, nil
 }
 
 // Put stores a conversation's last plan.
-func (a *AppDB) Put(id string, p *nlq.Plan) {
+func (a *AppDB) Put(id string, e Entry) error {
 	var pj any
-	if p != nil {
-		b, _ := json.Marshal(p)
+	if e.Plan != nil {
+		b, _ := json.Marshal(e.Plan)
 		pj = string(b)
 	}
-	a.db.Exec(`INSERT INTO conversations(id, plan_json, updated_at) VALUES(?, ?, ?)
+	_, err := a.db.Exec(`INSERT INTO conversations(id, owner, plan_json, updated_at) VALUES(?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET plan_json = excluded.plan_json, updated_at = excluded.updated_at`,
-		id, pj, time.Now().UTC().Format(time.RFC3339))
+		id, e.Owner, pj, time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return fmt.Errorf("store conversation: %w", err)
+	}
+	return nil
+}
+
+// PutAnswer stores an answer's plan for its pages and export links.
+func (a *AppDB) PutAnswer(id string, e Entry) error {
+	b, _ := json.Marshal(e.Plan)
+	_, err := a.db.Exec(`INSERT OR REPLACE INTO answers(id, owner, plan_json, created_at) VALUES(?, ?, ?, ?)`,
+		id, e.Owner, string(b), time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return fmt.Errorf("store answer: %w", err)
+	}
+	return nil
 }
 
 // AuditRecord is one question as the audit log keeps it.
 type AuditRecord struct {
 	At       time.Time
-	Key      string // the caller's key, as a fingerprint (never the key itself)
+	Key      string // the caller's principal; an API key only as a fingerprint
 	Question string
 	Planner  string
-	Status   string // ok, clarify or an error code
+	Status   string // ok, clarify, canceled or an error code
 	SQL      string
 	Rows     int
 	Total    int
@@ -115,18 +224,21 @@ type AuditRecord struct {
 	Error    string
 }
 
-// Auditor records questions.
+// Auditor records questions. An error means the record was not kept.
 type Auditor interface {
-	Audit(ctx context.Context, r AuditRecord)
+	Audit(ctx context.Context, r AuditRecord) error
 }
 
-// Audit writes one record; a failure to audit is logged by the caller's
-// logger, never shown to the asker.
-func (a *AppDB) Audit(ctx context.Context, r AuditRecord) {
-	a.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO audit(at, api_key, question, planner, status, sql_text, row_count, total, duration_ms, error)
+// Audit writes one record, even when the request's context has ended.
+func (a *AppDB) Audit(ctx context.Context, r AuditRecord) error {
+	_, err := a.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO audit(at, api_key, question, planner, status, sql_text, row_count, total, duration_ms, error)
 		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.At.UTC().Format(time.RFC3339Nano), r.Key, r.Question, r.Planner, r.Status, r.SQL, r.Rows, r.Total,
 		float64(r.Duration.Microseconds())/1000, r.Error)
+	if err != nil {
+		return fmt.Errorf("write audit record: %w", err)
+	}
+	return nil
 }
 
 // Fingerprint identifies an API key in logs without revealing it.

@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -15,16 +19,30 @@ import (
 // within the platform's deadline and a later delivery when it is not, a
 // de-duplication of platform retries, and one text rendering of an answer.
 
-// botAsk answers a question in the conversation of key (created on first use).
-func (s *Server) botAsk(ctx context.Context, key, question, caller string) (*Answer, error) {
-	if _, ok := s.svc.Convs.Get(key); !ok {
-		s.svc.Convs.Put(key, nil)
+// botAsk answers a question of principal (slack:TEAM:USER, wecom:CORP:USER)
+// in the conversation of place (the user in one channel), created on first
+// use. The conversation's id is a keyed hash of the place, so nobody can
+// name it through the API, and it belongs to the principal anyway.
+func (s *Server) botAsk(ctx context.Context, place, question, principal string) (*Answer, error) {
+	id := s.botConversationID(place)
+	if _, err := s.svc.Convs.Get(id); errors.Is(err, ErrNoEntry) {
+		if err := s.svc.Convs.Put(id, Entry{Owner: principal}); err != nil {
+			return nil, storeError(err)
+		}
+	} else if err != nil {
+		return nil, storeError(err)
 	}
 	limit := 10
 	start := time.Now()
-	ans, err := s.svc.Ask(ctx, AskRequest{Question: question, ConversationID: key, Limit: &limit, Caller: caller})
+	ans, err := s.svc.Ask(ctx, AskRequest{Question: question, ConversationID: id, Limit: &limit, Caller: principal})
 	s.metrics.ask(ans, err, time.Since(start))
 	return ans, err
+}
+
+func (s *Server) botConversationID(place string) string {
+	m := hmac.New(sha256.New, s.cfg.ExportSecret)
+	m.Write([]byte("conversation:" + place))
+	return "bot-" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // withinDeadline runs ask; if it finishes within d, inline gets the

@@ -12,6 +12,8 @@ type Error struct {
 	Message string `json:"message"`
 	status  int
 	cause   error
+
+	RetryAfter int `json:"-"` // seconds, sent as Retry-After when > 0
 }
 
 func (e *Error) Error() string {
@@ -36,6 +38,10 @@ const (
 	CodeTimeout      = "timeout"
 	CodeTooMany      = "too_many_rows"
 	CodeUnavailable  = "unavailable"
+	CodeBusy         = "busy"
+	CodeCanceled     = "canceled"
+	CodeForbidden    = "forbidden"
+	CodeMediaType    = "unsupported_media_type"
 	CodeInternal     = "internal"
 )
 
@@ -48,6 +54,10 @@ var statusOf = map[string]int{
 	CodeTimeout:      http.StatusGatewayTimeout,
 	CodeTooMany:      http.StatusUnprocessableEntity,
 	CodeUnavailable:  http.StatusServiceUnavailable,
+	CodeBusy:         http.StatusServiceUnavailable,
+	CodeCanceled:     499, // the client went away (nginx's convention); nobody reads it
+	CodeForbidden:    http.StatusForbidden,
+	CodeMediaType:    http.StatusUnsupportedMediaType,
 	CodeInternal:     http.StatusInternalServerError,
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/csv"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -54,39 +55,62 @@ func (s *Server) ExportURL(id, format string) string {
 	return l.CSV
 }
 
-// authorizedExport accepts a valid, unexpired signature, or a valid key.
-func (s *Server) authorizedExport(c *gin.Context, id, format string) bool {
-	if sig := c.Query("sig"); sig != "" {
-		exp, err := strconv.ParseInt(c.Query("expires"), 10, 64)
-		want := s.exportSig(id, format, exp)
-		return err == nil && s.cfg.Now().Unix() <= exp && subtle.ConstantTimeCompare([]byte(sig), []byte(want)) == 1
-	}
-	if len(s.cfg.Keys) == 0 {
-		return true
-	}
-	got, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	match := 0
-	for _, k := range s.cfg.Keys {
-		match |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
-	}
-	return match == 1
-}
-
-// export streams a whole answer (every row, not the page) as CSV with a BOM
-// (so Excel opens the Chinese correctly) or as XLSX.
-func (s *Server) export(c *gin.Context) {
+// exportAuth admits an export by a valid, unexpired signed link (the link
+// was handed to the answer's owner and is its capability) or by a valid
+// key whose principal owns the answer. Anything else is 401, and another
+// principal's answer is 404. The caller it sets is the answer's owner, so
+// the rate limit and in-flight cap count exports against that principal.
+func (s *Server) exportAuth(c *gin.Context) {
 	id, format, ok := strings.Cut(c.Param("file"), ".")
 	if !ok || (format != "csv" && format != "xlsx") {
 		s.fail(c, newError(CodeNotFound, "导出格式只能是 .csv 或 .xlsx (export as .csv or .xlsx)", nil))
 		return
 	}
-	if !s.authorizedExport(c, id, format) {
+	signed := false
+	if sig := c.Query("sig"); sig != "" {
+		exp, err := strconv.ParseInt(c.Query("expires"), 10, 64)
+		want := s.exportSig(id, format, exp)
+		signed = err == nil && s.cfg.Now().Unix() <= exp && subtle.ConstantTimeCompare([]byte(sig), []byte(want)) == 1
+		if !signed {
+			s.fail(c, newError(CodeUnauthorized, "下载链接无效或已过期，请重新提问 (invalid or expired export link)", nil))
+			return
+		}
+	}
+	who, keyed := s.keyHolder(c)
+	if !signed && !keyed {
+		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
 		s.fail(c, newError(CodeUnauthorized, "下载链接无效或已过期，请重新提问 (invalid or expired export link)", nil))
 		return
 	}
-	plan, ok := s.svc.Convs.GetAnswer(id)
-	if !ok {
-		s.fail(c, newError(CodeNotFound, "找不到这个回答，可能已过期 (unknown answer)", nil))
+	stored, err := s.svc.Convs.GetAnswer(id)
+	switch {
+	case errors.Is(err, ErrNoEntry), err == nil && !signed && stored.Owner != who:
+		s.fail(c, errNoAnswer)
+		return
+	case err != nil:
+		s.fail(c, storeError(err))
+		return
+	}
+	c.Set("caller", stored.Owner)
+	c.Set("export_plan", stored.Plan)
+	c.Set("export_format", format)
+	c.Set("export_id", id)
+	c.Next()
+}
+
+// export streams a whole answer (every row, not the page) as CSV with a BOM
+// (so Excel opens the Chinese correctly) or as XLSX. At most MaxExports
+// stream at once; one more is told to come back (503, Retry-After).
+func (s *Server) export(c *gin.Context) {
+	plan := c.MustGet("export_plan").(*nlq.Plan)
+	id, format := c.GetString("export_id"), c.GetString("export_format")
+	select {
+	case s.exports <- struct{}{}:
+		defer func() { <-s.exports }()
+	default:
+		e := newError(CodeBusy, "导出任务过多，请稍后再下载 (too many exports at once)", nil)
+		e.RetryAfter = 5
+		s.fail(c, e)
 		return
 	}
 	v := s.svc.wh.acquire(c.Request.Context())
@@ -130,7 +154,7 @@ func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Sta
 		func(_ int, row []any) error {
 			rec := make([]string, len(row))
 			for i, v := range row {
-				rec[i] = cellText(v)
+				rec[i] = csvCell(v)
 			}
 			rows++
 			if rows%10000 == 0 {
@@ -177,6 +201,17 @@ func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.St
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Status(http.StatusOK)
 	return f.Write(c.Writer)
+}
+
+// csvCell is a cell as CSV text that no spreadsheet runs as a formula:
+// text starting with = + - @ tab or CR gets a leading apostrophe (OWASP's
+// rule for CSV injection). Numbers are numbers and stay as they are.
+func csvCell(v any) string {
+	t := cellText(v)
+	if _, isText := v.(string); isText && t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
+		return "'" + t
+	}
+	return t
 }
 
 func cellText(v any) string {

@@ -39,6 +39,7 @@ type Config struct {
 	PublicURL    string // the service's external base URL, for links in bot replies
 	Slack        SlackConfig
 	WeCom        WeComConfig
+	Limits       Limits // zero fields: DefaultLimits
 }
 
 // Server is the HTTP surface over a Service.
@@ -51,6 +52,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	inflight *inFlight
+	exports  chan struct{} // a slot per export streaming now
+	conns    *connGuard    // set by HTTPServer
 
 	slackSeen   *seenSet
 	wecomSeen   *seenSet
@@ -89,16 +93,19 @@ func NewServer(svc *Service, cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{svc: svc, cfg: cfg, log: cfg.Log, metrics: newMetrics(), limiters: map[string]*rate.Limiter{}}
+	s := &Server{svc: svc, cfg: cfg, log: cfg.Log, metrics: newMetrics(), limiters: map[string]*rate.Limiter{},
+		inflight: &inFlight{max: cfg.Limits.MaxInFlight, n: map[string]int{}},
+		exports:  make(chan struct{}, cfg.Limits.MaxExports)}
 	r := gin.New()
-	r.Use(gin.Recovery(), s.requestID, s.observe)
+	r.Use(gin.Recovery(), s.requestID, s.observe, s.sameOrigin)
 	r.GET("/healthz", s.health)
 	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
 	api := r.Group("/api/v1")
-	api.GET("/export/:file", s.export) // a signed link authorizes itself
-	api.Use(s.auth, s.limit)
-	api.POST("/ask", s.ask)
+	api.GET("/export/:file", s.exportAuth, s.limit, s.capInFlight, s.export) // a signed link authorizes itself
+	api.Use(s.auth, s.limit, s.capInFlight)
+	api.POST("/ask", s.jsonOnly, s.ask)
 	api.GET("/catalog", s.catalog)
 	api.GET("/segments", s.segments)
 	api.GET("/answers/:id", s.page)
@@ -148,12 +155,25 @@ func (s *Server) observe(c *gin.Context) {
 		"status", status, "ms", float64(time.Since(start).Microseconds())/1000, "key", c.GetString("caller"))
 }
 
-// auth requires a valid Bearer key when keys are configured. Every key is
-// compared in constant time, and all of them, so timing says nothing.
+// auth requires a valid Bearer key when keys are configured and names the
+// caller (the key's fingerprint; LocalPrincipal without keys).
 func (s *Server) auth(c *gin.Context) {
-	if len(s.cfg.Keys) == 0 {
-		c.Next()
+	who, ok := s.keyHolder(c)
+	if !ok {
+		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
+		c.Header("Connection", "close") // never wait for the body of a stranger
+		s.fail(c, newError(CodeUnauthorized, "需要有效的 API key：Authorization: Bearer <key> (missing or invalid API key)", nil))
 		return
+	}
+	c.Set("caller", who)
+	c.Next()
+}
+
+// keyHolder is the principal of the request's Bearer key. Every key is
+// compared in constant time, and all of them, so timing says nothing.
+func (s *Server) keyHolder(c *gin.Context) (string, bool) {
+	if len(s.cfg.Keys) == 0 {
+		return LocalPrincipal, true
 	}
 	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	match := 0
@@ -161,19 +181,16 @@ func (s *Server) auth(c *gin.Context) {
 		match |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
 	}
 	if !ok || match != 1 {
-		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
-		s.fail(c, newError(CodeUnauthorized, "需要有效的 API key：Authorization: Bearer <key> (missing or invalid API key)", nil))
-		return
+		return "", false
 	}
-	c.Set("caller", Fingerprint(got))
-	c.Next()
+	return Fingerprint(got), true
 }
 
 // limit applies a token bucket per API key. Without keys the service is a
 // loopback, single-user tool and is not limited.
 func (s *Server) limit(c *gin.Context) {
 	who := c.GetString("caller")
-	if who == "" {
+	if who == "" || len(s.cfg.Keys) == 0 {
 		c.Next()
 		return
 	}
@@ -187,8 +204,10 @@ func (s *Server) limit(c *gin.Context) {
 	r := l.ReserveN(s.cfg.Now(), 1)
 	if d := r.DelayFrom(s.cfg.Now()); !r.OK() || d > 0 {
 		r.CancelAt(s.cfg.Now())
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(math.Max(d.Seconds(), 1)))))
-		s.fail(c, newError(CodeRateLimited, "请求过于频繁，请稍后再试 (rate limited)", nil))
+		e := newError(CodeRateLimited, "请求过于频繁，请稍后再试 (rate limited)", nil)
+		e.RetryAfter = int(math.Ceil(math.Max(d.Seconds(), 1)))
+		c.Header("Connection", "close")
+		s.fail(c, e)
 		return
 	}
 	c.Next()
@@ -204,8 +223,14 @@ func (s *Server) health(c *gin.Context) {
 // internal errors are logged (with their cause, never shown to the caller).
 func (s *Server) fail(c *gin.Context, err error) {
 	e := AsError(err)
-	if e.Status() >= 500 {
+	switch {
+	case e.Code == CodeCanceled:
+		s.log.Debug("client went away", "id", c.GetString("request_id"), "path", c.Request.URL.Path)
+	case e.Status() >= 500:
 		s.log.Error("request failed", "id", c.GetString("request_id"), "path", c.Request.URL.Path, "code", e.Code, "err", err)
+	}
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	c.AbortWithStatusJSON(e.Status(), gin.H{"error": e})
 }
@@ -277,7 +302,7 @@ func (s *Server) page(c *gin.Context) {
 		s.fail(c, newError(CodeInvalid, "limit 和 offset 必须是整数 (limit/offset must be integers)", nil))
 		return
 	}
-	ans, err := s.svc.Page(c.Request.Context(), c.Param("id"), limit, offset)
+	ans, err := s.svc.Page(c.Request.Context(), c.GetString("caller"), c.Param("id"), limit, offset)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -52,7 +52,7 @@ func TestLLMRouting(t *testing.T) {
 	}
 	// Tokens and call latency reach the metrics.
 	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "http://127.0.0.1/metrics", nil))
 	for _, want := range []string{`chatbi_llm_tokens_total{kind="prompt"} 100`, `chatbi_llm_tokens_total{kind="completion"} 30`, `chatbi_llm_call_duration_seconds_count{outcome="ok"} 1`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("metrics lack %s", want)

@@ -55,7 +55,18 @@ func newMetrics() *metrics {
 
 func (m *metrics) handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
 
+// knownMethods are the methods kept as a label value; any other is
+// "other", so a client cannot grow the series with made-up methods.
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
+	"DELETE": true, "OPTIONS": true}
+
 func (m *metrics) request(route, method string, status int, d time.Duration) {
+	if !knownMethods[method] {
+		method = "other"
+	}
+	if status < 100 || status > 599 {
+		status = 0
+	}
 	s := strconv.Itoa(status)
 	m.requests.WithLabelValues(route, method, s).Inc()
 	m.latency.WithLabelValues(route, method, s).Observe(d.Seconds())

@@ -24,7 +24,10 @@ type AskRequest struct {
 	Limit          *int   `json:"limit,omitempty"`
 	Offset         *int   `json:"offset,omitempty"`
 
-	Caller string `json:"-"` // the API key's fingerprint, for the audit log
+	// Caller is the principal asking: an API key's fingerprint, "local"
+	// without keys, slack:TEAM:USER or wecom:CORP:USER. It owns the
+	// conversation and the answers, and is what the audit log records.
+	Caller string `json:"-"`
 }
 
 // Answer is the ask answer (spec api.md).
@@ -63,6 +66,8 @@ type Clarification struct {
 // Service answers questions over one warehouse.
 type Service struct {
 	wh       *warehouse
+	admit    *admission
+	budget   time.Duration
 	Convs    Conversations
 	Audit    Auditor    // nil: no audit log
 	LLM      LLMPlanner // nil: rules only
@@ -91,7 +96,26 @@ func NewService(ctx context.Context, path string, opt executor.Options) (*Servic
 	if err != nil {
 		return nil, err
 	}
-	return &Service{wh: wh, Convs: NewMemoryConversations(10000), MaxLimit: opt.MaxRows}, nil
+	budget := opt.Timeout
+	if budget <= 0 {
+		budget = 5 * time.Second
+	}
+	return &Service{wh: wh, admit: newAdmission(0, 0), budget: budget,
+		Convs: NewMemoryConversations(10000), MaxLimit: opt.MaxRows}, nil
+}
+
+// SetAdmission bounds the statements run at once (n) and how long a
+// question waits for a slot before a 503; zero keeps a default.
+func (s *Service) SetAdmission(n int, wait time.Duration) { s.admit = newAdmission(n, wait) }
+
+// run runs a statement on a view once admitted.
+func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*executor.Result, error) {
+	leave, err := s.admit.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	return v.Exec.Run(ctx, st)
 }
 
 // SetLogger logs the service's warehouse switches to log.
@@ -102,10 +126,20 @@ func (s *Service) Close() error { return s.wh.close() }
 
 // Ask answers one question. A question that is not fully understood is a
 // clarify answer (status 200) and runs nothing; a bad request is an *Error
-// with code invalid_request and runs nothing. Every question is audited.
+// with code invalid_request and runs nothing. The time budget covers the
+// whole request (store, queue and statement). Every question is audited,
+// and an answer whose audit record cannot be written is not given (503).
 func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 	start := time.Now()
-	ans, err := s.ask(ctx, req, start)
+	if req.Caller == "" {
+		req.Caller = LocalPrincipal
+	}
+	bctx, cancel := context.WithTimeout(ctx, s.budget)
+	defer cancel()
+	ans, err := s.ask(bctx, req, start)
+	if err != nil && ctx.Err() == context.Canceled {
+		err = newError(CodeCanceled, "请求已取消 (client went away)", err)
+	}
 	if s.Audit != nil {
 		r := AuditRecord{At: start, Key: req.Caller, Question: req.Question, Duration: time.Since(start), Planner: "rules"}
 		if err != nil {
@@ -113,10 +147,42 @@ func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 		} else {
 			r.Status, r.Planner, r.SQL, r.Rows, r.Total = ans.Status, ans.Planner, ans.SQL, len(ans.Rows), ans.Total
 		}
-		s.Audit.Audit(ctx, r)
+		if aerr := s.Audit.Audit(ctx, r); aerr != nil && err == nil {
+			return nil, storeError(aerr)
+		}
 	}
 	return ans, err
 }
+
+// LocalPrincipal owns what is asked without API keys (a loopback service).
+const LocalPrincipal = "local"
+
+// storeError is the caller's error for a failed app-database read or write.
+func storeError(err error) *Error {
+	e := newError(CodeUnavailable, "服务暂时无法记录会话或审计，请稍后再试 (app database unavailable)", err)
+	e.RetryAfter = 2
+	return e
+}
+
+// owned returns a stored entry if it exists and belongs to owner; anyone
+// else is told it does not exist.
+func owned(get func(string) (Entry, error), id, owner string, missing *Error) (Entry, error) {
+	e, err := get(id)
+	switch {
+	case errors.Is(err, ErrNoEntry):
+		return e, missing
+	case err != nil:
+		return e, storeError(err)
+	case e.Owner != owner:
+		return e, missing
+	}
+	return e, nil
+}
+
+var (
+	errNoConversation = newError(CodeNotFound, "会话不存在或已过期 (unknown conversation_id)", nil)
+	errNoAnswer       = newError(CodeNotFound, "找不到这个回答，可能已过期 (unknown answer)", nil)
+)
 
 func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*Answer, error) {
 	q := strings.TrimSpace(req.Question)
@@ -158,17 +224,20 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	var prev *nlq.Plan
 	convID := req.ConversationID
 	if convID != "" {
-		var ok bool
-		if prev, ok = s.Convs.Get(convID); !ok {
-			return nil, newError(CodeNotFound, "会话不存在或已过期 (unknown conversation_id)", nil)
+		conv, err := owned(s.Convs.Get, convID, req.Caller, errNoConversation)
+		if err != nil {
+			return nil, err
 		}
+		prev = conv.Plan
 		if req.AsOf != "" && prev != nil {
 			prev = prev.Clone()
 			prev.AsOf = asOf
 		}
 	} else {
 		convID = newID()
-		s.Convs.Put(convID, nil)
+		if err := s.Convs.Put(convID, Entry{Owner: req.Caller}); err != nil {
+			return nil, storeError(err)
+		}
 	}
 	ans := &Answer{ConversationID: convID, Planner: "rules", Columns: []string{}, Rows: [][]any{}}
 	defer func() { ans.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000 }()
@@ -189,7 +258,7 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	if err != nil {
 		return s.clarify(ans, err)
 	}
-	res, err := v.Exec.Run(ctx, executor.Statement{SQL: query.SQL, Args: query.Args, PII: query.PII, TotalColumn: query.TotalColumn})
+	res, err := s.run(ctx, v, executor.Statement{SQL: query.SQL, Args: query.Args, PII: query.PII, TotalColumn: query.TotalColumn})
 	if err != nil {
 		return nil, mapRunError(err)
 	}
@@ -197,28 +266,35 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 		// Past the last page the window count has no row to ride on.
 		res.Total = -1
 	}
-	s.Convs.Put(convID, plan)
+	if err := s.Convs.Put(convID, Entry{Owner: req.Caller, Plan: plan}); err != nil {
+		return nil, storeError(err)
+	}
 	ans.Status = "ok"
 	ans.AnswerType = plan.Answer
 	ans.Explanation = v.Engine.Explain(plan)
 	ans.SQL, ans.Params = query.SQL, query.Args
 	ans.Columns, ans.Rows, ans.Total = res.Columns, res.Rows, res.Total
+	if ans.Rows == nil {
+		ans.Rows = [][]any{} // the spec's rows are an array, empty or not
+	}
 	if ans.Total < 0 {
-		ans.Total, err = v.total(ctx, plan)
+		ans.Total, err = s.total(ctx, v, plan)
 		if err != nil {
-			return nil, newError(CodeInternal, "查询执行失败", err)
+			return nil, mapRunError(err)
 		}
 	}
 	ans.Plan = plan
 	if plan.Answer != nlq.AnswerCount {
 		ans.AnswerID = newID()
-		s.Convs.PutAnswer(ans.AnswerID, plan)
+		if err := s.Convs.PutAnswer(ans.AnswerID, Entry{Owner: req.Caller, Plan: plan}); err != nil {
+			return nil, storeError(err)
+		}
 	}
 	return ans, nil
 }
 
 // total counts a customer plan's rows (for a page past the end).
-func (v *view) total(ctx context.Context, plan *nlq.Plan) (int, error) {
+func (s *Service) total(ctx context.Context, v *view, plan *nlq.Plan) (int, error) {
 	cp := plan.Clone()
 	cp.Answer = nlq.AnswerCount
 	cp.Measures = nil
@@ -229,7 +305,7 @@ func (v *view) total(ctx context.Context, plan *nlq.Plan) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := v.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args})
+	res, err := s.run(ctx, v, executor.Statement{SQL: q.SQL, Args: q.Args})
 	if err != nil || len(res.Rows) == 0 {
 		return 0, err
 	}
@@ -273,7 +349,12 @@ func newID() string {
 
 // mapRunError turns an executor error into the caller's error.
 func mapRunError(err error) *Error {
+	var e *Error
 	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, context.DeadlineExceeded):
+		return newError(CodeTimeout, "查询超过时间预算，请缩小范围后再试 (query ran past its time budget)", err)
 	case errors.Is(err, executor.ErrTimeout):
 		return newError(CodeTimeout, "查询超过时间预算，请缩小范围后再试 (query ran past its time budget)", err)
 	case errors.Is(err, executor.ErrTooMany):
@@ -284,13 +365,20 @@ func mapRunError(err error) *Error {
 
 // Page returns another page of an earlier answer, re-running its stored
 // plan (a follow-up is never applied twice). Errors: not_found for an
-// unknown answer, invalid_request for a bad limit or offset.
-func (s *Service) Page(ctx context.Context, answerID string, limit, offset int) (*Answer, error) {
+// unknown answer or another principal's, invalid_request for a bad limit
+// or offset.
+func (s *Service) Page(ctx context.Context, caller, answerID string, limit, offset int) (*Answer, error) {
 	start := time.Now()
-	plan, ok := s.Convs.GetAnswer(answerID)
-	if !ok {
-		return nil, newError(CodeNotFound, "找不到这个回答，可能已过期 (unknown answer)", nil)
+	if caller == "" {
+		caller = LocalPrincipal
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.budget)
+	defer cancel()
+	stored, err := owned(s.Convs.GetAnswer, answerID, caller, errNoAnswer)
+	if err != nil {
+		return nil, err
+	}
+	plan := stored.Plan
 	maxLimit := s.MaxLimit
 	if maxLimit <= 0 {
 		maxLimit = 10000
@@ -304,14 +392,14 @@ func (s *Service) Page(ctx context.Context, answerID string, limit, offset int) 
 	if err != nil {
 		return nil, newError(CodeInvalid, err.Error(), err)
 	}
-	res, err := v.Exec.Run(ctx, executor.Statement{SQL: q.SQL, Args: q.Args, PII: q.PII, TotalColumn: q.TotalColumn})
+	res, err := s.run(ctx, v, executor.Statement{SQL: q.SQL, Args: q.Args, PII: q.PII, TotalColumn: q.TotalColumn})
 	if err != nil {
 		return nil, mapRunError(err)
 	}
 	ans := &Answer{Status: "ok", AnswerType: plan.Answer, AnswerID: answerID, Explanation: v.Engine.Explain(plan),
 		SQL: q.SQL, Params: q.Args, Columns: res.Columns, Rows: res.Rows, Total: res.Total, Planner: "rules"}
 	if len(res.Rows) == 0 && offset > 0 && plan.Answer == nlq.AnswerCustomers {
-		if ans.Total, err = v.total(ctx, plan); err != nil {
+		if ans.Total, err = s.total(ctx, v, plan); err != nil {
 			return nil, mapRunError(err)
 		}
 	}

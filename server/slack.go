@@ -115,7 +115,9 @@ func (s *Server) slackCommand(c *gin.Context, _ []byte) {
 	hook := cmd.ResponseURL
 	key := "slack:" + cmd.TeamID + ":" + cmd.ChannelID + ":" + cmd.UserID
 	withinDeadline(c.Request.Context(), s.cfg.Slack.Deadline,
-		func(ctx context.Context) (*Answer, error) { return s.botAsk(ctx, key, q, "slack:"+cmd.UserID) },
+		func(ctx context.Context) (*Answer, error) {
+			return s.botAsk(ctx, key, q, "slack:"+cmd.TeamID+":"+cmd.UserID)
+		},
 		func(a *Answer, err error) { c.JSON(http.StatusOK, s.slackMessage(a, err)) },
 		func() {
 			c.JSON(http.StatusOK, slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: "正在查询…「" + q + "」"})
@@ -176,7 +178,7 @@ func (s *Server) slackEvents(c *gin.Context, body []byte) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		a, err := s.botAsk(ctx, key, q, "slack:"+ev.Event.User)
+		a, err := s.botAsk(ctx, key, q, "slack:"+ev.TeamID+":"+ev.Event.User)
 		msg := s.slackMessage(a, err)
 		msg.ThreadTimestamp = ev.Event.TS
 		if err := s.cfg.Slack.Poster.Post(ctx, ev.Event.Channel, msg); err != nil {

@@ -126,7 +126,7 @@ func (s *Server) wecomMessage(c *gin.Context) {
 	question := strings.TrimSpace(msg.Content)
 	withinDeadline(c.Request.Context(), s.cfg.WeCom.Deadline,
 		func(ctx context.Context) (*Answer, error) {
-			return s.botAsk(ctx, key, question, "wecom:"+msg.FromUserName)
+			return s.botAsk(ctx, key, question, key)
 		},
 		func(a *Answer, err error) { s.wecomReply(c, msg, ts, nonce, s.botText(a, err, 10)) },
 		func() { s.wecomReply(c, msg, ts, nonce, "正在查询「"+question+"」，结果稍后发给你。") },

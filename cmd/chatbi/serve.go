@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,6 +31,10 @@ type serveConfig struct {
 	rate            float64
 	burst           int
 	keys            []string
+	limits          server.Limits
+	concurrency     int
+	queueWait       time.Duration
+	keep            server.AppRetention
 }
 
 func cmdServe(e env, args []string) int {
@@ -45,6 +48,16 @@ func cmdServe(e env, args []string) int {
 	fs.IntVar(&c.maxRows, "max-rows", 10000, "largest page a request may ask for")
 	fs.Float64Var(&c.rate, "rate", 10, "requests per second per API key")
 	fs.IntVar(&c.burst, "burst", 20, "rate-limit bucket size")
+	fs.IntVar(&c.concurrency, "concurrency", server.DefaultConcurrency, "warehouse statements run at once; more wait --queue-wait, then 503")
+	fs.DurationVar(&c.queueWait, "queue-wait", server.DefaultQueueWait, "how long a question waits for a free statement slot")
+	fs.IntVar(&c.limits.MaxConns, "max-conns", server.DefaultLimits.MaxConns, "open connections; past it the oldest idle ones are closed")
+	fs.IntVar(&c.limits.MaxInFlight, "max-inflight", server.DefaultLimits.MaxInFlight, "requests in flight per API key (or address without keys)")
+	fs.IntVar(&c.limits.MaxExports, "max-exports", server.DefaultLimits.MaxExports, "exports streaming at once")
+	fs.DurationVar(&c.limits.ReadTimeout, "read-timeout", server.DefaultLimits.ReadTimeout, "time a client has to send a whole request")
+	fs.DurationVar(&c.limits.IdleTimeout, "idle-timeout", server.DefaultLimits.IdleTimeout, "an idle kept-alive connection is closed after this")
+	fs.DurationVar(&c.keep.Conversations, "keep-conversations", 7*24*time.Hour, "forget conversations idle this long")
+	fs.DurationVar(&c.keep.Answers, "keep-answers", 7*24*time.Hour, "forget answers (pages, export links) this old")
+	fs.DurationVar(&c.keep.Audit, "keep-audit", 180*24*time.Hour, "drop audit records this old")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -88,10 +101,11 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 	}
 	defer svc.Close()
 	svc.SetLogger(log)
+	svc.SetAdmission(c.concurrency, c.queueWait)
 	if c.appDB == "" {
 		c.appDB = filepath.Join(filepath.Dir(c.db), "chatbi-app.db")
 	}
-	app, err := server.OpenAppDB(c.appDB)
+	app, err := server.OpenAppDBWith(c.appDB, c.keep)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi serve:", err)
 		return 1
@@ -105,7 +119,7 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 		return 1
 	}
 	cfg := server.Config{Keys: c.keys, Rate: c.rate, Burst: c.burst, Log: log,
-		ExportSecret: []byte(os.Getenv("CHATBI_EXPORT_SECRET")), PublicURL: os.Getenv("CHATBI_PUBLIC_URL")}
+		ExportSecret: []byte(os.Getenv("CHATBI_EXPORT_SECRET")), PublicURL: os.Getenv("CHATBI_PUBLIC_URL"), Limits: c.limits}
 	botsFromEnv(&cfg, log)
 	h, err := server.NewServer(svc, cfg)
 	if err != nil {
@@ -116,7 +130,7 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 		svc.LLM = llm.New(lc, svc.Engine(), h.ObserveLLM).Follow(svc.Engine)
 		log.Info("LLM planner on for questions the rules cannot place", "base_url", lc.BaseURL, "model", lc.Model)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 5 * time.Minute}
+	srv := h.HTTPServer()
 	log.Info("serving", "addr", ln.Addr().String(), "db", c.db, "as_of", svc.Engine().Catalog.AsOf.Format("2006-01-02"), "keys", len(c.keys))
 	fmt.Fprintf(e.stdout, "chatbi 已启动：http://%s\n", ln.Addr())
 	if ready != nil {
