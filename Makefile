@@ -5,7 +5,7 @@ DB        ?= data/warehouse.db
 ADDR      ?= 127.0.0.1:8080
 BENCH_CUSTOMERS ?= 1000000
 
-.PHONY: build run test bench eval fuzz clean
+.PHONY: build run test bench load eval fuzz clean
 
 build:
 	CGO_ENABLED=1 $(GO) build -o $(BIN) ./cmd/chatbi
@@ -26,6 +26,11 @@ test:
 bench: build
 	$(BIN) bench --customers $(BENCH_CUSTOMERS)
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchtime 2s ./nlq ./server
+
+# HTTP load on loopback against the 200k demo: 8 and 50 closed-loop clients,
+# requests/s, p50/p99 and status codes (503 = shed by admission control).
+load: build
+	$(BIN) load --customers 200000 --clients 8,50 --duration 20s
 
 # The public evaluation through the real HTTP API, scored by the shared runner.
 eval: build

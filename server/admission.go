@@ -17,10 +17,10 @@ type admission struct {
 	wait  time.Duration
 }
 
-// Admission defaults: two statements per core, a second's wait.
+// Admission defaults: two statements per core, half a second's wait.
 var (
 	DefaultConcurrency = 2 * runtime.NumCPU()
-	DefaultQueueWait   = time.Second
+	DefaultQueueWait   = 500 * time.Millisecond
 )
 
 func newAdmission(n int, wait time.Duration) *admission {

@@ -43,6 +43,7 @@ func init() {
 		"serve":   {"启动服务：serve [--db FILE] [--addr HOST:PORT]", cmdServe},
 		"eval":    {"用问题集评测：eval --db FILE --questions FILE", cmdEval},
 		"bench":   {"性能基准：bench --customers N", cmdBench},
+		"load":    {"负载测试：load --customers N --clients 8,50 --duration 15s", cmdLoad},
 		"cdnow":   {"把 CDNOW 交易日志转成导入格式：cdnow FILE OUTDIR", cmdCDNOW},
 	}
 }

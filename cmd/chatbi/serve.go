@@ -51,7 +51,7 @@ func cmdServe(e env, args []string) int {
 	fs.IntVar(&c.concurrency, "concurrency", server.DefaultConcurrency, "warehouse statements run at once; more wait --queue-wait, then 503")
 	fs.DurationVar(&c.queueWait, "queue-wait", server.DefaultQueueWait, "how long a question waits for a free statement slot")
 	fs.IntVar(&c.limits.MaxConns, "max-conns", server.DefaultLimits.MaxConns, "open connections; past it the oldest idle ones are closed")
-	fs.IntVar(&c.limits.MaxInFlight, "max-inflight", server.DefaultLimits.MaxInFlight, "requests in flight per API key (or address without keys)")
+	fs.IntVar(&c.limits.MaxInFlight, "max-inflight", server.DefaultLimits.MaxInFlight, "requests in flight per API key")
 	fs.IntVar(&c.limits.MaxExports, "max-exports", server.DefaultLimits.MaxExports, "exports streaming at once")
 	fs.DurationVar(&c.limits.ReadTimeout, "read-timeout", server.DefaultLimits.ReadTimeout, "time a client has to send a whole request")
 	fs.DurationVar(&c.limits.IdleTimeout, "idle-timeout", server.DefaultLimits.IdleTimeout, "an idle kept-alive connection is closed after this")
