@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/schema"
@@ -407,7 +408,7 @@ func TestCheckRejectsForeignPlans(t *testing.T) {
 }
 
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"近　３个月", "ＴＯＰ１０", "\xff", "a\u200bb", "口红 #999"} {
+	for _, s := range []string{"近　３个月", "ＴＯＰ１０", "\xff", "a\u200bb", "口\u200d红\u00ad", "口红 #999"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -418,6 +419,11 @@ func FuzzNormalize(f *testing.F) {
 		for i := 1; i < len(txt.Pos); i++ {
 			if txt.Pos[i] < txt.Pos[i-1] {
 				t.Fatal("positions go backwards")
+			}
+		}
+		for _, r := range txt.Runes {
+			if unicode.Is(unicode.Cf, r) {
+				t.Fatalf("format character %U survived normalization", r)
 			}
 		}
 		if len(txt.Runes) > 0 {
@@ -783,5 +789,38 @@ func TestGroupRanking(t *testing.T) {
 		if _, err := e.Parse(q, asOf, nil); err == nil {
 			t.Errorf("%s was answered", q)
 		}
+	}
+}
+
+// A chain of 或 is one flat OR, however long (18 alternatives used to be
+// refused as nested too deep), and format characters pasted inside a term
+// do not split it.
+func TestFlatOrAndFormatCharacters(t *testing.T) {
+	e, _ := publicEngine(t)
+	alts := []string{"北京的客户", "上海的客户", "杭州的客户", "男性客户", "金卡会员", "银卡会员", "沉默客户", "流失客户",
+		"新客户", "活跃客户", "重要保持客户", "一般价值客户", "重要发展客户", "一般发展客户", "重要挽留客户", "一般挽留客户",
+		"一般保持客户", "钻石会员", "重要价值客户"}
+	q := strings.Join(alts, "或")
+	p, err := e.Parse(q, asOf, nil)
+	if err != nil {
+		t.Fatalf("%d alternatives: %v", len(alts), err)
+	}
+	if p.Filter.Op != OpOr || len(p.Filter.Kids) < 10 {
+		t.Fatalf("not one flat OR: %s", filterString(p.Filter))
+	}
+	for _, k := range p.Filter.Kids {
+		if k.Op != OpCond {
+			t.Fatalf("nested alternative %s in %s", filterString(k), filterString(p.Filter))
+		}
+	}
+	checkReadings(t, e, map[string]string{
+		"近3个月买过口\u200d红的客户":       "bought:口红",
+		"近3个月买过口\u00ad红的客户":       "bought:口红",
+		"近3个月买过\u202e口红的客户":       "bought:口红",
+		"重要价值\u2060客户有多少":         "rfm:重要价值客户",
+		"\ufeff近3个月买过口红的\u200b客户": "bought:口红",
+	}, func(p *Plan) string { return filterString(p.Filter) })
+	if got := StripFormat("口\u200d红\u00ad"); got != "口红" {
+		t.Errorf("StripFormat: %q", got)
 	}
 }

@@ -25,12 +25,13 @@ type Span struct {
 // Normalize folds full-width forms to half-width (３个月 → 3个月, ，→ ,),
 // lower-cases Latin letters (TOP 10 → top10), unifies dashes and tildes, and
 // drops white space (Chinese does not use it between words; "top 10" and
-// "近 3 个月" mean what they mean without it).
+// "近 3 个月" mean what they mean without it) and the invisible format
+// characters (category Cf) that pasted text carries.
 func Normalize(q string) Text {
 	orig := []rune(q)
 	t := Text{Orig: orig, Runes: make([]rune, 0, len(orig)), Pos: make([]int, 0, len(orig))}
 	for i, r := range orig {
-		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			continue
 		}
 		f := r
@@ -56,6 +57,22 @@ func Normalize(q string) Text {
 		t.Pos = append(t.Pos, i)
 	}
 	return t
+}
+
+// StripFormat removes the invisible format characters (Unicode category
+// Cf: zero-width space and joiners, soft hyphen, BOM, bidi controls) that
+// pasted text carries: they must not split a term the rules would match,
+// nor smuggle anything unseen to the model.
+func StripFormat(q string) string {
+	if !strings.ContainsFunc(q, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+		return q
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, q)
 }
 
 // normKey normalizes a lexicon surface the same way a question is.

@@ -210,13 +210,26 @@ func (p *parser) add(n *Node) {
 			return
 		}
 		if p.pendingOr {
-			p.conds[k-1] = &Node{Op: OpOr, Kids: []*Node{prev, n}}
+			p.conds[k-1] = orOf(prev, n)
 			p.pendingOr, p.lastJoin = false, 0
 			return
 		}
 	}
 	p.conds = append(p.conds, n)
 	p.pendingOr, p.lastJoin = false, 0
+}
+
+// orOf is a or b as one flat OR node: a chain of 或 is a list of
+// alternatives, not a nesting as deep as the chain is long.
+func orOf(a, b *Node) *Node {
+	kids := []*Node{a}
+	if a.Op == OpOr {
+		kids = append([]*Node{}, a.Kids...)
+	}
+	if b.Op == OpOr {
+		return &Node{Op: OpOr, Kids: append(kids, b.Kids...)}
+	}
+	return &Node{Op: OpOr, Kids: append(kids, b)}
 }
 
 // orSameRange joins two conditions on one customer's single value that are
@@ -259,7 +272,7 @@ func (p *parser) extendNegation(n *Node) {
 	case p.gap == gapList && kid.Op == OpOr:
 		kid.Kids = append(kid.Kids, n)
 	case p.gap == gapList:
-		p.negOpen.Kids[0] = &Node{Op: OpOr, Kids: []*Node{kid, n}}
+		p.negOpen.Kids[0] = orOf(kid, n)
 	default:
 		p.negOpen.Kids[0] = And(kid, n)
 	}

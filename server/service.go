@@ -185,7 +185,7 @@ var (
 )
 
 func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*Answer, error) {
-	q := strings.TrimSpace(req.Question)
+	q := strings.TrimSpace(nlq.StripFormat(req.Question))
 	maxLimit := s.MaxLimit
 	if maxLimit <= 0 {
 		maxLimit = 10000

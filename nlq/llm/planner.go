@@ -26,6 +26,9 @@ var (
 	ErrNoToolCall    = errors.New("llm: the model answered without calling submit_plan")
 	ErrBadPlan       = errors.New("llm: the model's plan is not valid")
 	ErrRefused       = errors.New("llm: the model refused the question")
+	// errRequestRefused: the endpoint answered this one request with a
+	// non-retryable 4xx; not a sign the endpoint is down.
+	errRequestRefused = errors.New("the endpoint refused this request")
 )
 
 // Config selects the model. Any OpenAI-compatible endpoint works (OpenAI,
@@ -208,7 +211,9 @@ func (p *Planner) Plan(ctx context.Context, question string, asOf nlq.Date, prev
 	defer cancel()
 	resp, err := p.complete(ctx, req)
 	if err != nil {
-		p.record(false)
+		if !errors.Is(err, errRequestRefused) {
+			p.record(false)
+		}
 		return nil, err
 	}
 	p.record(true)
@@ -246,6 +251,12 @@ func (p *Planner) complete(ctx context.Context, req openai.ChatCompletionRequest
 		}
 		retryable := code == http.StatusTooManyRequests || code >= 500
 		if !retryable || attempt >= p.cfg.Retries || ctx.Err() != nil {
+			if code >= 400 && code < 500 && !retryable && code != http.StatusRequestTimeout {
+				// This request was refused (too long, malformed, a policy
+				// word): the endpoint is up, so the breaker must not open
+				// for everyone else.
+				return resp, fmt.Errorf("llm: %w: %w", errRequestRefused, err)
+			}
 			return resp, fmt.Errorf("llm: %w", err)
 		}
 		select {
@@ -287,8 +298,11 @@ func (p *Planner) decode(resp openai.ChatCompletionResponse, asOf nlq.Date) (*nl
 			return nil, ErrRefused
 		}
 	}
+	if err := bounded(plan); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadPlan, err)
+	}
 	plan.AsOf = asOf
-	plan.Notes = append(plan.Notes, "此问题由大模型规划，已按目录和规则校验")
+	plan.Notes = modelNotes(plan.Notes)
 	if err := p.eng().Check(plan); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadPlan, err)
 	}
@@ -296,6 +310,73 @@ func (p *Planner) decode(resp openai.ChatCompletionResponse, asOf nlq.Date) (*nl
 		return nil, fmt.Errorf("%w: %v", ErrBadPlan, err)
 	}
 	return plan, nil
+}
+
+// Bounds on what a model's plan may carry: no list a question could need is
+// longer, and a longer one is a model run away (or steered).
+const (
+	maxListLen  = 20  // values, items, kinds, channels, measures
+	maxNotes    = 3   // model notes kept
+	maxNoteRune = 120 // runes of one model note
+)
+
+// bounded rejects a plan with a list longer than maxListLen anywhere.
+func bounded(p *nlq.Plan) error {
+	long := func(what string, n int) error {
+		if n > maxListLen {
+			return fmt.Errorf("%s has %d entries (at most %d)", what, n, maxListLen)
+		}
+		return nil
+	}
+	if err := long("measures", len(p.Measures)); err != nil {
+		return err
+	}
+	if err := long("notes", len(p.Notes)); err != nil {
+		return err
+	}
+	var err error
+	nlq.Walk(p.Filter, func(n *nlq.Node) {
+		if err == nil {
+			err = long("an and/or", len(n.Kids))
+		}
+		if n.Cond == nil || err != nil {
+			return
+		}
+		c := n.Cond
+		for _, l := range []struct {
+			what string
+			n    int
+		}{{"values", len(c.Values)}, {"items", len(c.Items)}, {"channels", len(c.Channels)}} {
+			if err == nil {
+				err = long(l.what, l.n)
+			}
+		}
+		for _, it := range c.Items {
+			if err == nil {
+				err = long("item kinds", len(it.Kinds))
+			}
+		}
+	})
+	return err
+}
+
+// modelNotes turns the model's own notes into plainly marked model text,
+// few and short, after the line saying the plan was checked: the
+// explanation's trusted part is what the rules render from the plan, never
+// the model's prose.
+func modelNotes(notes []string) []string {
+	out := []string{"此问题由大模型规划，已按目录和规则校验"}
+	for _, n := range notes {
+		n = strings.TrimSpace(nlq.StripFormat(n))
+		if n == "" || len(out) > maxNotes {
+			continue
+		}
+		if r := []rune(n); len(r) > maxNoteRune {
+			n = string(r[:maxNoteRune]) + "…"
+		}
+		out = append(out, "〔大模型附注，未经核实〕"+n)
+	}
+	return out
 }
 
 // sane rejects plans that pass the catalog but not common sense: a window
