@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ type ImportOptions struct {
 	ReportPath  string    // where rejected rows go; default FILE.rejected.csv
 	Progress    io.Writer // nil: quiet (set it when stderr is a terminal)
 	Model       *SegmentModel
+	Today       time.Time // the import day (zero: now); without AsOf no order may be later
 }
 
 // ImportStats says what an import did.
@@ -40,6 +42,16 @@ func (s ImportStats) Rows() int { return s.Customers + s.Products + s.Orders + s
 // unchanged. Errors name file and line (RowError) or file and column.
 func Import(ctx context.Context, path, dir string, opt ImportOptions) (ImportStats, error) {
 	return build(ctx, path, opt, func(l *loader, st *ImportStats, reject func(*RowError, []string) error) error {
+		if opt.AsOf.IsZero() {
+			// An order dated after the import day is a typo (9999-12-31)
+			// that would silently become the as-of date. A day of slack
+			// for time zones ahead of this machine's.
+			today := opt.Today
+			if today.IsZero() {
+				today = time.Now()
+			}
+			l.notAfter = FormatDate(today.AddDate(0, 0, 1))
+		}
 		for _, f := range importFiles {
 			if err := readCSV(dir, f, l, reject, func(w string) { st.Warnings = append(st.Warnings, w) }); err != nil {
 				return err
@@ -133,6 +145,7 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 	if len(l.orders) == 0 && opt.AsOf.IsZero() {
 		return st, errors.New("orders.csv 没有任何订单，无法确定 as-of 日期（请用 --as-of 指定）")
 	}
+	st.Warnings = append(st.Warnings, dateOutliers(ctx, tx)...)
 	if err := deriveFacts(ctx, tx); err != nil {
 		return st, err
 	}
@@ -170,6 +183,35 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// dateOutliers warns about order dates that look wrong though valid: very
+// old ones, and a latest date far past where almost all orders end (one
+// mistyped year moves the default as-of date and every "近N天" with it).
+func dateOutliers(ctx context.Context, tx *sql.Tx) []string {
+	var warns []string
+	var old int
+	tx.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE order_date < '2000-01-01'`).Scan(&old)
+	if old > 0 {
+		warns = append(warns, fmt.Sprintf("orders.csv: %d 笔订单早于 2000-01-01，请检查日期", old))
+	}
+	var n int
+	tx.QueryRowContext(ctx, `SELECT count(*) FROM orders`).Scan(&n)
+	if n < 1000 {
+		return warns
+	}
+	var latest, p999 string
+	tx.QueryRowContext(ctx, `SELECT max(order_date) FROM orders`).Scan(&latest)
+	tx.QueryRowContext(ctx, `SELECT order_date FROM orders ORDER BY order_date DESC LIMIT 1 OFFSET ?`, n/1000).Scan(&p999)
+	a, err1 := ParseDate(latest)
+	b, err2 := ParseDate(p999)
+	if err1 == nil && err2 == nil && a.Sub(b) > 31*24*time.Hour {
+		var late int
+		tx.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE order_date > ?`, FormatDate(b.AddDate(0, 0, 31))).Scan(&late)
+		warns = append(warns, fmt.Sprintf("orders.csv: 最晚订单日期 %s 比 99.9%% 的订单晚一个月以上（%d 笔晚于 %s），as-of 日期将是 %s；如有误请修正或用 --as-of 指定",
+			latest, late, FormatDate(b.AddDate(0, 0, 31)), latest))
+	}
+	return warns
 }
 
 // deriveFacts fills the fact tables from the imported rows in SQL (no row

@@ -169,7 +169,7 @@ func readCSV(dir string, f csvFile, l *loader, reject func(*RowError, []string) 
 		case err != nil:
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				line = pe.Line
+				line = pe.StartLine // where the broken record begins, not where the reader gave up
 				if errors.Is(pe.Err, csv.ErrFieldCount) {
 					rowErrOut = &RowError{f.name, line, fmt.Sprintf("列数为 %d，表头为 %d 列", len(rec), len(header))}
 				} else {

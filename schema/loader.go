@@ -61,6 +61,7 @@ type loader struct {
 	products  map[string]int64
 	orders    map[string]int64
 	latest    string // latest order date seen, any status
+	notAfter  string // no order may be dated later ("": no bound)
 	cb, pb    *batch
 	ob, ib    *batch
 	rows      int64 // rows accepted, for progress
@@ -186,10 +187,13 @@ func (l *loader) addOrder(o Order) error {
 	if o.CouponUsed != nil && *o.CouponUsed != 0 && *o.CouponUsed != 1 {
 		return rowErr("coupon_used 只能是 0 或 1")
 	}
+	date := o.OrderTime[:10]
+	if l.notAfter != "" && date > l.notAfter {
+		return rowErr(fmt.Sprintf("order_time %s 晚于导入当天：日期写错了吗？（确为未来日期请用 --as-of 指定截止日）", date))
+	}
 	key := int64(len(l.orders) + 1)
 	l.orders[o.ID] = key
 	atomic.AddInt64(&l.rows, 1)
-	date := o.OrderTime[:10]
 	if date > l.latest {
 		l.latest = date
 	}

@@ -256,6 +256,10 @@ func TestImportBadInput(t *testing.T) {
 		{"BadQuantity", "order_items.csv", header["order_items.csv"] + "O1,P1,0,300,280\n", "order_items.csv:2: quantity 必须是 ≥ 1 的整数"},
 		{"BadGender", "customers.csv", header["customers.csv"] + "0001,张三,F,1990-05-01,广东,深圳,2025-01-01,门店,金卡,\n", `customers.csv:2: gender "F"`},
 		{"MissingFile", "order_items.csv", "", "order_items.csv"},
+		// A typo'd year would become the as-of date; refused without --as-of.
+		{"FutureOrder", "orders.csv", header["orders.csv"] + okOrders + "O4,0001,9999-12-31 12:00:00,天猫,,completed,1.00,,\n", `orders.csv:5: order_time 9999-12-31 晚于导入当天`},
+		// A broken quote is reported where its record starts.
+		{"BrokenQuote", "products.csv", header["products.csv"] + "P1,丝绒口红,迪奥,口红,彩妆,300.00\nP2,\"水润粉底液,兰蔻,粉底液,彩妆,1\nP3,面霜,兰蔻,面霜,护肤,2\nP4,洗发水,兰蔻,洗发水,洗护,3\n", "products.csv:3: CSV 格式错误"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -281,6 +285,44 @@ func TestImportBadInput(t *testing.T) {
 				t.Fatalf("temporary files left behind: %v", left)
 			}
 		})
+	}
+}
+
+// A future-dated order is fine with an explicit --as-of; an outlier date
+// is imported with a warning.
+func TestOrderDateBounds(t *testing.T) {
+	orders := "order_id,customer_id,order_time,channel,store_city,status,pay_amount,discount_amount,coupon_used\n" +
+		"O1,0001,2026-10-01 10:00:00,门店,深圳,completed,280.00,20.00,1\nO2,0001,2030-01-01 10:00:00,APP,,completed,400.00,0,0\n" +
+		"O3,0002,2026-11-02 12:00:00,天猫,,completed,380.50,,\n"
+	dir := fixture(t, map[string]string{"orders.csv": orders})
+	path := filepath.Join(t.TempDir(), "w.db")
+	today := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	if _, err := Import(context.Background(), path, dir, ImportOptions{Today: today}); err == nil || !strings.Contains(err.Error(), "2030-01-01 晚于导入当天") {
+		t.Fatalf("future order without --as-of: %v", err)
+	}
+	asOf := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	if _, err := Import(context.Background(), path, dir, ImportOptions{Today: today, AsOf: asOf}); err != nil {
+		t.Fatalf("future order with --as-of: %v", err)
+	}
+	// Outliers: the public data with one order moved to a year later.
+	src, _ := os.ReadFile(filepath.Join(publicData, "orders.csv"))
+	lines := strings.SplitN(string(src), "\n", 3)
+	moved := strings.Replace(lines[1], "2026-", "2027-", 1)
+	pub := t.TempDir()
+	for _, f := range []string{"customers.csv", "products.csv", "order_items.csv"} {
+		b, _ := os.ReadFile(filepath.Join(publicData, f))
+		os.WriteFile(filepath.Join(pub, f), b, 0o644)
+	}
+	if moved == lines[1] {
+		t.Skip("first order not dated 2026")
+	}
+	os.WriteFile(filepath.Join(pub, "orders.csv"), []byte(lines[0]+"\n"+moved+"\n"+lines[2]), 0o644)
+	st, err := Import(context.Background(), path, pub, ImportOptions{Today: time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(st.Warnings, "\n"), "比 99.9% 的订单晚一个月以上") {
+		t.Fatalf("no outlier warning: %q", st.Warnings)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -197,10 +198,18 @@ func (f fakeSender) SendText(ctx context.Context, user, content string) error {
 }
 
 func wecomServer(t *testing.T, cfg WeComConfig) *httptest.Server {
-	svc := MustOpenService(t)
-	ts := httptest.NewServer(New(svc, Config{WeCom: cfg, PublicURL: "https://chatbi.example"}))
-	t.Cleanup(ts.Close)
+	ts, _ := wecomServerAt(t, cfg, 1409659813)
 	return ts
+}
+
+// wecomServerAt runs the server on a clock set to a published vector's
+// timestamp (they were signed years ago); move it with the pointer.
+func wecomServerAt(t *testing.T, cfg WeComConfig, unix int64) (*httptest.Server, *time.Time) {
+	svc := MustOpenService(t)
+	now := time.Unix(unix, 0).Add(10 * time.Second)
+	ts := httptest.NewServer(New(svc, Config{WeCom: cfg, PublicURL: "https://chatbi.example", Now: func() time.Time { return now }}))
+	t.Cleanup(ts.Close)
+	return ts, &now
 }
 
 func get(t *testing.T, u string) (int, string) {
@@ -258,11 +267,12 @@ func TestWeComVectors(t *testing.T) {
 	if code, body := postXML(t, tsA.URL+"/wecom/callback?"+wcPostQA, wcBodyA); code != 200 || body != "success" {
 		t.Fatalf("replayed MsgId: %d %q", code, body)
 	}
-	tsB := wecomServer(t, WeComConfig{Token: wcTokenB, AESKey: wcKeyB, CorpID: wcCorpB})
+	tsB, clockB := wecomServerAt(t, WeComConfig{Token: wcTokenB, AESKey: wcKeyB, CorpID: wcCorpB}, 1476416373)
 	q := url.Values{"msg_signature": {"012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb"}, "timestamp": {"1476416373"}, "nonce": {"47744683"}, "echostr": {wcEchoB}}
 	if code, body := get(t, tsB.URL+"/wecom/callback?"+q.Encode()); code != 200 || body != "1288432023552776189" {
 		t.Fatalf("verify url B: %d %q", code, body)
 	}
+	*clockB = time.Unix(1476422779, 0)
 	qB := "msg_signature=0c3914025cb4b4d68103f6bfc8db550f79dcf48e&timestamp=1476422779&nonce=1597212914"
 	bodyB := "<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName><Encrypt><![CDATA[" + wcEncB + "]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>"
 	code, body = postXML(t, tsB.URL+"/wecom/callback?"+qB, bodyB)
@@ -297,9 +307,16 @@ func TestWeComRejects(t *testing.T) {
 	raw := []byte(enc)
 	raw[len(raw)-6] ^= 1 // corrupt the last block
 	bad := string(raw)
-	sig := c.Signature("1", "2", bad)
-	if code, _ := postXML(t, ts.URL+"/wecom/callback?msg_signature="+sig+"&timestamp=1&nonce=2", "<xml><Encrypt><![CDATA["+bad+"]]></Encrypt></xml>"); code != 400 {
+	sig := c.Signature("1409659813", "2", bad)
+	if code, _ := postXML(t, ts.URL+"/wecom/callback?msg_signature="+sig+"&timestamp=1409659813&nonce=2", "<xml><Encrypt><![CDATA["+bad+"]]></Encrypt></xml>"); code != 400 {
 		t.Fatalf("bad padding: %d", code)
+	}
+	// A well-signed callback from more than five minutes ago is a replay.
+	enc, _ = c.Encrypt([]byte("<xml><MsgType>text</MsgType><Content>重要价值客户有多少</Content></xml>"), nil)
+	old := strconv.FormatInt(1409659813-301, 10)
+	sig = c.Signature(old, "3", enc)
+	if code, _ := postXML(t, ts.URL+"/wecom/callback?msg_signature="+sig+"&timestamp="+old+"&nonce=3", "<xml><Encrypt><![CDATA["+enc+"]]></Encrypt></xml>"); code != 401 {
+		t.Fatalf("stale timestamp: %d", code)
 	}
 }
 
@@ -311,8 +328,8 @@ func TestWeComSlowQuestion(t *testing.T) {
 	c, _ := wecom.New(wcTokenA, wcKeyA, wcCorpA)
 	msg := "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[重要价值客户有多少]]></Content><MsgId>42</MsgId><AgentID>218</AgentID></xml>"
 	enc, _ := c.Encrypt([]byte(msg), nil)
-	sig := c.Signature("100", "7", enc)
-	code, body := postXML(t, ts.URL+"/wecom/callback?msg_signature="+sig+"&timestamp=100&nonce=7", "<xml><Encrypt><![CDATA["+enc+"]]></Encrypt></xml>")
+	sig := c.Signature("1409659813", "7", enc)
+	code, body := postXML(t, ts.URL+"/wecom/callback?msg_signature="+sig+"&timestamp=1409659813&nonce=7", "<xml><Encrypt><![CDATA["+enc+"]]></Encrypt></xml>")
 	if _, content := openReply(t, c, body); code != 200 || !strings.Contains(content, "正在查询") {
 		t.Fatalf("ack: %d %q", code, content)
 	}

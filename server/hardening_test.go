@@ -352,3 +352,25 @@ func TestAppDBRetention(t *testing.T) {
 		t.Errorf("after prune: audit %d, answers %d, conversations %d; want 1, 0, 0", audit, answers, convs)
 	}
 }
+
+// An empty answer's rows are an empty array (the chat page iterates them),
+// and a client that goes away is audited as canceled, not an internal error.
+func TestEmptyRowsAndCanceled(t *testing.T) {
+	s, svc, app := keyedServer(t, Config{Keys: []string{"k"}})
+	addr := serveReal(t, s)
+	code, body := askOnce(t, addr, "k", "消费超过100000元的客户", 5*time.Second)
+	if code != 200 || !strings.Contains(body, `"rows":[]`) || !strings.Contains(body, `"total":0`) {
+		t.Fatalf("empty answer: %d %s", code, body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := svc.Ask(ctx, AskRequest{Question: "近3个月买过口红的客户", Caller: "key-test"})
+	if AsError(err).Code != CodeCanceled {
+		t.Fatalf("canceled ask: %v", err)
+	}
+	var status string
+	app.DB().QueryRow(`SELECT status FROM audit WHERE api_key = 'key-test'`).Scan(&status)
+	if status != CodeCanceled {
+		t.Errorf("audited as %q, want canceled", status)
+	}
+}

@@ -54,6 +54,9 @@ func (s *Server) wecomRoutes(r *gin.Engine) error {
 func (s *Server) wecomVerifyURL(c *gin.Context) {
 	q := c.Request.URL.Query()
 	echo := q.Get("echostr")
+	if !s.wecomFresh(c, q.Get("timestamp")) {
+		return
+	}
 	if err := s.wecomCrypto.Verify(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), echo); err != nil {
 		s.log.Warn("wecom: verify url refused", "err", err)
 		s.fail(c, newError(CodeUnauthorized, "invalid signature", err))
@@ -67,6 +70,24 @@ func (s *Server) wecomVerifyURL(c *gin.Context) {
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", plain)
 }
+
+// wecomFresh refuses a callback whose timestamp is more than five minutes
+// from now, like Slack's replay window: a captured callback cannot be
+// replayed later (its MsgId is only remembered for a while).
+func (s *Server) wecomFresh(c *gin.Context, ts string) bool {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err == nil {
+		if d := s.cfg.Now().Sub(time.Unix(sec, 0)); d <= wecomWindow && d >= -wecomWindow {
+			return true
+		}
+	}
+	s.log.Warn("wecom: stale or missing timestamp", "timestamp", ts)
+	s.fail(c, newError(CodeUnauthorized, "stale timestamp", nil))
+	return false
+}
+
+// wecomWindow is how far a callback's timestamp may be from now.
+const wecomWindow = 5 * time.Minute
 
 // wecomEnvelope is the encrypted callback body; wecomMsg is what it holds.
 type wecomEnvelope struct {
@@ -99,6 +120,9 @@ func (s *Server) wecomMessage(c *gin.Context) {
 	}
 	q := c.Request.URL.Query()
 	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	if !s.wecomFresh(c, ts) {
+		return
+	}
 	if err := s.wecomCrypto.Verify(q.Get("msg_signature"), ts, nonce, env.Encrypt); err != nil {
 		s.log.Warn("wecom: message refused", "err", err)
 		s.fail(c, newError(CodeUnauthorized, "invalid signature", err))
