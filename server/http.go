@@ -161,7 +161,6 @@ func (s *Server) auth(c *gin.Context) {
 	who, ok := s.keyHolder(c)
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
-		c.Header("Connection", "close") // never wait for the body of a stranger
 		s.fail(c, newError(CodeUnauthorized, "需要有效的 API key：Authorization: Bearer <key> (missing or invalid API key)", nil))
 		return
 	}
@@ -206,7 +205,6 @@ func (s *Server) limit(c *gin.Context) {
 		r.CancelAt(s.cfg.Now())
 		e := newError(CodeRateLimited, "请求过于频繁，请稍后再试 (rate limited)", nil)
 		e.RetryAfter = int(math.Ceil(math.Max(d.Seconds(), 1)))
-		c.Header("Connection", "close")
 		s.fail(c, e)
 		return
 	}
@@ -232,8 +230,19 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if e.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
+	if hangUp[e.Status()] {
+		// Refused before its body was read: close the connection instead
+		// of letting net/http drain up to 256 KB of a body that a slow
+		// client may trickle until the read timeout.
+		c.Header("Connection", "close")
+		http.NewResponseController(c.Writer).SetReadDeadline(time.Now())
+	}
 	c.AbortWithStatusJSON(e.Status(), gin.H{"error": e})
 }
+
+// hangUp are the statuses of requests refused without reading their body.
+var hangUp = map[int]bool{http.StatusUnauthorized: true, http.StatusForbidden: true, http.StatusRequestEntityTooLarge: true,
+	http.StatusUnsupportedMediaType: true, http.StatusTooManyRequests: true, http.StatusServiceUnavailable: true}
 
 // decode reads a JSON body strictly: bounded size, UTF-8, known fields, one value.
 func decode(c *gin.Context, dst any) error {

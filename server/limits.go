@@ -164,7 +164,6 @@ func (s *Server) capInFlight(c *gin.Context) {
 		return
 	}
 	if !s.inflight.enter(who) {
-		c.Header("Connection", "close")
 		e := newError(CodeRateLimited, "同时进行的请求过多，请等前面的回答返回后再问 (too many requests in flight)", nil)
 		e.RetryAfter = 1
 		s.fail(c, e)
