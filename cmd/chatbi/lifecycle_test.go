@@ -262,4 +262,19 @@ func TestKillNineDuringImportAndRefresh(t *testing.T) {
 		}
 		checkWhole(t, db, args[0]+" after kills")
 	}
+	// A server killed while it answers and while a refresh publishes.
+	srv := child("serve", "--db", db, "--addr", "127.0.0.1:0")
+	var out bytes.Buffer
+	srv.Stdout, srv.Stderr = &out, io.Discard
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ref := child("refresh", "--db", db)
+	ref.Start()
+	time.Sleep(300 * time.Millisecond)
+	srv.Process.Signal(syscall.SIGKILL)
+	srv.Wait()
+	ref.Process.Signal(syscall.SIGKILL)
+	ref.Wait()
+	checkWhole(t, db, "serve and refresh killed together")
 }
