@@ -38,13 +38,7 @@ func serveReal(t *testing.T, s *Server) string {
 
 func keyedServer(t *testing.T, cfg Config) (*Server, *Service, *AppDB) {
 	t.Helper()
-	svc := MustOpenService(t)
-	app, err := OpenAppDB(filepath.Join(t.TempDir(), "app.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	svc.Convs, svc.Audit = app, app
+	svc, app := serviceWithAppDB(t)
 	return New(svc, cfg), svc, app
 }
 

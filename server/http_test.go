@@ -52,9 +52,9 @@ func (c client) ask(q string, extra string) (int, *Answer) {
 
 func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
 
-// newTestServer serves the public warehouse with an app database, keys and
-// a clock the test moves.
-func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *AppDB, *time.Time) {
+// serviceWithAppDB is the public warehouse's service with its own app database.
+func serviceWithAppDB(t *testing.T) (*Service, *AppDB) {
+	t.Helper()
 	svc := MustOpenService(t)
 	app, err := OpenAppDB(filepath.Join(t.TempDir(), "app.db"))
 	if err != nil {
@@ -62,6 +62,13 @@ func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *AppDB, *time.Ti
 	}
 	t.Cleanup(func() { app.Close() })
 	svc.Convs, svc.Audit = app, app
+	return svc, app
+}
+
+// newTestServer serves the public warehouse with an app database, keys and
+// a clock the test moves.
+func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *AppDB, *time.Time) {
+	svc, app := serviceWithAppDB(t)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	cfg.Now = func() time.Time { return now }
 	ts := httptest.NewServer(New(svc, cfg))
