@@ -63,6 +63,14 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 		p.asOf = prev.AsOf
 	}
 	p.run()
+	if prev == nil && p.anaphor != (Span{}) {
+		// 其中女性呢 with nothing answered before it (a clarify, a new or
+		// expired conversation): answering over everyone would be a
+		// confident wrong list.
+		p.errs.add(Unplaced{Span: p.anaphor, Text: p.text.Slice(p.anaphor),
+			Reason: "这句是接着上一个回答问的，但当前对话里还没有可以接着问的回答（可能上一个问题没有查成，或对话已过期）；请把条件说完整",
+			Suggestions: []string{"近3个月买过口红的女性客户", "重要价值客户中的钻石会员"}})
+	}
 	if p.pendingOr || p.exclude {
 		p.errs.add(Unplaced{Span: Span{n, n}, Text: "", Reason: "句子在“或/排除”之后没有说完"})
 	}
@@ -79,6 +87,11 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	// 消费最高的10个) — refines the previous one; "各RFM分群的客户数" stands alone.
 	if prev != nil && !p.follow && len(p.conds) == 0 && p.window == nil && len(p.measures) == 0 &&
 		!p.mentions(KWho) && (p.group != "" || p.answer != "" || p.sort != nil) {
+		p.follow = true
+	}
+	// 按会员等级分一下人数 / 按城市看消费金额: a regrouping of the answer at
+	// hand, even with a measure named (各会员等级的人数 stands alone).
+	if prev != nil && !p.follow && len(p.conds) == 0 && p.window == nil && p.regroup && !p.mentions(KWho) {
 		p.follow = true
 	}
 	plan := p.plan()

@@ -824,3 +824,50 @@ func TestFlatOrAndFormatCharacters(t *testing.T) {
 		t.Errorf("StripFormat: %q", got)
 	}
 }
+
+// Issue 13's confident wrong answers, each now read right or asked back.
+func TestFollowUpsThatWereWrong(t *testing.T) {
+	e, _ := publicEngine(t)
+	prev, err := e.Parse("近6个月买过面霜的流失客户", asOf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A regrouping keeps the conversation's conditions.
+	for _, q := range []string{"按会员等级分一下人数", "按城市看看消费金额", "按照性别统计一下", "会员等级分布"} {
+		p, err := e.Parse(q, asOf, prev)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got := filterString(p.Filter); got != filterString(prev.Filter) || p.Answer != AnswerTable {
+			t.Errorf("%s after a list: filter %s, answer %s; want the list's conditions, grouped", q, got, p.Answer)
+		}
+	}
+	// 各… asks a question of its own.
+	if p, _ := e.Parse("各会员等级的客户数", asOf, prev); p == nil || p.Filter != nil {
+		t.Errorf("各会员等级的客户数 after a list should stand alone")
+	}
+	// The object of 没买过 carries over across a contrasting time phrase.
+	p, err := e.Parse("去年买过面霜今年没买过的客户", asOf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := filterString(p.Filter); got != "and(bought:面霜 not(bought:面霜))" {
+		t.Errorf("去年买过面霜今年没买过: %s", got)
+	}
+	last, this := p.Filter.Kids[0].Cond.Window, p.Filter.Kids[1].Kids[0].Cond.Window
+	if last == nil {
+		last = p.Window // the sentence's window
+	}
+	if last == nil || this == nil || last.From.Year() != 2025 || this.From.Year() != 2026 {
+		t.Errorf("windows: %+v / %+v", last, this)
+	}
+	// A follow-up with nothing before it asks back, naming the word that points back.
+	for q, word := range map[string]string{"其中钻石会员呢": "其中", "其中女性有多少": "其中", "这些人里女性有多少": "这些人",
+		"女性呢": "呢", "他们中买过口红的": "他们", "帮我看看其中女性的": "其中", "换成上海": "换成"} {
+		_, err := e.Parse(q, asOf, nil)
+		var ue *UnplacedError
+		if !errors.As(err, &ue) || ue.List[0].Text != word {
+			t.Errorf("%s with no previous answer: %v, want it asked back at %q", q, err, word)
+		}
+	}
+}

@@ -51,8 +51,10 @@ type parser struct {
 	notes       []string
 	content     bool // something that asks for data was said
 
-	follow  bool // the question edits the conversation's previous plan
-	hasPrev bool // there is a previous plan to edit
+	follow   bool // the question edits the conversation's previous plan
+	anaphor  Span // where it points back (其中, 这些人, …呢); zero: nowhere
+	hasPrev  bool // there is a previous plan to edit
+	regroup  bool // 按/按照 a dimension, or a dimension's 分布: splits the answer at hand
 	replace bool // 换成 / 只看: new conditions replace those of the same kind
 
 	regChannelNext bool // 注册渠道(为) …: the next channel is a register channel
@@ -121,6 +123,11 @@ func (p *parser) run() {
 				}
 				if p.curWindow != before {
 					p.timeEnd, p.timeWin = p.pos, p.curWindow
+					if len(p.conds) > 0 {
+						// 去年买过面霜今年没买过: a new window after a
+						// condition opens a clause that contrasts with it.
+						p.contrast = true
+					}
 				}
 				matched = true
 				break
@@ -145,14 +152,23 @@ func (p *parser) run() {
 // detectFollow marks a question that edits the previous one: it starts with
 // 其中/再/那/只看/换成/排除…, or ends with 呢.
 func (p *parser) detectFollow() {
-	if len(p.toks) == 0 {
+	first := 0
+	for first < len(p.toks) && p.toks[first].Kind == KFiller {
+		first++ // 帮我看看其中…, 那么…
+	}
+	if first == len(p.toks) {
 		return
 	}
-	switch p.toks[0].Kind {
-	case KFollow, KOnly, KReplace, KExclude:
-		p.follow = true
+	span := func(t Token) Span { return p.text.OrigSpan(t.I, t.J) }
+	switch t := p.toks[first]; t.Kind {
+	case KFollow, KReplace:
+		p.follow, p.anaphor = true, span(t)
+	case KOnly, KExclude:
+		p.follow = true // 只看上海的 / 排除北京的 also stand alone
 	case KAmong:
-		p.follow = p.toks[0].Text == "其中" || p.toks[0].Text == "其中的"
+		if t.Text == "其中" || t.Text == "其中的" {
+			p.follow, p.anaphor = true, span(t)
+		}
 	}
 	last := p.toks[len(p.toks)-1]
 	if last.Kind == KPunct && len(p.toks) > 1 {
@@ -160,6 +176,9 @@ func (p *parser) detectFollow() {
 	}
 	if last.Text == "呢" {
 		p.follow = true
+		if p.anaphor == (Span{}) {
+			p.anaphor = span(last)
+		}
 	}
 }
 
@@ -1495,8 +1514,10 @@ func (p *parser) groupBy() bool {
 			return false
 		}
 		dim, i = d, 2
+		p.regroup = p.regroup || regroupWords[p.tok(0).Text]
 	} else if d, ok := dimAt(0); ok && p.kind(0) == KDim && (p.kind(1) == KDistribution || p.kind(1) == KGroup) {
 		dim, i = d, 1
+		p.regroup = true // 城市分布, 会员等级分一下
 	} else {
 		return false
 	}
@@ -1512,6 +1533,10 @@ func (p *parser) groupBy() bool {
 	p.content = true
 	return true
 }
+
+// regroupWords say "split what we have by" (按城市看, 按照等级分), unlike 各/每个
+// which ask a question of their own (各城市的客户数).
+var regroupWords = map[string]bool{"按": true, "按照": true, "根据": true}
 
 // listedDim is the grouping dimension of the last condition when it lists
 // several values of one attribute (男女, 北京和上海, 金卡银卡).
