@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 )
 
 // EvalQuestion is one line of an evaluation set (shared eval/README.md).
@@ -26,8 +27,11 @@ type EvalQuestion struct {
 }
 
 // EvalResult is one question's outcome; Failure is empty when it passed.
+// Wrong marks a failure that was a confident answer (status ok, or not the
+// clarify that was expected); the other failures were asked back.
 type EvalResult struct {
 	ID, Category, Failure string
+	Wrong                 bool
 }
 
 // EvalReport is a whole run.
@@ -69,12 +73,18 @@ func (r EvalReport) Print(w io.Writer) {
 		p, t := r.Passed(c)
 		fmt.Fprintf(w, "%-20s %3d/%-3d %5.1f%%\n", c, p, t, 100*float64(p)/float64(t))
 	}
+	wrong := 0
 	for _, x := range r.Results {
 		if x.Failure != "" {
-			fmt.Fprintf(w, "FAIL %s [%s]: %s\n", x.ID, x.Category, x.Failure)
+			kind := "asked back"
+			if x.Wrong {
+				kind, wrong = "WRONG", wrong+1
+			}
+			fmt.Fprintf(w, "FAIL %s [%s] %s: %s\n", x.ID, x.Category, kind, x.Failure)
 		}
 	}
 	p, t := r.Passed("")
+	fmt.Fprintf(w, "%d wrong answers, %d asked back\n", wrong, t-p-wrong)
 	fmt.Fprintf(w, "eval: %d passed, %d failed\n", p, t-p)
 }
 
@@ -107,12 +117,25 @@ func LoadEval(path string) ([]EvalQuestion, error) {
 func (s *Service) Evaluate(ctx context.Context, qs []EvalQuestion) EvalReport {
 	var rep EvalReport
 	for _, q := range qs {
-		rep.Results = append(rep.Results, EvalResult{ID: q.ID, Category: q.Category, Failure: s.score(ctx, q)})
+		failure, wrong := s.score(ctx, q)
+		rep.Results = append(rep.Results, EvalResult{ID: q.ID, Category: q.Category, Failure: failure, Wrong: wrong})
 	}
 	return rep
 }
 
-func (s *Service) score(ctx context.Context, q EvalQuestion) string {
+// score returns why the question failed ("" if it passed) and whether the
+// failure was a confident wrong answer rather than a question asked back.
+func (s *Service) score(ctx context.Context, q EvalQuestion) (string, bool) {
+	why := s.check(ctx, q)
+	if why == "" {
+		return "", false
+	}
+	wrong := strings.HasPrefix(why, "expected clarify, got status ok") ||
+		!(strings.HasPrefix(why, "error") || strings.HasPrefix(why, "status ") || strings.HasPrefix(why, "expected clarify"))
+	return why, wrong
+}
+
+func (s *Service) check(ctx context.Context, q EvalQuestion) string {
 	var ans *Answer
 	var err error
 	conv := ""

@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""Write the paraphrase question sets with gold answers computed here, from the
+public CSVs, by the rules of docs/spec/semantics.md -- never by chatbi's compiler.
+
+    python3 testdata/paraphrase/gen.py      # writes tuning.jsonl and heldout.jsonl beside it
+
+Each phrasing below is a template of marketers' own wording (issue 13's classes and
+beyond them); each is filled with two or three value sets drawn with a fixed seed.
+The held-out templates were written before the grammar work and are scored once, at
+the end of it; nobody tunes on their failures.
+"""
+import csv, json, math, os, random
+from collections import defaultdict
+from datetime import date, timedelta
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "eval", "public", "data")
+AS_OF = date(2026, 11, 22)
+
+
+def rows(name):
+    with open(os.path.join(DATA, name), encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def d(s):
+    return date.fromisoformat(s[:10])
+
+
+CUST = {r["customer_id"]: r for r in rows("customers.csv")}
+PROD = {r["product_id"]: r for r in rows("products.csv")}
+ORDERS = {}  # completed orders up to as-of: id -> (cid, date, channel, pay, discount, coupon)
+for r in rows("orders.csv"):
+    if r["status"] == "completed" and d(r["order_time"]) <= AS_OF:
+        ORDERS[r["order_id"]] = (r["customer_id"], d(r["order_time"]), r["channel"], float(r["pay_amount"]),
+                                 float(r["discount_amount"] or 0), r["coupon_used"] == "1")
+LINES = defaultdict(list)  # order id -> [(product, quantity, amount)]
+for r in rows("order_items.csv"):
+    if r["order_id"] in ORDERS:
+        LINES[r["order_id"]].append((PROD[r["product_id"]], int(r["quantity"]), float(r["amount"])))
+
+
+# ---- time windows: (exclusive low, inclusive high) ----
+def add_months(t, n):
+    m = t.month - 1 + n
+    y, m = t.year + m // 12, m % 12 + 1
+    last = [31, 29 if y % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+    return date(y, m, min(t.day, last))
+
+
+def days(n): return (AS_OF - timedelta(days=n), AS_OF)
+def months(n): return (add_months(AS_OF, -n), AS_OF)
+def years(n): return (date(AS_OF.year - n, AS_OF.month, AS_OF.day), AS_OF)
+def month(y, m): return (date(y, m, 1) - timedelta(days=1), add_months(date(y, m, 1), 1) - timedelta(days=1))
+
+
+ALL = (date(1900, 1, 1), AS_OF)
+THIS_YEAR = (date(AS_OF.year - 1, 12, 31), AS_OF)
+LAST_YEAR = (date(AS_OF.year - 2, 12, 31), date(AS_OF.year - 1, 12, 31))
+LAST_MONTH = month(2026, 10)
+THIS_MONTH = (date(2026, 10, 31), AS_OF)
+DOUBLE11 = (date(2026, 10, 31), date(2026, 11, 11))
+
+# surface forms of windows: (text, window)
+WINDOWS = [("近3个月", months(3)), ("最近三个月", months(3)), ("过去90天", days(90)), ("近30天", days(30)),
+           ("最近一周", days(7)), ("近半年", months(6)), ("今年", THIS_YEAR), ("上个月", LAST_MONTH),
+           ("去年", LAST_YEAR), ("近一年", years(1)), ("过去两个月", months(2)), ("近60天", days(60))]
+
+
+def inw(t, w): return w[0] < t <= w[1]
+
+
+def matches(p, term):
+    return term in (p["category"], p["category_l1"], p["brand"], p["product_name"])
+
+
+def bought(term=None, w=ALL, channels=None):
+    out = set()
+    for oid, (cid, t, ch, *_rest) in ORDERS.items():
+        if not inw(t, w) or (channels is not None and ch not in channels):
+            continue
+        if term is None or any(matches(p, term) for p, _, _ in LINES[oid]):
+            out.add(cid)
+    return out
+
+
+def spend(w=ALL):
+    s = defaultdict(float)
+    for cid, t, ch, pay, *_ in ORDERS.values():
+        if inw(t, w):
+            s[cid] += pay
+    return s
+
+
+def norders(w=ALL):
+    n = defaultdict(int)
+    for cid, t, *_ in ORDERS.values():
+        if inw(t, w):
+            n[cid] += 1
+    return n
+
+
+# ---- segments ----
+def rfm():
+    last, f, m = {}, defaultdict(int), defaultdict(float)
+    for cid, t, ch, pay, *_ in ORDERS.values():
+        last[cid] = max(last.get(cid, t), t)
+        f[cid] += 1
+        m[cid] += pay
+    n = len(last)
+    R = {c: (AS_OF - t).days for c, t in last.items()}
+    mr, mf, mm = sum(R.values()) / n, sum(f.values()) / n, sum(m.values()) / n
+    names = {(1, 1, 1): "重要价值客户", (1, 0, 1): "重要发展客户", (0, 1, 1): "重要保持客户", (0, 0, 1): "重要挽留客户",
+             (1, 1, 0): "一般价值客户", (1, 0, 0): "一般发展客户", (0, 1, 0): "一般保持客户", (0, 0, 0): "一般挽留客户"}
+    # integer-exact comparisons as the spec's means (R*n <= sum R ...)
+    sr, sf = sum(R.values()), sum(f.values())
+    cents = {c: round(v * 100) for c, v in m.items()}
+    sm = sum(cents.values())
+    return {c: names[(int(R[c] * n <= sr), int(f[c] * n >= sf), int(cents[c] * n >= sm))] for c in last}
+
+
+def lifecycle():
+    first, last = {}, {}
+    for cid, t, *_ in ORDERS.values():
+        first[cid] = min(first.get(cid, t), t)
+        last[cid] = max(last.get(cid, t), t)
+    out = {}
+    for c, r in CUST.items():
+        if d(r["register_date"]) > AS_OF:
+            continue
+        if c not in last:
+            out[c] = "未购客户"
+        elif (AS_OF - first[c]).days < 30:
+            out[c] = "新客户"
+        elif (AS_OF - last[c]).days < 90:
+            out[c] = "活跃客户"
+        elif (AS_OF - last[c]).days < 180:
+            out[c] = "沉默客户"
+        else:
+            out[c] = "流失客户"
+    return out
+
+
+RFM, LC = rfm(), lifecycle()
+
+
+def seg(name):
+    if name in LC.values():
+        return {c for c, v in LC.items() if v == name}
+    return {c for c, v in RFM.items() if v == name}
+
+
+def attr(field, value): return {c for c, r in CUST.items() if r[field] == value}
+
+
+EVERYONE = set(CUST)
+
+
+def top(score, n):
+    """The n best by score (desc, then id), or None when the n-th ties the next."""
+    ranked = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) <= n or abs(ranked[n - 1][1] - ranked[n][1]) < 0.005:
+        return None
+    return {c for c, _ in ranked[:n]}
+
+
+def customers(ids): return {"type": "customers", "ids": sorted(ids)}
+def count(ids): return {"type": "count", "value": len(ids)}
+def table(groups): return {"type": "table", "rows": {k: len(v) for k, v in groups.items() if v}}
+
+
+def by(field, ids):
+    g = defaultdict(set)
+    for c in ids:
+        v = CUST[c][field]
+        if v:
+            g[v].add(c)
+    return g
+
+
+CATS = ["口红", "粉底液", "眼影", "睫毛膏", "面霜", "精华", "面膜", "防晒霜", "洗面奶", "洗发水", "身体乳", "香水"]
+BRANDS = ["欧莱雅", "香奈儿", "薇诺娜", "花西子", "珀莱雅", "完美日记", "雅诗兰黛", "迪奥", "兰蔻", "资生堂"]
+CITIES = ["上海", "北京", "深圳", "杭州", "广州", "武汉", "南京", "成都"]
+RFMS = ["重要价值客户", "重要发展客户", "重要保持客户", "一般发展客户", "一般价值客户", "重要挽留客户"]
+LCS = ["活跃客户", "沉默客户", "流失客户"]
+LEVELS = ["金卡", "银卡", "钻石", "普通"]
+NUMS_CN = {3: "三", 5: "五", 8: "八", 10: "十", 15: "十五", 20: "二十"}
+
+rng = random.Random(13)
+questions = {"tuning": [], "heldout": []}
+
+
+def emit(split, cat, turns, expect):
+    qs = questions[split]
+    qs.append({"id": "%s-%03d" % ("pt" if split == "tuning" else "ph", len(qs) + 1), "category": cat,
+               "as_of": str(AS_OF), "turns": turns, "expect": expect})
+
+
+def fill(split, cat, templates, make, k=3, nonempty=True):
+    """Each template with k value sets; make(rng) -> (values dict, expect) or None to redraw."""
+    for tpl in templates:
+        made = 0
+        for _ in range(60):
+            got = make()
+            if got is None:
+                continue
+            vals, expect = got
+            if nonempty and expect["type"] == "customers" and not expect["ids"]:
+                continue
+            turns = [t.format(**vals) for t in (tpl if isinstance(tpl, list) else [tpl])]
+            emit(split, cat, turns, expect)
+            made += 1
+            if made == k:
+                break
+
+
+def win(): return rng.choice(WINDOWS)
+
+
+# ---------- shapes ----------
+def bought_list():
+    (wt, w), x = win(), rng.choice(CATS + BRANDS)
+    return {"W": wt, "X": x}, customers(bought(x, w))
+
+
+def bought_count():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, count(bought(x, w))
+
+
+def bought_seg_count():
+    (wt, w), x, s = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": s}, count(bought(x, w) & seg(s))
+
+
+def no_order_seg():
+    (wt, w), s = win(), rng.choice(RFMS + ["沉默客户", "流失客户"])
+    return {"W": wt, "SEG": s}, customers(seg(s) - bought(None, w))
+
+
+def no_item_seg():
+    (wt, w), x, s = win(), rng.choice(CATS), rng.choice(RFMS)
+    return {"W": wt, "X": x, "SEG": s}, customers(seg(s) - bought(x, w))
+
+
+def bought_then_not():
+    (wt, w), x = rng.choice([WINDOWS[0], WINDOWS[3], WINDOWS[5], WINDOWS[1]]), rng.choice(CATS)
+    return {"W": wt, "X": x}, customers(bought(x, ALL) - bought(x, w))
+
+
+def ranking():
+    (wt, w), n = win(), rng.choice([3, 5, 8, 10, 15, 20])
+    ids = top(spend(w), n)
+    return None if ids is None else ({"W": wt, "N": n, "NCN": NUMS_CN[n]}, customers(ids))
+
+
+def cmp_spend(op):
+    def make():
+        (wt, w), a = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([500, 1000, 2000, 3000, 5000])
+        s = spend(w)
+        ids = {c for c in EVERYONE if op(s.get(c, 0.0), a)}
+        if op(0.0, a):  # "not more than": customers who bought nothing count too, but only buyers of the segment
+            sg = rng.choice(RFMS)
+            return {"W": wt, "A": a, "SEG": sg}, customers(ids & seg(sg))
+        return {"W": wt, "A": a, "SEG": ""}, customers(ids)
+    return make
+
+
+def cmp_orders(op):
+    def make():
+        (wt, w), n = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([2, 3, 4, 5])
+        o = norders(w)
+        sg = rng.choice(RFMS)
+        return {"W": wt, "N": n, "SEG": sg}, customers({c for c in seg(sg) if op(o.get(c, 0), n)})
+    return make
+
+
+def group_seg(field, dimword):
+    def make():
+        s = rng.choice(RFMS + LCS)
+        return {"SEG": s, "DIM": dimword}, table(by(field, seg(s)))
+    return make
+
+
+def demo_count():
+    c, g, s = rng.choice(CITIES), rng.choice(["女", "男"]), rng.choice(RFMS + LCS)
+    gw = {"女": rng.choice(["女性", "女士", "女生"]), "男": rng.choice(["男性", "男士"])}[g]
+    return {"CITY": c, "G": gw, "SEG": s}, count(attr("city", c) & attr("gender", g) & seg(s))
+
+
+def city_pair_seg():
+    a, b = rng.sample(CITIES, 2)
+    s = rng.choice(RFMS)
+    return {"C1": a, "C2": b, "SEG": s}, customers((attr("city", a) | attr("city", b)) & seg(s))
+
+
+def both_items():
+    (wt, w), (x, y) = win(), rng.sample(CATS, 2)
+    return {"W": wt, "X": x, "Y": y}, customers(bought(x, w) & bought(y, w))
+
+
+def channel_list():
+    (wt, w), x = win(), rng.choice(CATS)
+    ch = rng.choice(["门店", "天猫", "小程序", "APP"])
+    return {"W": wt, "X": x, "CH": ch}, customers(bought(x, w, {ch}))
+
+
+def online_list():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, customers(bought(x, w, {"天猫", "小程序", "APP"}))
+
+
+def age_seg():
+    lo = rng.choice([25, 30, 35, 40])
+    s = rng.choice(RFMS)
+    ids = set()
+    for c in seg(s):
+        b = CUST[c]["birth_date"]
+        if b:
+            bd = d(b)
+            age = AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day))
+            if age >= lo:
+                ids.add(c)
+    return {"A": lo, "SEG": s}, count(ids)
+
+
+def level_seg_list():
+    lv, s = rng.choice(LEVELS), rng.choice(RFMS + LCS)
+    return {"L": lv, "SEG": s}, customers(attr("member_level", lv) & seg(s))
+
+
+# follow-ups: the expectation is of the last turn
+def fu_replace_item():
+    (wt, w), (x, y) = win(), rng.sample(CATS, 2)
+    return {"W": wt, "X": x, "Y": y}, customers(bought(y, w))
+
+
+def fu_replace_window():
+    (wt, w), (wt2, w2), x = win(), win(), rng.choice(CATS)
+    return (None if w == w2 else ({"W": wt, "W2": wt2, "X": x}, customers(bought(x, w2))))
+
+
+def fu_only_city():
+    s, c = rng.choice(RFMS + LCS), rng.choice(CITIES)
+    return {"SEG": s, "CITY": c}, customers(seg(s) & attr("city", c))
+
+
+def fu_swap_city():
+    s, (c, c2) = rng.choice(RFMS + LCS), rng.sample(CITIES, 2)
+    return {"SEG": s, "CITY": c, "CITY2": c2}, customers(seg(s) & attr("city", c2))
+
+
+def fu_drop_seg():
+    (wt, w), x, s = win(), rng.choice(CATS), rng.choice(RFMS)
+    return {"W": wt, "X": x, "SEG": s}, customers(bought(x, w))
+
+
+def fu_add_gender():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, customers(bought(x, w) & attr("gender", "女"))
+
+
+def fu_count_women():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, count(bought(x, w) & attr("gender", "女"))
+
+
+def fu_regroup():
+    x = rng.choice(CATS)
+    return {"X": x}, table(by("member_level", bought(x, ALL) & seg("流失客户")))
+
+
+def fu_seg_among():
+    (wt, w), x, s = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": s}, count(bought(x, w) & seg(s))
+
+
+def clarify():
+    return {"J": rng.choice(["游艇", "火星", "比特币", "二手车"])}, {"type": "clarify"}
+
+
+def festival_list():
+    x = rng.choice(CATS)
+    return {"X": x}, customers(bought(x, DOUBLE11))
+
+
+def item_times():
+    (wt, w), x, n = rng.choice([WINDOWS[6], WINDOWS[9], WINDOWS[5]]), rng.choice(CATS), rng.choice([2, 3])
+    k = defaultdict(int)
+    for oid, (cid, t, *_r) in ORDERS.items():
+        if inw(t, w) and any(matches(p, x) for p, _, _ in LINES[oid]):
+            k[cid] += 1
+    return {"W": wt, "X": x, "N": n}, customers({c for c, v in k.items() if v >= n})
+
+
+def coupon_list():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[9]])
+    s = rng.choice(RFMS)
+    ids = {cid for cid, t, ch, pay, disc, cp in ORDERS.values() if inw(t, w) and cp}
+    return {"W": wt, "SEG": s}, customers(ids & seg(s))
+
+
+# ---------- the tuning set ----------
+T = "tuning"
+fill(T, "wrapper", ["帮我拉一个{W}买过{X}的客户名单", "给我看看{W}买过{X}的客户", "查一下{W}购买过{X}的会员有哪些",
+                    "麻烦导出一下{W}买过{X}的顾客", "请列出{W}买过{X}的客户", "我想看{W}买过{X}的客户名单"], bought_list)
+fill(T, "wrapper", ["我想知道{W}买过{X}的客户有多少", "麻烦统计一下{W}买过{X}的客户数"], bought_count)
+fill(T, "wrapper", ["帮我查下{W}买过{X}的{SEG}有多少", "请问{W}买过{X}的{SEG}有几个"], bought_seg_count)
+fill(T, "purchase-noun", ["{W}{X}的购买者", "{W}{X}的买家有哪些", "{W}有购买{X}记录的客户", "{W}下过{X}的单的客户",
+                          "{W}买过{X}的老顾客", "{W}{X}的购买客户"], bought_list)
+fill(T, "negated-idiom", ["{W}一单都没下的{SEG}", "{W}没有任何消费的{SEG}", "{W}一次都没买过东西的{SEG}"], no_order_seg)
+fill(T, "negated-idiom", ["{W}一次都没买过{X}的{SEG}", "{W}一件{X}都没买过的{SEG}"], no_item_seg)
+fill(T, "negated-idiom", ["买过{X}但{W}没再买过的客户", "以前买过{X}，{W}没再买的客户"], bought_then_not)
+fill(T, "counting", ["{W}买过{X}的客户有多少个", "{W}买过{X}的客户有几位", "{W}买过{X}的有几个人",
+                     "{W}买过{X}的客户人数有多少", "{W}买过{X}的客户一共多少人"], bought_count)
+fill(T, "ranking", ["{W}花钱最多的{N}位客户", "{W}消费最高的前{NCN}位", "{W}消费金额top {N}的客户",
+                    "{W}消费前{N}名顾客", "{W}消费金额TOP{N}"], ranking)
+fill(T, "comparative", ["{W}消费不低于{A}元的客户", "{W}消费不小于{A}元的客户", "{W}至少消费了{A}元的客户"],
+     cmp_spend(lambda v, a: v >= a))
+fill(T, "comparative", ["{W}消费不超过{A}元的{SEG}", "{W}消费不高于{A}元的{SEG}", "{W}最多消费{A}元的{SEG}"],
+     cmp_spend(lambda v, a: v <= a))
+fill(T, "comparative", ["{W}至少买了{N}次的{SEG}", "{W}购买次数不少于{N}次的{SEG}"], cmp_orders(lambda v, n: v >= n))
+fill(T, "comparative", ["{W}最多买过{N}次的{SEG}", "{W}购买次数不超过{N}次的{SEG}"], cmp_orders(lambda v, n: v <= n))
+fill(T, "grouping", ["按城市看一下{SEG}的人数", "{SEG}按城市分一下", "每个城市的{SEG}有多少", "{SEG}的城市分布",
+                     "{SEG}都在哪些城市"], group_seg("city", "城市"))
+fill(T, "grouping", ["{SEG}按会员等级分一下人数", "各会员等级的{SEG}分别有多少", "按会员等级看{SEG}"],
+     group_seg("member_level", "会员等级"))
+fill(T, "grouping", ["{SEG}按性别分布", "{SEG}男女各有多少"], group_seg("gender", "性别"))
+fill(T, "follow-up", [["{W}买过{X}的客户", "换成{Y}"], ["{W}买过{X}的客户", "把{X}换成{Y}"]], fu_replace_item)
+fill(T, "follow-up", [["{W}买过{X}的客户", "时间改成{W2}"], ["{W}买过{X}的客户", "换成{W2}"]], fu_replace_window)
+fill(T, "follow-up", [["{SEG}", "只看{CITY}的"], ["{SEG}有哪些", "其中{CITY}的"]], fu_only_city)
+fill(T, "follow-up", [["{CITY}的{SEG}", "换成{CITY2}"]], fu_swap_city)
+fill(T, "follow-up", [["{W}买过{X}的{SEG}", "去掉{SEG}的条件"], ["{W}买过{X}的{SEG}", "不限{SEG}"]], fu_drop_seg)
+fill(T, "follow-up", [["{W}买过{X}的客户", "再加上女性"], ["{W}买过{X}的客户", "只要女性"]], fu_add_gender)
+fill(T, "follow-up", [["{W}买过{X}的客户", "其中女性有多少"], ["{W}买过{X}的客户", "这些人里女性有几位"]], fu_count_women)
+fill(T, "follow-up", [["买过{X}的流失客户", "按会员等级分一下人数"]], fu_regroup)
+fill(T, "follow-up", [["{W}买过{X}的客户", "其中{SEG}有多少"]], fu_seg_among)
+fill(T, "punctuation", ["（{W}）买过{X}的客户", "({W})买过{X}的客户", "{W} 买过 {X} 的 客户", "{W}，买过{X}的客户"], bought_list)
+fill(T, "punctuation", ["{W}买过{X}、{Y}的客户", "{W}买过{X} {Y}的客户", "{W}{X}、{Y}都买过的客户"], both_items)
+fill(T, "punctuation", ["{C1}、{C2}的{SEG}", "{C1}和{C2}的{SEG}", "{C1}／{C2}的{SEG}"], city_pair_seg)
+fill(T, "demographic", ["{CITY}的{G}{SEG}有多少", "{CITY}{G}中{SEG}有几位"], demo_count)
+fill(T, "demographic", ["{A}岁以上的{SEG}有多少", "年龄{A}岁及以上的{SEG}人数"], age_seg)
+fill(T, "demographic", ["{L}会员中的{SEG}", "{L}的{SEG}名单"], level_seg_list)
+fill(T, "channel", ["{W}在{CH}买过{X}的客户", "{W}通过{CH}购买{X}的客户"], channel_list)
+fill(T, "channel", ["{W}线上买过{X}的客户", "{W}在线上渠道买过{X}的客户"], online_list)
+fill(T, "new-terms", ["双十一买过{X}的客户", "双11期间买过{X}的客户"], festival_list)
+fill(T, "new-terms", ["{W}买过{N}次以上{X}的客户", "{W}{X}买了{N}次以上的客户"], item_times)
+fill(T, "new-terms", ["{W}用过优惠券的{SEG}"], coupon_list)
+fill(T, "clarify", ["买过{J}的客户", "近3个月买过{J}的重要价值客户"], clarify)
+
+# ---------- the held-out set (other wordings of the same needs) ----------
+H = "heldout"
+fill(H, "wrapper", ["我要一份{W}买过{X}的客户名单", "能不能帮我找出{W}买过{X}的客户", "拉一下{W}购买{X}的用户列表"], bought_list)
+fill(H, "wrapper", ["统计一下{W}买过{X}的客户有多少", "想了解{W}买过{X}的客户数量"], bought_count)
+fill(H, "purchase-noun", ["{W}的{X}买家", "{W}购买{X}的人有哪些", "{W}入手过{X}的客户"], bought_list)
+fill(H, "negated-idiom", ["{W}一笔订单都没有的{SEG}", "{W}没有消费记录的{SEG}"], no_order_seg)
+fill(H, "negated-idiom", ["买过{X}但是{W}再也没买过的客户"], bought_then_not)
+fill(H, "counting", ["{W}买过{X}的客户数是多少", "{W}买过{X}的总共有多少位客户", "{W}买过{X}的人数"], bought_count)
+fill(H, "ranking", ["{W}消费额排名前{N}的客户", "{W}花费最高的{N}名客户", "{W}消费金额最高的前{N}位会员"], ranking)
+fill(H, "comparative", ["{W}累计消费不少于{A}元的客户", "{W}消费金额在{A}元及以上的客户"], cmp_spend(lambda v, a: v >= a))
+fill(H, "comparative", ["{W}下单次数不低于{N}次的{SEG}"], cmp_orders(lambda v, n: v >= n))
+fill(H, "grouping", ["{SEG}在各个城市的分布", "看看{SEG}在每个城市有多少人"], group_seg("city", "城市"))
+fill(H, "grouping", ["{SEG}按会员等级统计人数"], group_seg("member_level", "会员等级"))
+fill(H, "follow-up", [["{W}买过{X}的客户", "改为{W2}"]], fu_replace_window)
+fill(H, "follow-up", [["{CITY}的{SEG}", "城市换成{CITY2}"]], fu_swap_city)
+fill(H, "follow-up", [["{W}买过{X}的客户", "他们当中{SEG}有多少"]], fu_seg_among)
+fill(H, "follow-up", [["{W}买过{X}的客户", "那{X}换成{Y}呢"]], fu_replace_item)
+fill(H, "punctuation", ["【{W}】买过{X}的客户", "{W}，买过{X}的客户有哪些？"], bought_list)
+fill(H, "demographic", ["{CITY}{G}里的{SEG}有几个"], demo_count)
+fill(H, "channel", ["{W}在{CH}下单买过{X}的客户"], channel_list)
+fill(H, "new-terms", ["今年双十一购买过{X}的客户"], festival_list)
+fill(H, "clarify", ["{J}的购买客户有哪些"], clarify)
+fill(H, "purchase-noun", ["{W}消费过{X}的顾客名单"], bought_list)
+fill(H, "negated-idiom", ["{SEG}中{W}没有下单的客户"], no_order_seg)
+
+for split, qs in questions.items():
+    with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
+        for q in qs:
+            f.write(json.dumps(q, ensure_ascii=False) + "\n")
+    print(split, len(qs))
