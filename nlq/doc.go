@@ -8,7 +8,8 @@
 // The pipeline, one file each:
 //
 //	normalize.go  width folding, case, whitespace; rune offsets back to the question
-//	lexicon.go    surface → meaning, from the catalog and vocab.go
+//	lexicon.go    surface → meaning, from the catalog and the lexicon files
+//	lexfile.go    lexicon/*.lex: the phrasing as data (core.lex, a retailer's own file)
 //	lexer.go      longest-match tokens, numbers (三十五, 2千, 1.5万), dates
 //	parser.go     the grammar: clauses → conditions, window, answer, grouping
 //	timephrase.go time phrases → absolute date windows against as_of

@@ -1,6 +1,7 @@
 package nlq
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -34,28 +35,41 @@ type trieNode struct {
 // every value the catalog holds with its common variants (a trailing 市 or
 // 省, an RFM class without 客户 or with 用户/会员).
 func NewLexicon(cat *schema.Catalog) *Lexicon {
+	l, _ := newLexicon(cat, nil)
+	return l
+}
+
+// newLexicon builds the lexicon from the core entries, a retailer's extra
+// entries and the catalog; an alias whose term means nothing is an error.
+func newLexicon(cat *schema.Catalog, extra []Entry) (*Lexicon, error) {
 	l := &Lexicon{root: &trieNode{}, cat: cat}
-	for _, v := range vocab {
-		for _, w := range v.words {
-			l.add(w, &Sense{Kind: v.kind, Val: v.val})
+	var aliases []Entry
+	for _, e := range append(append([]Entry{}, coreEntries...), extra...) {
+		if e.Alias {
+			aliases = append(aliases, e)
+			continue
+		}
+		for _, w := range e.Words {
+			l.add(w, e.sense())
 		}
 	}
-	for val, words := range genderWords {
-		for _, w := range words {
-			l.add(w, &Sense{Kind: KGender, Val: val})
+	if cat != nil {
+		l.addCatalogValues(cat)
+	}
+	for _, e := range aliases {
+		n := l.node(e.Val, false)
+		if n == nil || n.sense == nil {
+			return l, fmt.Errorf("%s:%d: alias=%s: 「%s」在词库和仓库中都没有", e.File, e.Line, e.Val, e.Val)
+		}
+		for _, w := range e.Words {
+			l.add(w, n.sense)
 		}
 	}
-	for _, w := range tier1Words {
-		l.add(w, &Sense{Kind: KTier1, Values: tier1Cities})
-	}
-	for val, words := range onlineWords {
-		for _, w := range words {
-			l.add(w, &Sense{Kind: KOnline, Val: val})
-		}
-	}
-	if cat == nil {
-		return l
-	}
+	return l, nil
+}
+
+// addCatalogValues adds every value the warehouse holds, with variants.
+func (l *Lexicon) addCatalogValues(cat *schema.Catalog) {
 	// Segment names from the model in force, with their variants.
 	segSuffixes := []string{"用户", "会员", "顾客", "人群", "客群", "群体"}
 	for _, c := range cat.Model.RFM {
@@ -130,7 +144,6 @@ func NewLexicon(cat *schema.Catalog) *Lexicon {
 	for _, t := range l.terms {
 		l.keys = append(l.keys, normKey(t))
 	}
-	return l
 }
 
 func (l *Lexicon) node(surface string, create bool) *trieNode {

@@ -31,9 +31,19 @@ type Engine struct {
 	PlainSQL bool
 }
 
-// NewEngine builds the lexicon from the catalog.
+// NewEngine builds the lexicon from the core vocabulary and the catalog.
 func NewEngine(cat *schema.Catalog) *Engine {
 	return &Engine{Catalog: cat, Lex: NewLexicon(cat), sets: newCatalogSets(cat)}
+}
+
+// NewEngineWith adds a retailer's own lexicon entries (ParseLexicon) to
+// the core vocabulary. Errors: an alias of a term that means nothing.
+func NewEngineWith(cat *schema.Catalog, extra []Entry) (*Engine, error) {
+	lex, err := newLexicon(cat, extra)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{Catalog: cat, Lex: lex, sets: newCatalogSets(cat)}, nil
 }
 
 // Parse turns a question into a Plan resolved against asOf. With prev (the

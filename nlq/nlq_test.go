@@ -871,3 +871,39 @@ func TestFollowUpsThatWereWrong(t *testing.T) {
 		}
 	}
 }
+
+// The core lexicon parses, names only known kinds, and a retailer's file
+// adds words (and aliases of catalog terms) without code.
+func TestLexiconFiles(t *testing.T) {
+	if len(coreEntries) < 50 {
+		t.Fatalf("core lexicon has %d entries", len(coreEntries))
+	}
+	for _, bad := range []struct{ src, want string }{
+		{"buy 买过", "x.lex:1: want KIND"}, {"\n\nfly: 飞", `x.lex:3: unknown kind "fly"`},
+		{"alias: 唇膏", "x.lex:1: alias needs a term"}, {"buy:", "x.lex:1: no words"},
+	} {
+		if _, err := ParseLexicon("x.lex", []byte(bad.src)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.src, err, bad.want)
+		}
+	}
+	base, _ := publicEngine(t)
+	extra, err := ParseLexicon("shop.lex", []byte("# our words\nalias=口红: 唇膏 唇釉\nfiller: 劳驾\nbuy: 囤过\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngineWith(base.Catalog, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReadings(t, e, map[string]string{
+		"劳驾查一下近3个月买过唇膏的客户": "bought:口红",
+		"近3个月囤过唇釉的客户":       "bought:口红",
+	}, func(p *Plan) string { return filterString(p.Filter) })
+	if _, err := base.Parse("近3个月买过唇膏的客户", asOf, nil); err == nil {
+		t.Error("the core lexicon knows 唇膏: the test proves nothing")
+	}
+	bad, _ := ParseLexicon("shop.lex", []byte("alias=游艇: 快艇\n"))
+	if _, err := NewEngineWith(base.Catalog, bad); err == nil || !strings.Contains(err.Error(), "shop.lex:1") {
+		t.Errorf("alias of an unknown term: %v", err)
+	}
+}

@@ -118,6 +118,12 @@ func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*exe
 	return v.Exec.Run(ctx, st)
 }
 
+// UseLexicon adds a retailer's own words (nlq.ParseLexicon) to the core
+// lexicon, for this warehouse and every one published after it.
+func (s *Service) UseLexicon(ctx context.Context, entries []nlq.Entry) error {
+	return s.wh.setLexicon(ctx, entries)
+}
+
 // SetLogger logs the service's warehouse switches to log.
 func (s *Service) SetLogger(log *slog.Logger) { s.wh.log = log }
 

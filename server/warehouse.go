@@ -24,6 +24,7 @@ type warehouse struct {
 	path string
 	opt  executor.Options
 	log  *slog.Logger
+	lex  []nlq.Entry // a retailer's own words, on top of the core lexicon
 
 	cur       atomic.Pointer[view]
 	reopen    sync.Mutex   // one reopen at a time
@@ -46,7 +47,7 @@ const checkEvery = 100 * time.Millisecond
 
 func openWarehouse(ctx context.Context, path string, opt executor.Options) (*warehouse, error) {
 	w := &warehouse{path: path, opt: opt, log: slog.New(slog.DiscardHandler)}
-	v, err := openView(ctx, path, opt)
+	v, err := openView(ctx, path, opt, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func openWarehouse(ctx context.Context, path string, opt executor.Options) (*war
 	return w, nil
 }
 
-func openView(ctx context.Context, path string, opt executor.Options) (*view, error) {
+func openView(ctx context.Context, path string, opt executor.Options, lex []nlq.Entry) (*view, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("open warehouse: %w", err)
@@ -69,7 +70,12 @@ func openView(ctx context.Context, path string, opt executor.Options) (*view, er
 		x.Close()
 		return nil, err
 	}
-	return &view{Engine: nlq.NewEngine(cat), Exec: x, file: fi}, nil
+	eng, err := nlq.NewEngineWith(cat, lex)
+	if err != nil {
+		x.Close()
+		return nil, err
+	}
+	return &view{Engine: eng, Exec: x, file: fi}, nil
 }
 
 // acquire returns the current view, switching to a newly published file
@@ -119,7 +125,20 @@ func (w *warehouse) Reload(ctx context.Context) error {
 	if os.SameFile(fi, old.file) && fi.ModTime().Equal(old.file.ModTime()) && fi.Size() == old.file.Size() {
 		return nil
 	}
-	v, err := openView(ctx, w.path, w.opt)
+	return w.swap(ctx, old)
+}
+
+// setLexicon serves the same file with a retailer's words added.
+func (w *warehouse) setLexicon(ctx context.Context, lex []nlq.Entry) error {
+	w.reopen.Lock()
+	defer w.reopen.Unlock()
+	w.lex = lex
+	return w.swap(ctx, w.cur.Load())
+}
+
+// swap opens the file anew and retires old; the caller holds reopen.
+func (w *warehouse) swap(ctx context.Context, old *view) error {
+	v, err := openView(ctx, w.path, w.opt, w.lex)
 	if err != nil {
 		w.log.Error("new warehouse file cannot be served: keeping the current one", "path", w.path, "err", err)
 		return err

@@ -33,7 +33,7 @@ func cmdAsk(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "chatbi ask: 找不到仓库 %s（先运行 chatbi demo 或 chatbi import）\n", *db)
 		return 1
 	}
-	svc, err := server.NewService(e.ctx, *db, executor.Options{Timeout: *timeout})
+	svc, err := openService(e, *db, executor.Options{Timeout: *timeout})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi ask:", err)
 		return 1

@@ -94,7 +94,7 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 			return 1
 		}
 	}
-	svc, err := server.NewService(e.ctx, c.db, executor.Options{Timeout: c.timeout, MaxRows: c.maxRows})
+	svc, err := openService(e, c.db, executor.Options{Timeout: c.timeout, MaxRows: c.maxRows})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi serve:", err)
 		return 1

@@ -1,0 +1,116 @@
+# chatbi's core lexicon: how marketers say each part of a question.
+# One line a sense: KIND[=VALUE]: word word word ...  (words separated by spaces;
+# a word is matched after normalization: full-width folded, lower case, no spaces).
+# The longest word wins; a surface keeps the first sense it is given. Values from the
+# warehouse (categories, brands, cities, levels, channels, segments) come from its
+# catalog, not from here. A retailer adds words in a file of its own (README).
+
+buy: 下过单 下过订单 下过 下了 有下单 有过下单 买过单 买过 买了 买 购买过 购买了 购买 购入 下单过 下单了 下单 消费过 入手过 入手了 入手 有购买 有过购买 有消费 买入 选购过 购买过的 订购过 订购 下
+neg: 没 没有 未 未曾 不曾 没再 没有再 不再 一单都没 一单也没 一次都没 一次也没 一笔都没 一笔也没 都没 也没 再也没 再也没有 都没有 没有任何 没任何 无任何 没有过任何
+never: 从未 从来没 从来没有 从没 从没有 一直没 一直没有 从来未 从不 从来不
+exclude: 不是 非 不属于 并非 排除 排除掉 去掉 去除 剔除 不包括 不包含 除去 扣除 除了 不在 不来自
+register: 注册 注册的 开卡 入会 注册时间 注册时长 入会时间 开卡时间 成为会员
+new_reg: 新注册 新入会 新开卡 新增会员 新增用户 新注册会员 新注册用户 新注册客户 新入会会员 新增 新加入 新入会的
+birthday: 生日 过生日 的生日 生日在
+repeat_buyer: 复购客户 复购的客户 复购用户 复购会员 回头客 复购人群 多次购买的客户
+first_buy: 首次购买 首购 第一次购买 首单 首次下单 第一次下单 首次消费 第一次消费
+time_rel: 过去 近 最近 最近的 过去的 在过去 近期的
+time_unit=d: 天 日 天内 日内 天里
+time_unit=w: 周 星期 个星期 周内 礼拜 个礼拜
+time_unit=m: 个月 个月内 个月里 月内
+time_unit=q: 季度 个季度
+time_unit=y: 年内 年里
+year: 年 年度
+except: 以外 之外 以外的 之外的
+share: 占比 比例 份额 百分比 占比情况 所占比例 的占比
+period=h1: 上半年 上半年度
+period=h2: 下半年 下半年度
+period=q1: 第一季度 第1季度 一季度 1季度 q1 一季
+period=q2: 第二季度 第2季度 二季度 2季度 q2 二季
+period=q3: 第三季度 第3季度 三季度 3季度 q3 三季
+period=q4: 第四季度 第4季度 四季度 4季度 q4 四季
+month_mark: 月 月份
+day_mark: 号
+time_fixed=this_month: 本月 这个月 当月 本月份
+time_fixed=last_month: 上个月 上月 上一个月
+time_fixed=next_month: 下个月 下月 下一个月
+time_fixed=this_year: 今年 本年 本年度 今年以来
+time_fixed=last_year: 去年 上一年 去年一年
+time_fixed=year_before_last: 前年
+time_fixed=this_week: 本周 这周 这个星期 这一周
+time_fixed=last_week: 上周 上个星期 上一周
+time_fixed=this_quarter: 本季度 这个季度
+time_fixed=last_quarter: 上季度 上个季度 上一季度
+time_fixed=today: 今天 当天 今日
+time_fixed=yesterday: 昨天 昨日
+time_fixed=all: 历史上 有史以来 所有时间 全部时间
+from: 从 自
+to: 到 至 - ~ 到了
+since: 以来 之后 以后 起 开始
+before: 之前 以前
+measure=spend: 消费金额 消费 消费额 花了 花费 购买金额 累计消费金额 总消费 总消费金额 消费总额 花 支付金额 金额 销售额 销售金额 营业额 成交额 成交金额 gmv 实付金额 付款金额 花钱 花的钱 花销 花了多少钱
+measure=orders: 订单数 购买次数 下单次数 消费次数 订单量 单数 订单数量 次数 购买频次
+measure=aov: 平均订单金额 笔单价 平均每单金额 单均价
+measure=arpu: 客单价 人均消费 人均消费金额 平均消费金额 平均消费 人均花费 人均消费额
+measure=repurchase: 复购率 回购率 重复购买率
+measure=clv: 预测价值 未来一年预测价值 预测未来一年价值 预测未来一年的价值 未来一年价值 未来一年的价值 未来一年的预测价值 预测消费金额 预测客户价值 客户终身价值 预测的价值 clv ltv
+measure=exp_purchases: 预测购买次数 预计购买次数 未来一年购买次数 未来一年预计购买次数 预测订单数
+measure=p_alive: 活跃概率 存活概率 留存概率
+measure=new_customers: 新客数 新客户数 新增客户数 新客数量 新客户数量 新客人数 新增客户 首购客户数
+measure=customers: 客户数 客户数量 顾客数 会员数 用户数 人数 客户人数
+cmp=>: 超过 大于 高于 多于 超出
+cmp=>=: 不少于 至少 大于等于 不低于 起码 大于或等于 满 已满 已经满 不小于
+cmp=<: 少于 低于 不到 小于 不足 未满 不满
+cmp=<=: 不超过 小于等于 不高于 至多 不多于 小于或等于 不大于
+cmp==: 等于 正好 恰好
+post_cmp=>=: 以上 及以上 或以上 或更多 及更多 以上的
+post_cmp=<=: 以下 及以下 或以下 以内
+between: 之间 区间
+money_unit: 元 块 块钱 rmb 元钱
+times_unit: 次 单 笔 回
+age_unit: 岁 周岁
+age: 年龄 年纪 岁数 年龄在
+generation: 后
+and: 和 与 及 以及 并且 且 同时 、 并 还 而且 跟 加 也 又
+or: 或 或者 或是 还是 /
+but: 但 但是 却 而 不过 可是
+all: 都 均 全都
+in: 在 通过 于 经
+among: 中 其中 里 当中 之中 里面 中的
+group: 各 每个 每 按 按照 不同 各个 分 每一个 根据
+dim=rfm: rfm分群 rfm 分群 客户分群 rfm类别 rfm分类 价值分群 客户价值分群 rfm客户分群 rfm分层 分层
+dim=lifecycle: 生命周期 生命周期阶段 阶段 客户生命周期 生命周期分群
+dim=city: 城市
+dim=province: 省份 省
+dim=gender: 性别
+dim=member_level: 会员等级 等级 会员级别 级别 卡等级
+dim=register_channel: 注册渠道 来源渠道 入会渠道
+dim=channel: 渠道 购买渠道 下单渠道 销售渠道
+distribution: 分布 分别 分组 统计 来看 拆分 细分 维度 看
+top: 前 top 排名前 头部
+rank: 名 位 个 名的 强
+highest=desc: 最高 最多 最大 最高的 最多的 最大的
+highest=asc: 最低 最少 最小 最低的 最少的 最小的
+sort_word: 排序 排名 排列 排行 从高到低排序 降序排列 降序排序
+sort_dir=desc: 从高到低 降序 由高到低 倒序 从多到少
+sort_dir=asc: 从低到高 升序 由低到高 从少到多
+recent_buy: 最近购买 最近下单 最近买 最新购买 最近购买时间 最近购买日期 最近下单时间 最后购买时间 最近一次购买 最近一次购买时间
+count: 多少 几 数量 数 有多少 是多少 多少人 多少个 几个 几位 多少位 多少名 总数 共多少 一共多少 总共多少 数目 个数 人数是多少 count 计数 有多少个 有几个 有几位 有几人 几个人 多少个人 有多少位 有多少名 有多少人 一共多少人 总共多少人 共多少人
+list: 哪些 名单 列表 有哪些 是哪些 有谁 是谁 清单 明细 都有谁 哪些人 列出 列一下 找出 筛选出 圈出 圈选 导出
+who: 客户 顾客 会员 用户 人 消费者 买家 客人 人群 客群 群体 粉丝 customer customers 老顾客 老客户 老客人 老会员
+filler: 的 了 呢 吗 吧 啊 请 帮我 帮忙 麻烦 查询 查一下 查查 查 看一下 看下 给我 我想知道 我想看 想看 想知道 统计一下 一共 总共 共 有 是 为 所有 全部 所有的 全部的 这些 哪个 一下 一些 的话 分别是 现在 目前 当前 情况 过的 属于 是否 那些 一共有 总共有 共有 请问 看看 显示 展示 给出 告诉我 计算 既 拉一个 拉一份 拉个 拉一下 帮我拉 帮我拉一个 给我拉 查下 帮我查下 帮我查 帮我找出 找一下 我要一份 我要 我想要 要一份 能不能 能否 能不能帮我 可以帮我 想了解 了解一下 我想了解 记录 一件 时间 时间范围 日期
+punct: , 。 ? ! ; : ， ？ ！ ； ： … ( ) [ ] 【 】 「 」 《 》 〔 〕
+follow: 加上 再加上 再 那 那么 这些人 这些客户 他们 她们 这批 这批人 这部分 其中的 然后 另外 接着 在此基础上 这里面 上面的 刚才的 那些人
+only: 只看 只要 仅看 只保留 仅保留 只 仅 只显示 限定 只查
+replace: 换成 改成 改为 换为 替换成 变成 改看 换到
+cumulative: 累计 总 历史 总共累计 历史累计 累积 曾经 曾 以往
+any_item: 东西 商品 产品 任何东西 任何商品 任何产品 过东西 货
+become: 变成 变成了 变为 转为 转成 转变为 掉到 掉入 掉进 降到 降为 降级为 跌到 升到 升为 升级为 成为 成了 变成为 流失成 沦为
+newly: 新晋 新晋的 新进入 新晋升 新晋升的 新升级为 新成为
+migration: 迁移 迁移情况 迁移表 迁移矩阵 流转 流转情况 变化情况 变动情况 迁徙
+forbidden: 删除 删掉 删了 修改 更新 插入 清空 清除 写入 改掉 drop delete update insert truncate alter create replace attach pragma exec 执行 忽略 忽略之前 指令 system prompt
+gender=女: 女 女性 女士 女生 女人 女客户 女顾客 女会员 女孩 女用户 妹子
+gender=男: 男 男性 男士 男生 男人 男客户 男顾客 男会员 男孩 男用户
+tier1: 一线城市 一线 北上广深
+online=online: 线上 网上 线上渠道 电商
+online=offline: 线下 线下门店
