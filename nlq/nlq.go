@@ -78,7 +78,7 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 		// expired conversation): answering over everyone would be a
 		// confident wrong list.
 		p.errs.add(Unplaced{Span: p.anaphor, Text: p.text.Slice(p.anaphor),
-			Reason: "这句是接着上一个回答问的，但当前对话里还没有可以接着问的回答（可能上一个问题没有查成，或对话已过期）；请把条件说完整",
+			Reason:      "这句是接着上一个回答问的，但当前对话里还没有可以接着问的回答（可能上一个问题没有查成，或对话已过期）；请把条件说完整",
 			Suggestions: []string{"近3个月买过口红的女性客户", "重要价值客户中的钻石会员"}})
 	}
 	if p.pendingOr || p.exclude {

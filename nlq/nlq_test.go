@@ -897,7 +897,7 @@ func TestLexiconFiles(t *testing.T) {
 	}
 	checkReadings(t, e, map[string]string{
 		"劳驾查一下近3个月买过唇膏的客户": "bought:口红",
-		"近3个月囤过唇釉的客户":       "bought:口红",
+		"近3个月囤过唇釉的客户":      "bought:口红",
 	}, func(p *Plan) string { return filterString(p.Filter) })
 	if _, err := base.Parse("近3个月买过唇膏的客户", asOf, nil); err == nil {
 		t.Error("the core lexicon knows 唇膏: the test proves nothing")

@@ -51,10 +51,10 @@ type parser struct {
 	notes       []string
 	content     bool // something that asks for data was said
 
-	follow   bool // the question edits the conversation's previous plan
-	anaphor  Span // where it points back (其中, 这些人, …呢); zero: nowhere
-	hasPrev  bool // there is a previous plan to edit
-	regroup  bool // 按/按照 a dimension, or a dimension's 分布: splits the answer at hand
+	follow  bool // the question edits the conversation's previous plan
+	anaphor Span // where it points back (其中, 这些人, …呢); zero: nowhere
+	hasPrev bool // there is a previous plan to edit
+	regroup bool // 按/按照 a dimension, or a dimension's 分布: splits the answer at hand
 	replace bool // 换成 / 只看: new conditions replace those of the same kind
 
 	regChannelNext bool // 注册渠道(为) …: the next channel is a register channel
