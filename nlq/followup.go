@@ -23,6 +23,17 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 			}
 		}
 	}
+	for _, n := range p.drops {
+		// 去掉重要价值客户的条件: every condition of that kind goes.
+		Walk(n, func(x *Node) {
+			if x.Cond != nil {
+				out.Filter = dropKind(out.Filter, x.Cond.Kind)
+			}
+		})
+	}
+	if p.dropWin {
+		out.Window = nil
+	}
 	if p.replace {
 		// 换成女性 / 只看上海的 / 换成买过眼影的: the new condition takes the
 		// place of the old one of its kind.

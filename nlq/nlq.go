@@ -88,7 +88,7 @@ func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 		p.errs.Question = question
 		return nil, &p.errs
 	}
-	if !p.content && !(p.follow && prev != nil && (p.window != nil || p.replace)) {
+	if !p.content && !(p.follow && prev != nil && (p.window != nil || p.replace || p.dropWin)) {
 		return nil, &UnplacedError{Question: question, List: []Unplaced{{Span: Span{0, n}, Text: question,
 			Reason: "没有识别到任何查询条件或要查的内容", Suggestions: ExampleQuestions}}}
 	}

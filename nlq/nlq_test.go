@@ -907,3 +907,81 @@ func TestLexiconFiles(t *testing.T) {
 		t.Errorf("alias of an unknown term: %v", err)
 	}
 }
+
+// Each phrasing class of issue 13 (their words live in lexicon/core.lex),
+// read as the plain phrasing is.
+func TestPhrasingClasses(t *testing.T) {
+	e, _ := publicEngine(t)
+	filter := func(p *Plan) string { return filterString(p.Filter) }
+	checkReadings(t, e, map[string]string{
+		// 1. request wrappers
+		"帮我拉一个近3个月买过眼影的客户名单": "bought:眼影",
+		"我要一份近一年买过香水的会员名单":   "bought:香水",
+		"能不能帮我找出上个月买过面膜的客户":  "bought:面膜",
+		// 2. purchases as nouns
+		"近3个月面霜的购买者":      "bought:面霜",
+		"今年兰蔻的买家有哪些":      "bought:兰蔻",
+		"近半年下过精华的单的客户":    "bought:精华",
+		"近30天有购买眼影记录的老顾客": "bought:眼影",
+		// 3. negated idioms
+		"近30天一单都没下的重要价值客户":    "and(not(bought:) rfm:重要价值客户)",
+		"近半年没有任何消费的沉默客户":      "and(not(bought:) lifecycle:沉默客户)",
+		"今年一件口红都没买过的重要价值客户":   "and(not(bought:口红) rfm:重要价值客户)",
+		"近3个月一次都没买过东西的重要价值客户": "and(not(bought:) rfm:重要价值客户)",
+		// 9. lists written with spaces, brackets, slashes
+		"（近3个月）买过口红的客户":  "bought:口红",
+		"近3个月买过口红 眼影的客户": "and(bought:口红 bought:眼影)",
+		"北京/上海的重要价值客户":   "and(city:北京,上海 rfm:重要价值客户)",
+	}, filter)
+	// 6. comparatives said negatively or first
+	checkReadings(t, e, map[string]string{
+		"今年消费不小于2000元的客户": "spend >= 2000",
+		"今年至少消费了2000元的客户": "spend >= 2000",
+		"近一年最多买过2次的客户":    "orders <= 2",
+		"近一年消费不大于500元的客户": "spend <= 500",
+	}, func(p *Plan) string {
+		if p.Filter == nil || p.Filter.Cond == nil {
+			return filterString(p.Filter)
+		}
+		c := p.Filter.Cond
+		return fmt.Sprintf("%s %s %g", c.Measure, c.Op, c.Value)
+	})
+	checkReadings(t, e, map[string]string{
+		"近3个月买过口红的客户有多少个": "count",
+		"重要价值客户有几位":       "count",
+		"今年花钱最多的5位客户":     "customers",
+		"沉默客户都在哪些城市":      "table",
+		"按会员等级看重要价值客户":    "table",
+	}, func(p *Plan) string { return string(p.Answer) })
+	// 8. follow-up edits after each kind of previous condition.
+	prev := func(q string) *Plan {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, c := range []struct{ first, edit, want string }{
+		{"近3个月买过口红的客户", "换成眼影", "bought:眼影"},
+		{"近3个月买过口红的客户", "把口红换成眼影", "bought:眼影"},
+		{"北京的重要价值客户", "换成上海", "and(rfm:重要价值客户 city:上海)"},
+		{"北京的重要价值客户", "城市换成上海", "and(rfm:重要价值客户 city:上海)"},
+		{"近3个月买过口红的重要价值客户", "去掉重要价值客户的条件", "bought:口红"},
+		{"近3个月买过口红的重要价值客户", "不限重要价值客户", "bought:口红"},
+		{"近3个月买过口红的客户", "再加上女性", "and(bought:口红 gender:女)"},
+		{"金卡会员中的沉默客户", "只看上海的", "and(member_level:金卡 lifecycle:沉默客户 city:上海)"},
+	} {
+		p, err := e.Parse(c.edit, asOf, prev(c.first))
+		if err != nil {
+			t.Errorf("%s / %s: %v", c.first, c.edit, err)
+			continue
+		}
+		if got := filterString(p.Filter); got != c.want {
+			t.Errorf("%s / %s:\n got %s\nwant %s", c.first, c.edit, got, c.want)
+		}
+	}
+	p, err := e.Parse("时间改成近一年", asOf, prev("近3个月买过口红的客户"))
+	if err != nil || p.Window == nil || p.Window.Phrase != "近一年" {
+		t.Errorf("时间改成近一年: %+v %v", p, err)
+	}
+}

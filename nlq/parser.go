@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode"
 )
 
 // parser is the grammar engine over one question's tokens. Each rule tries
@@ -50,6 +51,13 @@ type parser struct {
 	shareSpan   Span
 	notes       []string
 	content     bool // something that asks for data was said
+
+	// 去掉重要价值客户的条件 / 不限重要价值客户: the conditions said are
+	// dropped from the previous plan, not added (dropWin: 去掉时间条件).
+	dropMode bool
+	dropAt   int // the token that says 去掉
+	drops    []*Node
+	dropWin  bool
 
 	follow  bool // the question edits the conversation's previous plan
 	anaphor Span // where it points back (其中, 这些人, …呢); zero: nowhere
@@ -104,7 +112,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
-		p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.editWords, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
 		p.attribute, p.groupBy, p.answerWords, p.connector,
 	}
 }
@@ -149,6 +157,33 @@ func (p *parser) run() {
 	}
 }
 
+// editWords consumes the words of a follow-up edit: 去掉/取消/不限 and
+// 条件 in a drop (detectFollow saw it), and 把 X 换成 / 城市换成 (what is
+// replaced is named; the new value after 换成 takes its place).
+func (p *parser) editWords() bool {
+	t := p.tok(0)
+	switch {
+	case p.dropMode && (t.Kind == KNoLimit || t.Kind == KCondWord || (t.Kind == KExclude && p.pos == p.dropAt)):
+		p.pos++
+		return true
+	case p.dropMode && t.Kind == KFiller && t.Text == "时间":
+		p.dropWin = true
+		p.pos++
+		return true
+	case p.kind(1) == KReplace && (t.Kind == KItem || t.Kind == KCity || t.Kind == KProvince || t.Kind == KLevel ||
+		t.Kind == KRFM || t.Kind == KLifecycle || t.Kind == KChannel || t.Kind == KDim || t.Kind == KGender):
+		// 把香水换成身体乳, 城市换成杭州: the old value goes (换成 replaces
+		// whatever is of the new value's kind).
+		p.follow, p.replace = true, true
+		if p.anaphor == (Span{}) {
+			p.anaphor = p.text.OrigSpan(t.I, p.tok(1).J)
+		}
+		p.pos += 2
+		return true
+	}
+	return false
+}
+
 // detectFollow marks a question that edits the previous one: it starts with
 // 其中/再/那/只看/换成/排除…, or ends with 呢.
 func (p *parser) detectFollow() {
@@ -173,6 +208,12 @@ func (p *parser) detectFollow() {
 	last := p.toks[len(p.toks)-1]
 	if last.Kind == KPunct && len(p.toks) > 1 {
 		last = p.toks[len(p.toks)-2]
+	}
+	// 去掉重要价值客户的条件 / 取消城市限制 / 不限重要价值客户: a drop.
+	if t := p.toks[first]; t.Kind == KNoLimit || (t.Kind == KExclude && last.Kind == KCondWord) {
+		p.follow, p.dropMode, p.dropAt = true, true, first
+		p.anaphor = span(t)
+		return
 	}
 	if last.Text == "呢" {
 		p.follow = true
@@ -199,6 +240,11 @@ var listJoiners = map[string]bool{"和": true, "与": true, "及": true, "以及
 // 排除 (or extending the one still open) and 或, and merging 北京和上海 into
 // one condition on either city.
 func (p *parser) add(n *Node) {
+	if p.dropMode {
+		p.drops = append(p.drops, n)
+		p.added, p.content = true, true
+		return
+	}
 	p.content = true
 	p.added = true
 	defer func() { p.gap, p.contrast = gapNone, false }()
@@ -563,6 +609,22 @@ func (p *parser) channelNegated(not bool, n, off int) bool {
 	return not
 }
 
+// spaced reports white space in the question between token off-1 and off
+// (the normalizer drops it; a list written with spaces still means a list).
+func (p *parser) spaced(off int) bool {
+	i := p.pos + off
+	if i <= 0 || i >= len(p.toks) {
+		return false
+	}
+	a, b := p.text.Pos[p.toks[i-1].J-1]+1, p.text.Pos[p.toks[i].I]
+	for k := a; k < b; k++ {
+		if unicode.IsSpace(p.text.Orig[k]) {
+			return true
+		}
+	}
+	return false
+}
+
 // itemConj reads one item: 口红, 迪奥口红, 迪奥的口红 (every term matches one line).
 func (p *parser) itemConj(off int) ([]ItemTerm, int) {
 	if p.kind(off) != KItem {
@@ -572,8 +634,8 @@ func (p *parser) itemConj(off int) ([]ItemTerm, int) {
 	i := off + 1
 	for {
 		j := p.skipDe(i)
-		if p.kind(j) != KItem {
-			break
+		if p.kind(j) != KItem || p.spaced(j) {
+			break // 迪奥口红 is one item; 口红 眼影 (a space) is a list
 		}
 		items = append(items, *p.tok(j).Sense.Item)
 		i = j + 1
@@ -591,6 +653,12 @@ func (p *parser) itemList(off int) (list [][]ItemTerm, or, comma bool, n int) {
 	i := off + k
 	for {
 		sep := p.tok(i)
+		if sep.Kind == KItem && p.spaced(i) {
+			next, k := p.itemConj(i) // 口红 眼影: a space lists, like 、
+			list, comma = append(list, next), true
+			i += k
+			continue
+		}
 		if sep.Kind != KAnd && sep.Kind != KOr {
 			break
 		}
@@ -615,12 +683,15 @@ func (p *parser) purchase() bool {
 	i := 0
 	var items [][]ItemTerm
 	var or, comma, itemsFirst bool
+	bare := false // an item alone, in 换成面霜: bought, like what it replaces
 	if p.kind(0) == KItem {
 		var n int
 		items, or, comma, n = p.itemList(0)
 		i = n
-		if j := p.skipDe(i); p.kind(j) == KBuy && j > i {
-			i = j // 口红的购买客户
+		if j := p.skipDe(i); (p.kind(j) == KBuy || p.kind(j) == KBuyer) && j > i {
+			i = j // 口红的购买客户, 口红的购买者, 口红的买家
+		} else if p.replace && p.kind(i) != KBuy && p.kind(i) != KAll && p.kind(i) != KNeg && p.kind(i) != KNever {
+			bare = true
 		}
 		if p.kind(i) == KAll {
 			i++
@@ -661,8 +732,12 @@ func (p *parser) purchase() bool {
 	}
 	// 没有消费 / 从未消费: the measure word negated is a purchase verb.
 	spendVerb := (neg || never) && p.kind(i) == KMeasure && p.tok(i).Text == "消费"
-	if p.kind(i) != KBuy && !spendVerb {
+	buyer := itemsFirst && p.kind(i) == KBuyer
+	if p.kind(i) != KBuy && !spendVerb && !buyer && !bare {
 		return false
+	}
+	if bare {
+		i-- // no verb to consume below
 	}
 	if p.kind(i+1) == KNum || (p.kind(i+1) == KCmp && p.kind(i+2) == KNum) {
 		return false // 买了3次以上: a threshold
@@ -676,6 +751,12 @@ func (p *parser) purchase() bool {
 		var n int
 		items, or, comma, n = p.itemList(i)
 		i += n
+		// 下过口红的单: the order said after the item.
+		if n > 0 && strings.HasPrefix(verb, "下") {
+			if j := p.skipDe(i); j > i && (p.tok(j).Text == "单" || p.tok(j).Text == "订单") {
+				i = j + 1
+			}
+		}
 		if n == 0 && p.kind(i) == KAnyItem { // 买过东西: any purchase
 			i++
 			anything = true
@@ -833,6 +914,21 @@ func (p *parser) measureAt(off int) (key string, n int, viaBuy bool) {
 	return "", 0, false
 }
 
+// cmpAt reads a comparison word at off: 超过, 不少于, …, or 最多/最少 (≤ and
+// ≥, when a number follows at once, or, said before the measure, anyway).
+func (p *parser) cmpAt(off int, numNext bool) (op string, n int) {
+	switch t := p.tok(off); {
+	case t.Kind == KCmp:
+		return t.Val(), 1
+	case t.Kind == KHighest && (t.Text == "最多" || t.Text == "最少") && (!numNext || p.kind(off+1) == KNum):
+		if !numNext && p.kind(off+1) != KMeasure && p.kind(off+1) != KBuy {
+			return "", 0 // 最多的5个: a ranking, not a bound
+		}
+		return map[string]string{"最多": "<=", "最少": ">="}[t.Text], 1
+	}
+	return "", 0
+}
+
 // amountAt reads a number with an optional unit; unit says what it counts.
 func (p *parser) amountAt(off int) (v float64, unit string, n int) {
 	if p.kind(off) != KNum {
@@ -851,23 +947,22 @@ func (p *parser) amountAt(off int) (v float64, unit string, n int) {
 // threshold: 消费超过3000块, 累计消费1万以上, 买了3次以上, 订单数不少于3,
 // 消费在1000到3000之间, 平均订单金额大于500元.
 func (p *parser) threshold() bool {
-	channels, chNot, ci := p.channelMod(0) // 在天猫消费超过2000元
+	// The comparison may come first: 至少消费了500元, 最多买过3次.
+	op, pre := p.cmpAt(0, false)
+	channels, chNot, cn := p.channelMod(pre) // 在天猫消费超过2000元
+	ci := pre + cn
 	key, i, viaBuy := p.measureAt(ci)
-	if i == 0 || (ci > 0 && predictedMeasure(key)) {
+	if i == 0 || (ci > pre && predictedMeasure(key)) {
 		return false
 	}
 	i += ci
-	for p.kind(i) == KFiller || p.kind(i) == KIn { // 消费是, 消费在
+	for p.kind(i) == KFiller || p.kind(i) == KIn { // 消费是, 消费在, 消费了
 		i++
 	}
-	op := ""
-	switch t := p.tok(i); {
-	case t.Kind == KCmp:
-		op = t.Val()
-		i++
-	case t.Kind == KHighest && (t.Text == "最多" || t.Text == "最少") && p.kind(i+1) == KNum:
-		op = map[string]string{"最多": "<=", "最少": ">="}[t.Text]
-		i++
+	if op == "" {
+		var n int
+		op, n = p.cmpAt(i, true)
+		i += n
 	}
 	v, unit, n := p.amountAt(i)
 	if n == 0 {
@@ -911,7 +1006,7 @@ func (p *parser) threshold() bool {
 		return false
 	}
 	// Only now that the rule matches may it take a pending 非 (非门店消费…).
-	cond.ChannelNot = p.channelNegated(chNot, ci, 0)
+	cond.ChannelNot = p.channelNegated(chNot, cn, pre)
 	p.pos += i
 	p.add(leaf(cond))
 	return true
@@ -1515,6 +1610,14 @@ func (p *parser) groupBy() bool {
 		}
 		dim, i = d, 2
 		p.regroup = p.regroup || regroupWords[p.tok(0).Text]
+	} else if j := p.whichAt(); j > 0 && p.kind(j) == KDim {
+		// 都在哪些城市 / 分布在哪些城市: where they are, group by group.
+		d, ok := dimAt(j)
+		if !ok {
+			return false
+		}
+		dim, i = d, j+1
+		p.regroup = true
 	} else if d, ok := dimAt(0); ok && p.kind(0) == KDim && (p.kind(1) == KDistribution || p.kind(1) == KGroup) {
 		dim, i = d, 1
 		p.regroup = true // 城市分布, 会员等级分一下
@@ -1532,6 +1635,19 @@ func (p *parser) groupBy() bool {
 	p.group = dim
 	p.content = true
 	return true
+}
+
+// whichAt matches [都|分布] [在|来自] 哪些 before a dimension and returns
+// where the dimension is (0: no match).
+func (p *parser) whichAt() int {
+	i := 0
+	for p.kind(i) == KAll || p.kind(i) == KDistribution || p.kind(i) == KIn || (p.kind(i) == KFiller && p.tok(i).Text != "的") {
+		i++
+	}
+	if i == 0 || p.kind(i) != KList || (p.tok(i).Text != "哪些" && p.tok(i).Text != "哪") {
+		return 0
+	}
+	return i + 1
 }
 
 // regroupWords say "split what we have by" (按城市看, 按照等级分), unlike 各/每个
@@ -1561,7 +1677,7 @@ func (p *parser) answerWords() bool {
 		if p.answer == "" {
 			p.answer = AnswerCustomers
 		}
-	case KWho:
+	case KWho, KBuyer:
 	case KMeasure:
 		p.measures = append(p.measures, t.Val())
 	case KShare:

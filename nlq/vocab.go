@@ -78,12 +78,18 @@ const (
 	KFirstBuy          // 首次购买 (first purchase in the window)
 	KBirthday          // 生日, 过生日
 	KRepeatBuyer       // 复购客户, 回头客 (two or more orders)
+	KBuyer             // 购买者, 买家 (X的买家: who bought X)
+	KCondWord          // 条件, 限制 (去掉…的条件: a follow-up drops a condition)
+	KNoLimit           // 不限, 不管 (不限重要价值客户: drops it too)
 )
 
 // kindNames are the kinds a lexicon line may name (nlq/lexicon/*.lex). The
 // others (numbers, dates, the warehouse's own values) come from the lexer
 // and the catalog.
 var kindNames = map[string]Kind{
+	"buyer":        KBuyer,
+	"cond_word":    KCondWord,
+	"no_limit":     KNoLimit,
 	"tier1":        KTier1,
 	"online":       KOnline,
 	"gender":       KGender,
