@@ -48,7 +48,8 @@ func (l *Lexicon) Lex(t Text) []Token {
 		num, nn := lexNumber(rs, i)
 		s, sn := l.longest(rs, i)
 		switch {
-		case sn > 0 && sn >= nn:
+		case sn > 0 && sn >= nn && !(s.Kind == KFestival && sn == nn && unitAfter(rs, i+sn)):
+			// (618元 and 1111次 are amounts, not festivals)
 			flushUnknown(i)
 			toks = append(toks, Token{Kind: s.Kind, Sense: s, I: i, J: i + sn, Text: string(rs[i : i+sn])})
 			i += sn
@@ -68,6 +69,11 @@ func (l *Lexicon) Lex(t Text) []Token {
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// unitAfter reports a unit of amount at rs[i] (元 块 次 单 笔 岁 % 件 天 个).
+func unitAfter(rs []rune, i int) bool {
+	return i < len(rs) && strings.ContainsRune("元块次单笔岁%件天个位名", rs[i])
+}
 
 // lexDate reads 2026-09-03, 2026/9/3, 2026.9.3 or 2026年9月3日 (号).
 func lexDate(rs []rune, i int) (Date, int) {

@@ -985,3 +985,36 @@ func TestPhrasingClasses(t *testing.T) {
 		t.Errorf("时间改成近一年: %+v %v", p, err)
 	}
 }
+
+// Shopping festivals are windows: the latest one started by as_of (cut at
+// as_of if running), a year's own, and amounts that look like one are not.
+func TestFestivals(t *testing.T) {
+	e, _ := publicEngine(t)
+	for q, want := range map[string]string{
+		"双十一买过口红的客户":         "2026-11-01..2026-11-11",
+		"双11期间买过口红的客户":       "2026-11-01..2026-11-11",
+		"去年双十一买过口红的客户":       "2025-11-01..2025-11-11",
+		"2025年双十一买过口红的客户":    "2025-11-01..2025-11-11",
+		"双十二买过口红的客户":         "2025-12-01..2025-12-12",
+		"618买过口红的客户":         "2026-06-01..2026-06-18",
+		"女神节买过口红的客户":         "2026-03-01..2026-03-08",
+		"近3个月消费超过618元的客户有多少": "2026-08-23..2026-11-22",
+	} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if got := p.Window.From.String() + ".." + p.Window.To.String(); got != want {
+			t.Errorf("%s: window %s, want %s", q, got, want)
+		}
+	}
+	// 21 November: this year's 双十一 is running, cut at as_of.
+	p, err := e.Parse("双十一买过口红的客户", D(time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)), nil)
+	if err != nil || p.Window.To.String() != "2026-11-05" {
+		t.Errorf("running festival: %+v %v", p, err)
+	}
+	if _, err := e.Parse("今年双十二买过口红的客户", asOf, nil); err == nil {
+		t.Error("今年双十二 has not started by 2026-11-22: should ask back")
+	}
+}

@@ -421,6 +421,11 @@ func (p *parser) timePhrase() bool {
 		n = 3
 		w, err = lastN(p.asOf, p.tok(1).Num, unit, p.phrase(3))
 	case KNum:
+		if p.kind(1) == KYear && p.kind(2) == KFestival && isInt(t.Num) && t.Num >= 1990 && t.Num <= 2100 {
+			n = 3 // 2025年双十一
+			w, err = festivalWindow(p.asOf, p.tok(2).Val(), int(t.Num), p.phrase(3))
+			break
+		}
 		// 半年以上没有购买 (as 超过半年没有购买), else a date or month.
 		if unit := p.unitAt(1); unit != "" && p.kind(2) == KPostCmp && p.tok(2).Val() == ">=" && p.negPurchaseAhead(3) {
 			n = 3
@@ -434,6 +439,10 @@ func (p *parser) timePhrase() bool {
 			n = 2 // 今年上半年, 去年第四季度
 			w, err = periodWindow(p.asOf, p.asOf.Year()-back, p.tok(1).Val(), p.phrase(2))
 			break
+		} else if ok && p.kind(1) == KFestival {
+			n = 2 // 去年双十一
+			w, err = festivalWindow(p.asOf, p.tok(1).Val(), p.asOf.Year()-back, p.phrase(2))
+			break
 		}
 		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))
 		if t.Val() == "all" && p.purchaseAhead(1) { // 历史上买过
@@ -442,6 +451,9 @@ func (p *parser) timePhrase() bool {
 	case KPeriod:
 		n = 1
 		w, err = periodWindow(p.asOf, 0, t.Val(), p.phrase(1))
+	case KFestival:
+		n = 1
+		w, err = festivalWindow(p.asOf, t.Val(), 0, p.phrase(1))
 	case KFrom, KDate:
 		return p.dateRange()
 	default:

@@ -3,6 +3,7 @@ package nlq
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -179,4 +180,44 @@ func rangeWindow(asOf, from, to Date, phrase string) (*Window, error) {
 		return nil, fmt.Errorf("结束日期 %s 早于开始日期 %s", to, from)
 	}
 	return clip(asOf, &Window{From: from, To: to, Phrase: phrase})
+}
+
+// festivalWindow is a shopping festival's dates, spec "MM-DD..MM-DD" (a
+// lexicon value, so a retailer adds its own: festival=09-20..09-25: 周年庆).
+// year 0: the latest one that has started by as_of; a running one is cut
+// at as_of. A given year's must have started by as_of.
+func festivalWindow(asOf Date, spec string, year int, phrase string) (*Window, error) {
+	from, to, ok := strings.Cut(spec, "..")
+	fm, fd, err1 := monthDay(from)
+	tm, td, err2 := monthDay(to)
+	if !ok || err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("活动日期 %q 不是 MM-DD..MM-DD", spec)
+	}
+	at := func(y, m, d int) Date { return D(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)) }
+	y := year
+	if y == 0 {
+		y = asOf.Year()
+		if at(y, fm, fd).After(asOf.Time) {
+			y--
+		}
+	}
+	w := &Window{From: at(y, fm, fd), To: at(y, tm, td), Phrase: phrase}
+	if w.To.Before(w.From.Time) { // a festival across new year
+		w.To = at(y+1, tm, td)
+	}
+	if w.From.After(asOf.Time) {
+		return nil, fmt.Errorf("%s还没有开始（数据截至 %s）", phrase, asOf)
+	}
+	if w.To.After(asOf.Time) {
+		w.To = asOf
+	}
+	return w, nil
+}
+
+func monthDay(s string) (int, int, error) {
+	t, err := time.Parse("01-02", strings.TrimSpace(s))
+	if err != nil {
+		return 0, 0, err
+	}
+	return int(t.Month()), t.Day(), nil
 }

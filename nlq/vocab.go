@@ -81,6 +81,7 @@ const (
 	KBuyer             // 购买者, 买家 (X的买家: who bought X)
 	KCondWord          // 条件, 限制 (去掉…的条件: a follow-up drops a condition)
 	KNoLimit           // 不限, 不管 (不限重要价值客户: drops it too)
+	KFestival          // 双十一, 618 … (Val: MM-DD..MM-DD; a window)
 )
 
 // kindNames are the kinds a lexicon line may name (nlq/lexicon/*.lex). The
@@ -90,6 +91,7 @@ var kindNames = map[string]Kind{
 	"buyer":        KBuyer,
 	"cond_word":    KCondWord,
 	"no_limit":     KNoLimit,
+	"festival":     KFestival,
 	"tier1":        KTier1,
 	"online":       KOnline,
 	"gender":       KGender,
