@@ -181,8 +181,11 @@ func (e *Engine) checkCond(c *Cond) error {
 			return bad("仓库中没有渠道「%s」", ch)
 		}
 	}
+	if c.Kind == CondMeasure && len(c.Items) > 0 && c.Measure != "orders" {
+		return bad("按商品限定的只能是购买次数（买过N次以上X）")
+	}
 	switch c.Kind {
-	case CondBought:
+	case CondBought, CondMeasure:
 		for _, it := range c.Items {
 			if len(it.Kinds) == 0 {
 				return bad("商品词 %q 没有类型", it.Value)
@@ -200,6 +203,9 @@ func (e *Engine) checkCond(c *Cond) error {
 				names = append(names, it.Value)
 			}
 			return &PlanError{Msg: fmt.Sprintf("仓库中没有同时属于「%s」的商品", strings.Join(names, "」和「"))}
+		}
+		if c.Kind == CondMeasure {
+			return e.checkMeasure(c, bad)
 		}
 	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondPotential:
 		if len(c.Values) == 0 {
@@ -228,21 +234,25 @@ func (e *Engine) checkCond(c *Cond) error {
 		if k := int(c.Value); float64(k) != c.Value || k < 1 || k > 12 {
 			return bad("生日月份 %v 不存在", c.Value)
 		}
-	case CondMeasure:
-		if !customerMeasure(c.Measure) {
-			return bad("不能按 %q 筛选客户", c.Measure)
-		}
-		if len(c.Channels) > 0 && predictedMeasure(c.Measure) {
-			return bad("预测指标不分购买渠道")
-		}
-		if _, ok := opSQL[c.Op]; !ok && c.Op != "between" {
-			return bad("未知的比较 %q", c.Op)
-		}
-		if c.Value < 0 || c.Value2 < 0 || c.Value > 1e12 || c.Value2 > 1e12 {
-			return bad("阈值超出范围")
-		}
 	default:
 		return bad("未知的条件类型 %q", c.Kind)
+	}
+	return nil
+}
+
+// checkMeasure checks a threshold condition.
+func (e *Engine) checkMeasure(c *Cond, bad func(string, ...any) error) error {
+	if !customerMeasure(c.Measure) {
+		return bad("不能按 %q 筛选客户", c.Measure)
+	}
+	if len(c.Channels) > 0 && predictedMeasure(c.Measure) {
+		return bad("预测指标不分购买渠道")
+	}
+	if _, ok := opSQL[c.Op]; !ok && c.Op != "between" {
+		return bad("未知的比较 %q", c.Op)
+	}
+	if c.Value < 0 || c.Value2 < 0 || c.Value > 1e12 || c.Value2 > 1e12 {
+		return bad("阈值超出范围")
 	}
 	return nil
 }

@@ -342,7 +342,7 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 		}
 		return
 	}
-	if w == nil && c.snap && len(k.Channels) == 0 {
+	if w == nil && c.snap && len(k.Channels) == 0 && len(k.Items) == 0 {
 		expr := map[string]string{"spend": "m.monetary_cents", "orders": "m.frequency",
 			"aov": "(m.monetary_cents * 1.0 / m.frequency)", "arpu": "(m.monetary_cents * 1.0 / m.frequency)"}[k.Measure]
 		if k.Measure == "aov" || k.Measure == "arpu" {
@@ -358,15 +358,30 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 		return
 	}
 	from, to := c.scope(w)
+	not := ""
+	if zeroPasses(k) {
+		not = "NOT "
+	}
+	if len(k.Items) > 0 {
+		// 买过3次以上口红: the orders in scope with a line of the item (an
+		// order with two lipsticks counts once).
+		s.w(not + c.key + " IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE ")
+		c.itemPredicate(s, k.Items)
+		s.w(") AND pl.date BETWEEN ? AND ?", from, to)
+		c.channels(s, "pl", k)
+		s.w(" GROUP BY pl.customer_key HAVING " + not + "(count(DISTINCT pl.order_key)")
+		if k.Op == "between" {
+			s.w(" BETWEEN ? AND ?))", v1, v2)
+		} else {
+			s.w(" "+opSQL[k.Op]+" ?))", v1)
+		}
+		return
+	}
 	agg := map[string]string{"spend": "sum(po.pay_cents)", "orders": "count(*)",
 		"aov": "(sum(po.pay_cents) * 1.0 / count(*))", "arpu": "(sum(po.pay_cents) * 1.0 / count(*))"}[k.Measure]
 	// The customers whose orders in scope pass. When zero passes too (少于
 	// 100元, 消费为0, 0到500之间), a customer with nothing in scope does, so
 	// it is everyone but the customers whose orders fail.
-	not := ""
-	if zeroPasses(k) {
-		not = "NOT "
-	}
 	s.w(not+c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ?", from, to)
 	c.channels(s, "po", k)
 	s.w(" GROUP BY po.customer_key HAVING " + not + "(" + agg)

@@ -262,6 +262,11 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		if where != "" {
 			where += "的"
 		}
+		if len(c.Items) > 0 {
+			// 买过3次以上口红: orders with that item, each counted once.
+			return fmt.Sprintf("%s%s含「%s」的订单数%s（一笔订单买多件只算一次）%s", scope, where,
+				strings.Join(itemNames([][]ItemTerm{c.Items}), "、"), s, note)
+		}
 		return scope + where + d.Name + s + note
 	}
 	return string(c.Kind)

@@ -631,6 +631,16 @@ func TestSortPhrases(t *testing.T) {
 func TestAgainstRawSQL(t *testing.T) {
 	e, db := publicEngineDB(t)
 	cases := []struct{ q, raw string }{
+		// 买过N次以上X: orders with a line of X, each order once.
+		{"近半年买过2次以上香水的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o WHERE o.status = 'completed'
+			AND o.order_date BETWEEN '2026-05-23' AND '2026-11-22' AND EXISTS (SELECT 1 FROM order_items oi JOIN products p ON p.id = oi.product_key
+			WHERE oi.order_key = o.id AND p.category = '香水') GROUP BY o.customer_key HAVING count(*) >= 2)`},
+		{"近一年口红买了3次以上的客户有多少", `SELECT count(*) FROM (SELECT o.customer_key FROM orders o WHERE o.status = 'completed'
+			AND o.order_date BETWEEN '2025-11-23' AND '2026-11-22' AND EXISTS (SELECT 1 FROM order_items oi JOIN products p ON p.id = oi.product_key
+			WHERE oi.order_key = o.id AND p.category = '口红') GROUP BY o.customer_key HAVING count(*) >= 3)`},
+		{"双十一买过口红的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
+			AND o.order_date BETWEEN '2026-11-01' AND '2026-11-11'`},
 		{"近一年在天猫消费超过2000元的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel = '天猫'
 			AND order_date BETWEEN '2025-11-23' AND '2026-11-22' GROUP BY customer_key HAVING sum(pay_amount) > 2000)`},
 		{"近一年线上消费超过2000元的客户有多少", `SELECT count(*) FROM (SELECT customer_key FROM orders WHERE status = 'completed' AND channel <> '门店'

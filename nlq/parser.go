@@ -959,8 +959,20 @@ func (p *parser) amountAt(off int) (v float64, unit string, n int) {
 // threshold: 消费超过3000块, 累计消费1万以上, 买了3次以上, 订单数不少于3,
 // 消费在1000到3000之间, 平均订单金额大于500元.
 func (p *parser) threshold() bool {
+	// 口红买了3次以上: the item first, then the count of its orders.
+	var items []ItemTerm
+	start := 0
+	if p.kind(0) == KItem {
+		it, n := p.itemConj(0)
+		if j := p.skipDe(n); p.kind(j) == KBuy {
+			items, start = it, j
+		} else {
+			return false
+		}
+	}
 	// The comparison may come first: 至少消费了500元, 最多买过3次.
-	op, pre := p.cmpAt(0, false)
+	op, pre := p.cmpAt(start, false)
+	pre += start
 	channels, chNot, cn := p.channelMod(pre) // 在天猫消费超过2000元
 	ci := pre + cn
 	key, i, viaBuy := p.measureAt(ci)
@@ -1010,6 +1022,17 @@ func (p *parser) threshold() bool {
 	// The unit decides between spend and order count (消费3次以上 counts orders).
 	if unit == "times" && key == "spend" {
 		cond.Measure = "orders"
+	}
+	// 买过3次以上口红: the orders counted are those with the item.
+	if viaBuy && len(items) == 0 && p.kind(i) == KItem {
+		it, n := p.itemConj(i)
+		items, i = it, i+n
+	}
+	if len(items) > 0 {
+		if cond.Measure != "orders" {
+			return false
+		}
+		cond.Items = items
 	}
 	if unit == "money" && cond.Measure == "orders" {
 		return false
