@@ -181,6 +181,9 @@ func (e *Engine) checkCond(c *Cond) error {
 			return bad("仓库中没有渠道「%s」", ch)
 		}
 	}
+	if c.Promo != "" && (c.Kind != CondBought || (c.Promo != PromoCoupon && c.Promo != PromoAny) || c.Only) {
+		return bad("优惠条件 %q 只用于购买条件", c.Promo)
+	}
 	if c.Kind == CondMeasure && len(c.Items) > 0 && c.Measure != "orders" {
 		return bad("按商品限定的只能是购买次数（买过N次以上X）")
 	}

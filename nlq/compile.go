@@ -205,6 +205,10 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 	switch k.Kind {
 	case CondBought:
 		from, to := c.scope(c.p.EffectiveWindow(k))
+		if k.Promo != "" {
+			c.promoOrders(s, k, from, to)
+			return
+		}
 		if len(k.Items) == 0 {
 			s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po WHERE po.date BETWEEN ? AND ?", from, to)
 			c.channels(s, "po", k)
@@ -270,6 +274,25 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 	case CondMeasure:
 		c.measureCond(s, k)
 	}
+}
+
+// promoOrders: the customers with a completed order in scope that used a
+// coupon (or, for promo, had a discount), with a line of the items if any.
+// The facts have no coupon column, so this reads the orders themselves.
+func (c *compiler) promoOrders(s *sqlText, k *Cond, from, to string) {
+	s.w(c.key+" IN (SELECT o.customer_key FROM orders o WHERE o.status = 'completed' AND o.order_date BETWEEN ? AND ?", from, to)
+	if k.Promo == PromoAny {
+		s.w(" AND (o.coupon_used = 1 OR o.discount_amount > 0)")
+	} else {
+		s.w(" AND o.coupon_used = 1")
+	}
+	c.channels(s, "o", k)
+	if len(k.Items) > 0 {
+		s.w(" AND EXISTS (SELECT 1 FROM order_items oi JOIN products p ON p.id = oi.product_key WHERE oi.order_key = o.id AND ")
+		c.itemPredicate(s, k.Items)
+		s.w(")")
+	}
+	s.w(")")
 }
 
 // itemPredicate selects the products (alias p) an order line must be of:

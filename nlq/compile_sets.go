@@ -99,7 +99,8 @@ func (c *compiler) setable(n *Node) bool {
 		case k.Kind == CondBought:
 			// Product sets hold all channels together (schema/sets.go);
 			// "nothing else" is not a union of sets.
-			return c.e.Catalog.PurchaseSets && (len(k.Channels) == 0 || !productLevel(k)) && !k.Only
+			// Coupons and discounts are not in the sets.
+			return c.e.Catalog.PurchaseSets && (len(k.Channels) == 0 || !productLevel(k)) && !k.Only && k.Promo == ""
 		case setAttr(k.Kind) == "":
 			return false
 		case k.At != nil:

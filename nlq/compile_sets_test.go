@@ -23,7 +23,7 @@ import (
 // evaluation questions: negated attributes (NULL must stay excluded), OR,
 // product-level and channel sets, residual conditions, other sort keys.
 var setPathQuestions = []string{
-	"双十一买过口红没买过粉底液的客户", "去年双十一买过口红的重要价值客户", "近3个月买过口红 眼影的客户", "近半年买过2次以上香水的重要价值客户",
+	"双十一买过口红没买过粉底液的客户", "去年双十一买过口红的重要价值客户", "近3个月买过口红 眼影的客户", "近半年买过2次以上香水的重要价值客户", "近3个月用券买过口红的重要价值客户", "近一年参加过促销但没买过面霜的客户",
 	"近3个月买过口红的非女性客户",
 	"近3个月买过口红但不是重要价值客户的",
 	"不在北京的近3个月买过面霜的客户",

@@ -65,7 +65,8 @@ type parser struct {
 	regroup bool // 按/按照 a dimension, or a dimension's 分布: splits the answer at hand
 	replace bool // 换成 / 只看: new conditions replace those of the same kind
 
-	regChannelNext bool // 注册渠道(为) …: the next channel is a register channel
+	regChannelNext bool   // 注册渠道(为) …: the next channel is a register channel
+	pendingPromo   string // 用券买过…: the purchase that follows used a coupon
 	errs           UnplacedError
 
 	// Segment snapshots: a time phrase right before a segment dates it
@@ -112,7 +113,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
-		p.editWords, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.editWords, p.promo, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
 		p.attribute, p.groupBy, p.answerWords, p.connector,
 	}
 }
@@ -690,6 +691,23 @@ func (p *parser) itemList(off int) (list [][]ItemTerm, or, comma bool, n int) {
 	return list, or, comma, i - off
 }
 
+// promo: 用过优惠券 (a purchase with one), or 用券买过口红 (the purchase
+// that follows carries it).
+func (p *parser) promo() bool {
+	t := p.tok(0)
+	if t.Kind != KPromo {
+		return false
+	}
+	p.pos++
+	if p.kind(0) == KBuy || p.kind(0) == KIn || p.kind(0) == KChannel {
+		p.pendingPromo = t.Val()
+		return true
+	}
+	p.content = true
+	p.add(leaf(&Cond{Kind: CondBought, Promo: t.Val(), Window: p.curWindow}))
+	return true
+}
+
 // purchase: [channel] [没|从未] [channel] 买过 [items]  |  items [都] [没|从未] 买过.
 func (p *parser) purchase() bool {
 	i := 0
@@ -805,8 +823,10 @@ func (p *parser) purchase() bool {
 		p.unplace(i, "「只在…没买过」有歧义，请分开说（如“在门店买过、线上没买过”）", nil)
 		return true
 	}
+	promo := p.pendingPromo
+	p.pendingPromo = ""
 	mk := func(it []ItemTerm) *Node {
-		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never || past, Only: only}
+		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never || past, Only: only, Promo: promo}
 		n := leaf(c)
 		if neg || never {
 			n = &Node{Op: OpNot, Kids: []*Node{n}}

@@ -93,6 +93,7 @@ type Cond struct {
 	Channels   []string   `json:"channels,omitempty"`    // purchase channels; empty: any
 	ChannelNot bool       `json:"channel_not,omitempty"` // Channels are excluded instead (线上 = not 门店)
 	Only       bool       `json:"only,omitempty"`        // 只买过: and no line of anything else in the window
+	Promo      string     `json:"promo,omitempty"`       // coupon: an order with coupon_used = 1 (用过优惠券); promo: or with a discount (参加过促销)
 
 	// attributes
 	Values []string `json:"values,omitempty"`

@@ -82,6 +82,13 @@ const (
 	KCondWord          // 条件, 限制 (去掉…的条件: a follow-up drops a condition)
 	KNoLimit           // 不限, 不管 (不限重要价值客户: drops it too)
 	KFestival          // 双十一, 618 … (Val: MM-DD..MM-DD; a window)
+	KPromo             // 用过优惠券 (Val: coupon), 参加过促销 (Val: promo)
+)
+
+// Promotions a purchase may be restricted to (Cond.Promo).
+const (
+	PromoCoupon = "coupon" // coupon_used = 1
+	PromoAny    = "promo"  // coupon_used = 1 or discount_amount > 0
 )
 
 // kindNames are the kinds a lexicon line may name (nlq/lexicon/*.lex). The
@@ -92,6 +99,7 @@ var kindNames = map[string]Kind{
 	"cond_word":    KCondWord,
 	"no_limit":     KNoLimit,
 	"festival":     KFestival,
+	"promo":        KPromo,
 	"tier1":        KTier1,
 	"online":       KOnline,
 	"gender":       KGender,

@@ -124,3 +124,7 @@ festival=11-01..11-11: 双十一 双11 1111 双十一购物节
 festival=12-01..12-12: 双十二 双12 1212
 festival=06-01..06-18: 618 六一八 618大促
 festival=03-01..03-08: 三八节 女神节 女王节 妇女节
+# Coupons and promotions (spec semantics.md): a purchase with a coupon
+# (coupon_used = 1), or with a coupon or a discount.
+promo=coupon: 用过优惠券 使用过优惠券 用了优惠券 用过券 用券 使用优惠券 用优惠券 领券 用过优惠卷 使用过券
+promo=promo: 参加过促销 参与过促销 享受过优惠 享受过折扣 参加过活动 参加促销 参与促销 有过折扣 享受优惠 用过折扣
