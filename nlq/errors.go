@@ -13,13 +13,15 @@ type Unplaced struct {
 	Reason      string   `json:"reason"` // Chinese, for the marketer
 	Suggestions []string `json:"suggestions,omitempty"`
 	Forbidden   bool     `json:"forbidden,omitempty"` // asks to change data or to drop the rules: never sent to a model
+	Rewrites    []string `json:"-"`                   // whole questions that would say it plainly (offered if they read)
 }
 
 // UnplacedError lists every unplaced span of a question, in order. A question
 // with one is never run: the answer is a clarify naming the spans.
 type UnplacedError struct {
-	Question string
-	List     []Unplaced
+	Question  string
+	List      []Unplaced
+	Questions []string // close questions the rules do read (Engine.Parse fills it)
 }
 
 func (e *UnplacedError) Error() string {
@@ -50,10 +52,17 @@ func (e *UnplacedError) Forbidden() bool {
 	return false
 }
 
-// Suggestions gathers the spans' suggestions without duplicates.
+// Suggestions are the close questions that do read, then the spans' own
+// suggestions (near terms), without duplicates.
 func (e *UnplacedError) Suggestions() []string {
 	var out []string
 	seen := map[string]bool{}
+	for _, q := range e.Questions {
+		if !seen[q] {
+			seen[q] = true
+			out = append(out, q)
+		}
+	}
 	for _, u := range e.List {
 		for _, s := range u.Suggestions {
 			if !seen[s] {

@@ -52,6 +52,81 @@ func NewEngineWith(cat *schema.Catalog, extra []Entry) (*Engine, error) {
 // question; *UnplacedError when any span could not be placed (the caller
 // answers clarify and runs nothing).
 func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
+	plan, err := e.parse(question, asOf, prev)
+	var ue *UnplacedError
+	if errors.As(err, &ue) && !ue.Forbidden() {
+		ue.Questions = e.rewrites(ue, asOf, prev)
+	}
+	return plan, err
+}
+
+// rewrites are questions close to one that was asked back and that the
+// rules do read: its first unplaced span replaced by a near catalog term
+// (口虹 → 口红), by a common term of the kind its neighbours expect (买过游艇
+// → 买过口红), or left out (火星客户 → 客户). Each is parsed before it is
+// offered, so a suggestion never itself asks back.
+func (e *Engine) rewrites(ue *UnplacedError, asOf Date, prev *Plan) []string {
+	u := ue.List[0]
+	orig := []rune(ue.Question)
+	if u.Span.End > len(orig) || u.Span.Start >= u.Span.End {
+		return nil
+	}
+	before := string(orig[:u.Span.Start])
+	after := string(orig[u.Span.End:])
+	cands := append([]string{}, u.Suggestions...)
+	if e.Catalog != nil && len(cands) < 3 && isBuyVerbEnd(before) {
+		for _, c := range e.Catalog.Categories {
+			if len(cands) >= 3 {
+				break
+			}
+			cands = append(cands, c)
+		}
+	}
+	cands = append(cands, "")
+	var out []string
+	seen := map[string]bool{}
+	for _, q := range u.Rewrites {
+		if _, err := e.parse(q, asOf, prev); err == nil && !seen[q] {
+			seen[q] = true
+			out = append(out, q)
+		}
+	}
+	for _, c := range cands {
+		q := strings.TrimSpace(before + trimOverlap(c, after) + after)
+		if q == "" || q == ue.Question || seen[q] || len(out) >= 4 {
+			continue
+		}
+		seen[q] = true
+		if _, err := e.parse(q, asOf, prev); err == nil {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// trimOverlap drops the end of c that the text after repeats (重要价值客户
+// before 客户 → 重要价值).
+func trimOverlap(c, after string) string {
+	rc, ra := []rune(c), []rune(after)
+	for k := min(len(rc), len(ra)); k > 0; k-- {
+		if string(rc[len(rc)-k:]) == string(ra[:k]) {
+			return string(rc[:len(rc)-k])
+		}
+	}
+	return c
+}
+
+// isBuyVerbEnd reports text ending in a purchase verb (…买过, …购买).
+func isBuyVerbEnd(s string) bool {
+	for _, v := range []string{"买过", "买了", "购买过", "购买", "买", "下单", "入手"} {
+		if strings.HasSuffix(strings.TrimSpace(s), v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	if !utf8.ValidString(question) {
 		return nil, ErrNotUTF8
 	}

@@ -191,8 +191,49 @@ func TestClarifySuggestsNearestTerm(t *testing.T) {
 	e, _ := publicEngine(t)
 	_, err := e.Parse("买过粉底的客户", asOf, nil)
 	var ue *UnplacedError
-	if !errors.As(err, &ue) || len(ue.Suggestions()) == 0 || ue.Suggestions()[0] != "粉底液" {
-		t.Fatalf("want 粉底液 first, got %v", err)
+	if !errors.As(err, &ue) || len(ue.Suggestions()) == 0 || ue.Suggestions()[0] != "买过粉底液的客户" || ue.List[0].Suggestions[0] != "粉底液" {
+		t.Fatalf("want 买过粉底液的客户 (and the term 粉底液) first, got %v %q", err, ue.Suggestions())
+	}
+}
+
+// A clarify blames only what it could not place and suggests questions
+// that keep the words around it, each of which reads.
+func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
+	e, _ := publicEngine(t)
+	for q, c := range map[string]struct {
+		blame string
+		first string
+	}{
+		"买过口虹的客户":           {"口虹", "买过口红的客户"},
+		"上海的重要价直客户":         {"重要价直", "上海的重要价值客户"},
+		"近3个月买过游艇的重要价值客户":   {"游艇", "近3个月买过口红的重要价值客户"},
+		"近3个月买过口红的火星客户":     {"火星", "近3个月买过口红的客户"},
+		"在天猫和门店买过口红的客户":     {"和", "在天猫和门店都买过口红的客户"},
+		"近一年买过3次以上口虹的客户有多少": {"口虹", "近一年买过3次以上口红的客户有多少"},
+	} {
+		_, err := e.Parse(q, asOf, nil)
+		var ue *UnplacedError
+		if !errors.As(err, &ue) {
+			t.Errorf("%s: %v, want a clarify", q, err)
+			continue
+		}
+		if len(ue.List) != 1 || ue.List[0].Text != c.blame {
+			t.Errorf("%s: blames %v, want only %q", q, ue.List, c.blame)
+		}
+		if s := ue.Suggestions(); len(s) == 0 || s[0] != c.first {
+			t.Errorf("%s: suggestions %q, want %q first", q, s, c.first)
+		}
+		for _, s := range ue.Questions {
+			if _, err := e.Parse(s, asOf, nil); err != nil {
+				t.Errorf("%s: suggested %q does not read: %v", q, s, err)
+			}
+		}
+	}
+	// Both channels known: neither is blamed.
+	for _, q := range []string{"在天猫和门店都买过口红的客户", "在天猫或门店买过口红的客户", "近3个月买过3次以上口红的客户"} {
+		if _, err := e.Parse(q, asOf, nil); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
 	}
 }
 

@@ -604,6 +604,32 @@ func (p *parser) channelMod(off int) (channels []string, not bool, n int) {
 	return channels, not, i - off
 }
 
+// moreChannels reads (和|或|、) channel … after a first channel at off and
+// a 都 after them. both: 都 said (each channel); amb: the token index of a
+// 和 without 都 (which reading?), else -1.
+func (p *parser) moreChannels(off int) (more []string, n int, both bool, amb int) {
+	i, and := off, -1
+	for (p.kind(i) == KAnd || p.kind(i) == KOr) && p.kind(i+1) == KChannel {
+		if p.kind(i) == KAnd && p.tok(i).Text != "、" && and < 0 {
+			and = i
+		}
+		more = append(more, p.tok(i+1).Val())
+		i += 2
+	}
+	if len(more) == 0 {
+		return nil, 0, false, -1
+	}
+	switch {
+	case p.kind(i) == KAll:
+		return more, i + 1 - off, true, -1
+	case p.kind(i) == KNeg && strings.HasPrefix(p.tok(i).Text, "都"):
+		return more, i - off, true, -1 // 都没买过: in none of them
+	case and >= 0:
+		return more, i - off, false, and
+	}
+	return more, i - off, false, -1
+}
+
 // channelNegated takes a pending 非 or 除了 that belongs to the channel
 // just read (非门店渠道, 除了门店以外): it negates the channel, not the
 // purchase.
@@ -741,6 +767,25 @@ func (p *parser) purchase() bool {
 	channels, chNot, n := p.channelMod(i)
 	chN, chOff := n, i // where the channel was said, for a pending 非
 	i += n
+	// 在天猫和门店都买过 (each), 在天猫或门店买过 (either).
+	each := false
+	if n > 0 && !chNot {
+		more, m, both, amb := p.moreChannels(i)
+		if amb >= 0 {
+			t, last := p.tok(amb), p.tok(i+m-1)
+			span := p.text.OrigSpan(t.I, t.J)
+			orig := p.text.Orig
+			end := p.text.OrigSpan(last.I, last.J).End
+			p.errs.add(Unplaced{Span: span, Text: p.text.Slice(span),
+				Reason: "连接两个渠道：是每个渠道都买过（如“在天猫和门店都买过”），还是任一渠道买过（如“在天猫或门店买过”）？",
+				Rewrites: []string{string(orig[:end]) + "都" + string(orig[end:]),
+					string(orig[:span.Start]) + "或" + string(orig[span.End:])}})
+			p.pos += i + m
+			return true
+		}
+		channels, each = append(channels, more...), both
+		i += m
+	}
 	// 只买过口红: lipstick and nothing else in the window.
 	only := !itemsFirst && len(channels) == 0 && p.kind(i) == KOnly && p.kind(i+1) == KBuy
 	if only {
@@ -826,6 +871,15 @@ func (p *parser) purchase() bool {
 	promo := p.pendingPromo
 	p.pendingPromo = ""
 	mk := func(it []ItemTerm) *Node {
+		if each && !neg && !never {
+			// 在天猫和门店都买过口红: bought it in each of them.
+			var per []*Node
+			for _, ch := range channels {
+				c := &Cond{Kind: CondBought, Items: it, Channels: []string{ch}, Window: p.curWindow, AllTime: past, Promo: promo}
+				per = append(per, leaf(c))
+			}
+			return And(per...)
+		}
 		c := &Cond{Kind: CondBought, Items: it, Channels: channels, ChannelNot: chNot, Window: p.curWindow, AllTime: never || past, Only: only, Promo: promo}
 		n := leaf(c)
 		if neg || never {
