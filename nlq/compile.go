@@ -110,7 +110,7 @@ func snapshotList(cat *schema.Catalog) string {
 func needsSnapshot(p *Plan) bool {
 	need := p.Sort != nil && predictedMeasure(p.Sort.By)
 	for _, m := range p.Measures {
-		need = need || predictedMeasure(m) || m == "new_customers"
+		need = need || predictedMeasure(m) || m == "new_customers" || lifecycleMeasure(m)
 	}
 	Walk(p.Filter, func(n *Node) {
 		if n.Cond != nil && (n.Cond.Kind == CondRFM || n.Cond.Kind == CondLifecycle || n.Cond.Kind == CondPotential ||
@@ -624,6 +624,20 @@ var groupMeasureSQL = map[string]string{
 	"arpu":          "sum(s) / 100.0 / nullif(sum(n > 0), 0)",
 	"repurchase":    "sum(n >= 2) * 1.0 / nullif(sum(n >= 1), 0)",
 	"new_customers": "sum(nw)",
+	// lost, act, buyer and gap are the per-customer columns lifecycleCols writes.
+	"churn_rate":          "round(sum(lost) * 1.0 / nullif(sum(buyer), 0), 4)",
+	"active_rate":         "round(sum(act) * 1.0 / nullif(sum(buyer), 0), 4)",
+	"repurchase_interval": "round(avg(gap), 2)",
+}
+
+// lifecycleCols writes, per customer of a table, whether the snapshot has
+// them lost, active (new or active) or a buyer at all, and the days from
+// their first to their second completed order (one index range each).
+func (c *compiler) lifecycleCols(s *sqlText) {
+	lc := c.e.Catalog.Model.Lifecycle
+	s.w(", (m.lifecycle = ?) AS lost, (m.lifecycle IN (?, ?)) AS act, (m.first_date IS NOT NULL) AS buyer", lc.Lost.Name, lc.New.Name, lc.Active.Name)
+	s.w(", (SELECT julianday(po2.date) FROM purchase_orders po2 INDEXED BY purchase_orders_customer WHERE po2.customer_key = "+c.key+
+		" AND po2.date <= ? ORDER BY po2.date LIMIT 1 OFFSET 1) - julianday(m.first_date) AS gap", c.asOf)
 }
 
 // migration counts customers by their segment at one snapshot (f) and at
@@ -746,7 +760,7 @@ func (c *compiler) table() *Query {
 	}
 	needOrders := dim.OrderLevel
 	for _, m := range p.Measures {
-		if m != "customers" {
+		if m != "customers" && !lifecycleMeasure(m) {
 			needOrders = true
 		}
 	}
@@ -793,6 +807,12 @@ func (c *compiler) table() *Query {
 	for _, m := range p.Measures {
 		if predictedMeasure(m) {
 			s.w(", m.clv AS v, m.exp_purchases AS ep, m.p_alive AS pa")
+			break
+		}
+	}
+	for _, m := range p.Measures {
+		if lifecycleMeasure(m) {
+			c.lifecycleCols(s)
 			break
 		}
 	}

@@ -20,6 +20,16 @@ var Measures = map[string]MeasureDef{
 	"exp_purchases": {"exp_purchases", "预测购买次数", "次", "BG/NBD 预测的购买次数"},
 	"p_alive":       {"p_alive", "活跃概率", "", "BG/NBD 估计的客户仍然活跃的概率"},
 	"new_customers": {"new_customers", "新客数", "人", "首次购买日期在时间范围内的客户数"},
+	"churn_rate":    {"churn_rate", "流失率", "", "流失客户数 ÷ 截至数据日有过已完成订单的客户数（不含未购客户）"},
+	"active_rate":   {"active_rate", "活跃率", "", "（新客户 + 活跃客户）÷ 截至数据日有过已完成订单的客户数（不含未购客户）"},
+	"repurchase_interval": {"repurchase_interval", "复购间隔", "天",
+		"首次购买到第二次购买的平均天数（只计有 ≥2 笔已完成订单的客户，截至数据日的全部历史）"},
+}
+
+// lifecycleMeasure reports a measure read from the snapshot's lifecycle
+// stage and first purchase (the rates and the repurchase interval).
+func lifecycleMeasure(key string) bool {
+	return key == "churn_rate" || key == "active_rate" || key == "repurchase_interval"
 }
 
 // shareMeasures are the measures among ms that add up over groups, so that

@@ -59,6 +59,34 @@ func TestPublicEvaluation(t *testing.T) {
 	}
 }
 
+// TestParaphraseSet answers the tuning half of the paraphrase set
+// (testdata/paraphrase, gold computed from the CSVs by gen.py) and fails
+// on any confident wrong answer or below the floor measured.
+func TestParaphraseSet(t *testing.T) {
+	svc := MustOpenService(t)
+	qs, err := LoadEval("../testdata/paraphrase/tuning.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := svc.Evaluate(context.Background(), qs)
+	var out bytes.Buffer
+	rep.Print(&out)
+	p, n := rep.Passed("")
+	wrong := 0
+	for _, r := range rep.Results {
+		if r.Wrong {
+			wrong++
+		}
+	}
+	if wrong > 0 || float64(p) < paraphraseFloor*float64(n) {
+		t.Errorf("paraphrase set %d/%d with %d wrong answers (floor %.0f%%, 0 wrong):\n%s", p, n, wrong, paraphraseFloor*100, out.String())
+	}
+}
+
+// paraphraseFloor is the tuning set's share that must pass, as measured;
+// raise it, never lower it.
+const paraphraseFloor = 1.0
+
 func TestAskPaging(t *testing.T) {
 	svc := MustOpenService(t)
 	ask := func(limit, offset int) *Answer {

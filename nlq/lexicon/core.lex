@@ -128,3 +128,7 @@ festival=03-01..03-08: 三八节 女神节 女王节 妇女节
 # (coupon_used = 1), or with a coupon or a discount.
 promo=coupon: 用过优惠券 使用过优惠券 用了优惠券 用过券 用券 使用优惠券 用优惠券 领券 用过优惠卷 使用过券
 promo=promo: 参加过促销 参与过促销 享受过优惠 享受过折扣 参加过活动 参加促销 参与促销 有过折扣 享受优惠 用过折扣
+# Rates over a group's buyers and the repurchase interval (spec semantics.md).
+measure=churn_rate: 流失率 流失比例 流失占比 客户流失率
+measure=active_rate: 活跃率 活跃度 活跃比例 活跃占比 客户活跃率
+measure=repurchase_interval: 复购间隔 复购周期 平均复购间隔 回购间隔 复购时间间隔 首次购买到复购的时间 首购到复购的时间 首次购买到复购的间隔

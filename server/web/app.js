@@ -34,8 +34,11 @@ function scrollDown() { const m = $("messages"); m.scrollTop = m.scrollHeight; }
 
 function addMessage(node) { $("messages").append(node); scrollDown(); return node; }
 
-function fmt(v) {
+// fmt shows a value; rates and shares (a column named …率 or …占比) are
+// fractions in the API (0.2297) and percents on the page (23.0%).
+function fmt(v, col) {
   if (v === null || v === undefined) return "-";
+  if (typeof v === "number" && col && /(率|占比)$/.test(col)) return (v * 100).toFixed(1) + "%";
   if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("zh-CN") : v.toLocaleString("zh-CN", { maximumFractionDigits: 4 });
   return String(v);
 }
@@ -69,7 +72,7 @@ function renderAnswer(a, question) {
   if (a.answer_type === "customers") {
     box.append(el("p", { class: "count" }, "共 ", el("b", { class: "total" }, fmt(a.total)), " 位客户"));
   } else if (a.answer_type === "count") {
-    box.append(el("p", { class: "count" }, a.columns[0] + "：", el("b", { class: "total" }, fmt(a.rows[0] && a.rows[0][0]))));
+    box.append(el("p", { class: "count" }, a.columns[0] + "：", el("b", { class: "total" }, fmt(a.rows[0] && a.rows[0][0], a.columns[0]))));
   }
   box.append(el("div", { class: "explain" }, a.explanation));
   if (a.answer_type === "table") box.append(barChart(a));
@@ -93,7 +96,7 @@ function renderTable(a) {
   const numeric = a.columns.map((_, i) => a.rows.some((r) => typeof r[i] === "number"));
   return el("table", {},
     el("thead", {}, el("tr", {}, ...a.columns.map((c) => el("th", {}, c)))),
-    el("tbody", {}, ...a.rows.map((r) => el("tr", {}, ...r.map((v, i) => el("td", numeric[i] ? { class: "num" } : {}, fmt(v)))))));
+    el("tbody", {}, ...a.rows.map((r) => el("tr", {}, ...r.map((v, i) => el("td", numeric[i] ? { class: "num" } : {}, fmt(v, a.columns[i])))))));
 }
 
 function renderPage(holder, pager, a, offset, limit) {

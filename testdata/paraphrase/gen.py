@@ -400,6 +400,27 @@ def coupon_list():
     return {"W": wt, "SEG": s}, customers(ids & seg(s))
 
 
+def rate_table(field, stage_pred):
+    def make():
+        g = defaultdict(lambda: [0, 0])
+        for c, st in LC.items():
+            v = CUST[c][field]
+            if v and st != "未购客户":
+                g[v][1] += 1
+                g[v][0] += stage_pred(st)
+        return {}, {"type": "table", "rows": {k: round(a / b, 4) for k, (a, b) in g.items()}}
+    return make
+
+
+def interval_seg():
+    s = rng.choice(RFMS)
+    dates = defaultdict(list)
+    for cid, t, *_ in ORDERS.values():
+        dates[cid].append(t)
+    gaps = [(sorted(v)[1] - sorted(v)[0]).days for c, v in dates.items() if len(v) >= 2 and RFM.get(c) == s]
+    return {"SEG": s}, {"type": "count", "value": round(sum(gaps) / len(gaps), 2)}
+
+
 # ---------- the tuning set ----------
 T = "tuning"
 fill(T, "wrapper", ["帮我拉一个{W}买过{X}的客户名单", "给我看看{W}买过{X}的客户", "查一下{W}购买过{X}的会员有哪些",
@@ -446,9 +467,14 @@ fill(T, "channel", ["{W}线上买过{X}的客户", "{W}在线上渠道买过{X}�
 fill(T, "new-terms", ["双十一买过{X}的客户", "双11期间买过{X}的客户"], festival_list)
 fill(T, "new-terms", ["{W}买过{N}次以上{X}的客户", "{W}{X}买了{N}次以上的客户"], item_times)
 fill(T, "new-terms", ["{W}用过优惠券的{SEG}"], coupon_list)
+fill(T, "new-terms", ["各会员等级的流失率", "按会员等级看流失率"], rate_table("member_level", lambda st: st == "流失客户"), k=1)
+fill(T, "new-terms", ["各城市的活跃率"], rate_table("city", lambda st: st in ("新客户", "活跃客户")), k=1)
+fill(T, "new-terms", ["{SEG}的复购间隔是多少", "{SEG}平均复购间隔"], interval_seg, k=2)
 fill(T, "clarify", ["买过{J}的客户", "近3个月买过{J}的重要价值客户"], clarify)
 
 # ---------- the held-out set (other wordings of the same needs) ----------
+# Its own random stream, so that adding tuning questions never changes it.
+rng.seed(113)
 H = "heldout"
 fill(H, "wrapper", ["我要一份{W}买过{X}的客户名单", "能不能帮我找出{W}买过{X}的客户", "拉一下{W}购买{X}的用户列表"], bought_list)
 fill(H, "wrapper", ["统计一下{W}买过{X}的客户有多少", "想了解{W}买过{X}的客户数量"], bought_count)
