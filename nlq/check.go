@@ -107,6 +107,14 @@ func (e *Engine) Check(p *Plan) error {
 	case !customerMeasure(p.Sort.By) && p.Sort.By != SortLastPurchase:
 		return bad("不能按 %q 排序", p.Sort.By)
 	}
+	if isLinePlan(p) {
+		if p.Answer == AnswerCustomers {
+			return bad("按商品统计的指标不能用于客户名单")
+		}
+		if err := e.checkLines(p); err != nil {
+			return err
+		}
+	}
 	if p.Share && (p.Answer != AnswerTable || p.GroupBy == "" || len(shareMeasures(p.Measures)) == 0) {
 		return bad("占比只用于有分组和可加总指标（客户数、消费金额、订单数、新客数）的表格")
 	}

@@ -82,6 +82,9 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 	if p.Migration != nil {
 		return c.migration(), nil
 	}
+	if isLinePlan(p) && p.Answer != AnswerCustomers {
+		return c.lineTable(), nil
+	}
 	switch p.Answer {
 	case AnswerCustomers:
 		return c.customers(page), nil

@@ -76,7 +76,14 @@ func (e *Engine) Explain(p *Plan) string {
 			}
 			rank += fmt.Sprintf("；%s占比 = 该组数值 ÷ 各组合计（保留四位小数）", strings.Join(names, "、"))
 		}
-		line("结果：按%s分组，计算%s；未填写%s的客户不计入%s", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name, rank)
+		if Dimensions[p.GroupBy].Line {
+			line("结果：按%s分组，计算%s（订单行按所买商品归组，一位客户买过几组就计入几组）%s", Dimensions[p.GroupBy].Name, e.measureList(p), rank)
+		} else {
+			line("结果：按%s分组，计算%s；未填写%s的客户不计入%s", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name, rank)
+		}
+	}
+	if len(p.Lines) > 0 {
+		line("商品范围：只计%s的订单行", itemScope(p.Lines))
 	}
 	defined := map[string]bool{}
 	// perCustomer: the measure is of one customer (a sort key or a
@@ -296,18 +303,23 @@ func channelPhrase(c *Cond) string {
 	return "在" + strings.Join(c.Channels, "、")
 }
 
+// itemScope names items with where they were found: 「口红」（品类）.
+func itemScope(items []ItemTerm) string {
+	var parts []string
+	for _, it := range items {
+		var kinds []string
+		for _, k := range it.Kinds {
+			kinds = append(kinds, itemKindName[k])
+		}
+		parts = append(parts, "「"+it.Value+"」（"+strings.Join(kinds, "/")+"）")
+	}
+	return strings.Join(parts, "中的")
+}
+
 func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
 	what := "任何商品"
 	if len(c.Items) > 0 {
-		var parts []string
-		for _, it := range c.Items {
-			var kinds []string
-			for _, k := range it.Kinds {
-				kinds = append(kinds, itemKindName[k])
-			}
-			parts = append(parts, "「"+it.Value+"」（"+strings.Join(kinds, "/")+"）")
-		}
-		what = strings.Join(parts, "中的")
+		what = itemScope(c.Items)
 	}
 	where := channelPhrase(c)
 	verb := "买过"

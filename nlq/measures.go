@@ -20,6 +20,9 @@ var Measures = map[string]MeasureDef{
 	"exp_purchases": {"exp_purchases", "预测购买次数", "次", "BG/NBD 预测的购买次数"},
 	"p_alive":       {"p_alive", "活跃概率", "", "BG/NBD 估计的客户仍然活跃的概率"},
 	"new_customers": {"new_customers", "新客数", "人", "首次购买日期在时间范围内的客户数"},
+	"sales":         {"sales", "销售额", "元", "已完成订单中这些商品订单行的金额之和"},
+	"units":         {"units", "销量", "件", "已完成订单中这些商品订单行的件数之和"},
+	"buyers":        {"buyers", "购买人数", "人", "已完成订单中买过这些商品的不同客户数"},
 	"churn_rate":    {"churn_rate", "流失率", "", "流失客户数 ÷ 截至数据日有过已完成订单的客户数（不含未购客户）"},
 	"active_rate":   {"active_rate", "活跃率", "", "（新客户 + 活跃客户）÷ 截至数据日有过已完成订单的客户数（不含未购客户）"},
 	"repurchase_interval": {"repurchase_interval", "复购间隔", "天",
@@ -55,17 +58,22 @@ type DimensionDef struct {
 	Expr       string        // otherwise an expression over a purchase
 	OrderLevel bool
 	Snapshot   bool // needs the segment snapshot
+	Line       bool // an attribute of the item on an order line (compile_lines.go)
 }
 
 // Dimensions by key.
 var Dimensions = map[string]DimensionDef{
-	"rfm":              {"rfm", "RFM分群", schema.ColRFM, "", false, true},
-	"lifecycle":        {"lifecycle", "生命周期阶段", schema.ColLifecycle, "", false, true},
-	"city":             {"city", "城市", schema.ColCity, "", false, false},
-	"province":         {"province", "省份", schema.ColProvince, "", false, false},
-	"gender":           {"gender", "性别", schema.ColGender, "", false, false},
-	"member_level":     {"member_level", "会员等级", schema.ColMemberLevel, "", false, false},
-	"register_channel": {"register_channel", "注册渠道", schema.ColRegisterChannel, "", false, false},
-	"channel":          {"channel", "购买渠道", schema.Column{}, schema.ColOrderChannel.SQL(), true, false},
-	"month":            {"month", "月份", schema.Column{}, "substr(po.date, 1, 7)", true, false},
+	"rfm":              {"rfm", "RFM分群", schema.ColRFM, "", false, true, false},
+	"lifecycle":        {"lifecycle", "生命周期阶段", schema.ColLifecycle, "", false, true, false},
+	"city":             {"city", "城市", schema.ColCity, "", false, false, false},
+	"province":         {"province", "省份", schema.ColProvince, "", false, false, false},
+	"gender":           {"gender", "性别", schema.ColGender, "", false, false, false},
+	"member_level":     {"member_level", "会员等级", schema.ColMemberLevel, "", false, false, false},
+	"register_channel": {"register_channel", "注册渠道", schema.ColRegisterChannel, "", false, false, false},
+	"channel":          {"channel", "购买渠道", schema.Column{}, schema.ColOrderChannel.SQL(), true, false, false},
+	"month":            {"month", "月份", schema.Column{}, "substr(po.date, 1, 7)", true, false, false},
+	"category":         {Key: "category", Name: "品类", Expr: "p.category", Line: true},
+	"category_l1":      {Key: "category_l1", Name: "大类", Expr: "p.category_l1", Line: true},
+	"brand":            {Key: "brand", Name: "品牌", Expr: "p.brand", Line: true},
+	"product":          {Key: "product", Name: "商品", Expr: "p.product_name", Line: true},
 }

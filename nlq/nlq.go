@@ -351,6 +351,23 @@ func (p *parser) plan() *Plan {
 	}
 	pl.Filter = And(p.conds...)
 	pl.Sort, pl.Limit = p.sort, p.limit
+	pl.Lines = p.lines
+	if Dimensions[p.group].Line || len(p.lines) > 0 {
+		// 各品类的销售额 / 各品牌的客户数: measures of order lines.
+		for i, m := range p.measures {
+			if lm, ok := map[string]string{"spend": "sales", "customers": "buyers"}[m]; ok {
+				p.measures[i] = lm
+			}
+		}
+		if len(p.measures) == 0 {
+			p.measures = []string{"buyers"}
+		}
+		if p.sort != nil {
+			if lm, ok := map[string]string{"spend": "sales", "customers": "buyers"}[p.sort.By]; ok {
+				p.sort.By = lm
+			}
+		}
+	}
 	switch {
 	case p.group != "":
 		pl.Answer = AnswerTable

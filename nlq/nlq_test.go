@@ -685,6 +685,12 @@ func TestAgainstRawSQL(t *testing.T) {
 		{"近一年参加过促销的金卡会员有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN customers c ON c.id = o.customer_key
 			WHERE o.status = 'completed' AND (o.coupon_used = 1 OR o.discount_amount > 0) AND c.member_level = '金卡'
 			AND o.order_date BETWEEN '2025-11-23' AND '2026-11-22'`},
+		{"近3个月口红的销量", `SELECT sum(oi.quantity) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
+			AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'`},
+		{"女性客户中香奈儿的购买人数", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key JOIN customers c ON c.id = o.customer_key
+			WHERE o.status = 'completed' AND p.brand = '香奈儿' AND c.gender = '女'`},
 		{"双十一买过口红的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			AND o.order_date BETWEEN '2026-11-01' AND '2026-11-11'`},

@@ -65,8 +65,9 @@ type parser struct {
 	regroup bool // 按/按照 a dimension, or a dimension's 分布: splits the answer at hand
 	replace bool // 换成 / 只看: new conditions replace those of the same kind
 
-	regChannelNext bool   // 注册渠道(为) …: the next channel is a register channel
-	pendingPromo   string // 用券买过…: the purchase that follows used a coupon
+	regChannelNext bool       // 注册渠道(为) …: the next channel is a register channel
+	pendingPromo   string     // 用券买过…: the purchase that follows used a coupon
+	lines          []ItemTerm // 口红的销售额: the item whose order lines are measured
 	errs           UnplacedError
 
 	// Segment snapshots: a time phrase right before a segment dates it
@@ -113,7 +114,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
-		p.editWords, p.promo, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.editWords, p.promo, p.lineMeasure, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
 		p.attribute, p.groupBy, p.answerWords, p.connector,
 	}
 }
@@ -717,6 +718,30 @@ func (p *parser) itemList(off int) (list [][]ItemTerm, or, comma bool, n int) {
 	return list, or, comma, i - off
 }
 
+// lineMeasure: 口红的销售额, 香奈儿卖了多少钱, 面膜的销量, 口红的购买人数:
+// a measure of the item's order lines (compile_lines.go), not of the
+// customers who bought it.
+func (p *parser) lineMeasure() bool {
+	if p.kind(0) != KItem {
+		return false
+	}
+	items, n := p.itemConj(0)
+	j := p.skipDe(n)
+	t := p.tok(j)
+	if t.Kind != KMeasure {
+		return false
+	}
+	m, ok := map[string]string{"spend": "sales", "units": "units", "buyers": "buyers", "customers": "buyers"}[t.Val()]
+	if !ok || len(p.lines) > 0 {
+		return false
+	}
+	p.lines = items
+	p.measures = append(p.measures, m)
+	p.content = true
+	p.pos += j + 1
+	return true
+}
+
 // promo: 用过优惠券 (a purchase with one), or 用券买过口红 (the purchase
 // that follows carries it).
 func (p *parser) promo() bool {
@@ -1182,6 +1207,9 @@ func (p *parser) topN() bool {
 			rankDim = t.Val()
 			i++
 		}
+	} else if t.Kind == KAnyItem && !who && (t.Text == "商品" || t.Text == "产品") {
+		rankDim = "product" // 销量最高的5个商品
+		i++
 	}
 	groups := rankDim != "" || p.group != ""
 	if key == "" {
@@ -1199,7 +1227,12 @@ func (p *parser) topN() bool {
 	if key == "" {
 		key = "spend" // plan() says so, or ranks a table by its measure
 	}
-	if _, ok := groupMeasureSQL[key]; !(customerMeasure(key) || groups && ok) {
+	_, table := groupMeasureSQL[key]
+	_, lines := lineMeasureSQL[key]
+	if key == "units" && Dimensions[rankDim].Line {
+		lines = true // 销量最高的5个商品
+	}
+	if !(customerMeasure(key) || groups && (table || lines || (Dimensions[rankDim].Line && (key == "spend" || key == "customers")))) {
 		return false
 	}
 	if hasNum && (!isInt(num) || num < 1 || num > 100000) {
@@ -1702,6 +1735,10 @@ func (p *parser) groupBy() bool {
 		case KTimeUnit:
 			if t.Val() == "m" {
 				return "month", true
+			}
+		case KAnyItem:
+			if i > 0 && (t.Text == "商品" || t.Text == "产品") {
+				return "product", true // 各商品的销量
 			}
 		}
 		return "", false

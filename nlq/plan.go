@@ -30,6 +30,9 @@ type Plan struct {
 	Limit    int        `json:"limit,omitempty"` // top N after sorting; 0: no limit
 	Share    bool       `json:"share,omitempty"` // table: each additive measure also as its share of the groups' total (占比)
 	Notes    []string   `json:"notes,omitempty"` // readings chosen among several (Chinese)
+	// Lines: item-level measures (销售额, 销量, 购买人数) count the order
+	// lines of these items; none: every line (compile_lines.go).
+	Lines []ItemTerm `json:"lines,omitempty"`
 	// Migration, for a table: customers by their segment at From × at To.
 	Migration *Migration `json:"migration,omitempty"`
 }

@@ -32,8 +32,8 @@ var planEnums = map[string][]string{
 	"kind":     {string(CondBirthMonth), string(CondFirstPurchase), string(CondPotential), string(CondBought), string(CondRFM), string(CondLifecycle), string(CondGender), string(CondAge), string(CondCity), string(CondProvince), string(CondMemberLevel), string(CondRegisterChannel), string(CondRegistered), string(CondMeasure), string(CondBirthYear)},
 	"cmp":      {">", ">=", "<", "<=", "=", "between"},
 	"measure":  {"spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive"},
-	"measures": {"customers", "spend", "orders", "aov", "arpu", "repurchase", "clv", "exp_purchases", "p_alive", "new_customers", "churn_rate", "active_rate", "repurchase_interval"},
-	"group_by": {"rfm", "lifecycle", "city", "province", "gender", "member_level", "register_channel", "channel", "month"},
+	"measures": {"customers", "spend", "orders", "aov", "arpu", "repurchase", "clv", "exp_purchases", "p_alive", "new_customers", "churn_rate", "active_rate", "repurchase_interval", "sales", "units", "buyers"},
+	"group_by": {"rfm", "lifecycle", "city", "province", "gender", "member_level", "register_channel", "channel", "month", "category", "category_l1", "brand", "product"},
 	"by":       {"spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive", SortLastPurchase},
 	"kinds":    {string(ItemCategory), string(ItemCategoryL1), string(ItemBrand), string(ItemProduct)},
 }

@@ -48,7 +48,7 @@ from: 从 自
 to: 到 至 - ~ 到了
 since: 以来 之后 以后 起 开始
 before: 之前 以前
-measure=spend: 消费金额 消费 消费额 花了 花费 购买金额 累计消费金额 总消费 总消费金额 消费总额 花 支付金额 金额 销售额 销售金额 营业额 成交额 成交金额 gmv 实付金额 付款金额 花钱 花的钱 花销 花了多少钱
+measure=spend: 卖了多少钱 卖了多少 卖出多少钱 卖了 消费金额 消费 消费额 花了 花费 购买金额 累计消费金额 总消费 总消费金额 消费总额 花 支付金额 金额 销售额 销售金额 营业额 成交额 成交金额 gmv 实付金额 付款金额 花钱 花的钱 花销 花了多少钱
 measure=orders: 订单数 购买次数 下单次数 消费次数 订单量 单数 订单数量 次数 购买频次
 measure=aov: 平均订单金额 笔单价 平均每单金额 单均价
 measure=arpu: 客单价 人均消费 人均消费金额 平均消费金额 平均消费 人均花费 人均消费额
@@ -132,3 +132,11 @@ promo=promo: 参加过促销 参与过促销 享受过优惠 享受过折扣 参
 measure=churn_rate: 流失率 流失比例 流失占比 客户流失率
 measure=active_rate: 活跃率 活跃度 活跃比例 活跃占比 客户活跃率
 measure=repurchase_interval: 复购间隔 复购周期 平均复购间隔 回购间隔 复购时间间隔 首次购买到复购的时间 首购到复购的时间 首次购买到复购的间隔
+# Item-level measures and groups (spec semantics.md): X的销售额, 销量, 购买人数;
+# 各品类 / 各品牌 / 各商品 group order lines by the item.
+measure=units: 销量 销售量 卖了多少件 卖出多少件 卖出几件 件数 销售件数
+measure=buyers: 购买人数 购买客户数 买的人数 购买的人数 购买者数量 购买者人数
+dim=category: 品类 类目 商品品类 商品类别 品类别
+dim=category_l1: 大类 一级品类 一级类目 商品大类
+dim=brand: 品牌 牌子
+dim=product: 单品 商品名称 产品名称 sku

@@ -166,7 +166,7 @@ def top(score, n):
 
 def customers(ids): return {"type": "customers", "ids": sorted(ids)}
 def count(ids): return {"type": "count", "value": len(ids)}
-def table(groups): return {"type": "table", "rows": {k: len(v) for k, v in groups.items() if v}}
+def table(groups): return {"type": "table", "rows": {k: len(v) for k, v in sorted(groups.items()) if v}}
 
 
 def by(field, ids):
@@ -408,7 +408,7 @@ def rate_table(field, stage_pred):
             if v and st != "未购客户":
                 g[v][1] += 1
                 g[v][0] += stage_pred(st)
-        return {}, {"type": "table", "rows": {k: round(a / b, 4) for k, (a, b) in g.items()}}
+        return {}, {"type": "table", "rows": {k: round(a / b, 4) for k, (a, b) in sorted(g.items())}}
     return make
 
 
@@ -419,6 +419,34 @@ def interval_seg():
         dates[cid].append(t)
     gaps = [(sorted(v)[1] - sorted(v)[0]).days for c, v in dates.items() if len(v) >= 2 and RFM.get(c) == s]
     return {"SEG": s}, {"type": "count", "value": round(sum(gaps) / len(gaps), 2)}
+
+
+def line_sum(what):
+    def make():
+        (wt, w), x = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9], ("", ALL)]), rng.choice(CATS + BRANDS)
+        tot, buyers = 0.0, set()
+        for oid, (cid, t, *_r) in ORDERS.items():
+            if inw(t, w):
+                for prod, q, amt in LINES[oid]:
+                    if matches(prod, x):
+                        tot += {"sales": amt, "units": q}.get(what, 0)
+                        buyers.add(cid)
+        v = len(buyers) if what == "buyers" else round(tot, 2)
+        return {"W": wt, "X": x}, {"type": "count", "value": v}
+    return make
+
+
+def line_group(field, what):
+    def make():
+        g = defaultdict(float)
+        b = defaultdict(set)
+        for oid, (cid, t, *_r) in ORDERS.items():
+            for prod, q, amt in LINES[oid]:
+                g[prod[field]] += {"sales": amt, "units": q}.get(what, 0)
+                b[prod[field]].add(cid)
+        rows = {k: (len(b[k]) if what == "buyers" else round(v, 2)) for k, v in sorted(g.items())}
+        return {}, {"type": "table", "rows": rows}
+    return make
 
 
 # ---------- the tuning set ----------
@@ -470,6 +498,11 @@ fill(T, "new-terms", ["{W}用过优惠券的{SEG}"], coupon_list)
 fill(T, "new-terms", ["各会员等级的流失率", "按会员等级看流失率"], rate_table("member_level", lambda st: st == "流失客户"), k=1)
 fill(T, "new-terms", ["各城市的活跃率"], rate_table("city", lambda st: st in ("新客户", "活跃客户")), k=1)
 fill(T, "new-terms", ["{SEG}的复购间隔是多少", "{SEG}平均复购间隔"], interval_seg, k=2)
+fill(T, "new-terms", ["{W}{X}的销售额", "{W}{X}卖了多少钱"], line_sum("sales"), k=2)
+fill(T, "new-terms", ["{W}{X}的销量"], line_sum("units"), k=2)
+fill(T, "new-terms", ["{W}{X}的购买人数"], line_sum("buyers"), k=2)
+fill(T, "new-terms", ["各品类的销售额"], line_group("category", "sales"), k=1)
+fill(T, "new-terms", ["各品牌的购买人数"], line_group("brand", "buyers"), k=1)
 fill(T, "clarify", ["买过{J}的客户", "近3个月买过{J}的重要价值客户"], clarify)
 
 # ---------- the held-out set (other wordings of the same needs) ----------

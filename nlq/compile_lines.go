@@ -1,0 +1,88 @@
+package nlq
+
+import "fmt"
+
+// Item-level measures (spec semantics.md): X的销售额 / 销量 / 购买人数, and
+// tables grouped by an item attribute (各品类, 各品牌, 各商品). They count
+// order lines, not customers: the sum of the lines' amount or quantity, or
+// the distinct customers with such a line, in completed orders in scope.
+
+// lineMeasures are the measures over order lines.
+var lineMeasureSQL = map[string]string{
+	"sales":  "round(sum(oi.amount_cents) / 100.0, 2)",
+	"units":  "sum(oi.quantity)",
+	"buyers": "count(DISTINCT o.customer_key)",
+}
+
+// isLinePlan reports a plan answered over order lines.
+func isLinePlan(p *Plan) bool {
+	if Dimensions[p.GroupBy].Line || len(p.Lines) > 0 {
+		return true
+	}
+	for _, m := range p.Measures {
+		if _, ok := lineMeasureSQL[m]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// lineTable answers a line plan: one row, or one per group, over the
+// completed order lines in scope of the plan's items, of the customers the
+// filter selects.
+func (c *compiler) lineTable() *Query {
+	p := c.p
+	dim, grouped := Dimensions[p.GroupBy]
+	s := &sqlText{}
+	var cols []string
+	s.w("SELECT ")
+	if grouped {
+		s.w(dim.Expr + ` AS "` + dim.Name + `"`)
+		cols = append(cols, dim.Name)
+	}
+	for i, m := range p.Measures {
+		if i > 0 || grouped {
+			s.w(", ")
+		}
+		s.w(lineMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
+		cols = append(cols, Measures[m].Name)
+	}
+	from, to := c.scope(p.Window)
+	s.w("\nFROM order_items oi JOIN orders o ON o.id = oi.order_key JOIN products p ON p.id = oi.product_key")
+	s.w("\nWHERE o.status = 'completed' AND o.order_date BETWEEN ? AND ?", from, to)
+	if len(p.Lines) > 0 {
+		s.w(" AND ")
+		c.itemPredicate(s, p.Lines)
+	}
+	if p.Filter != nil {
+		// The customers the conditions select, as one subquery.
+		s.w(" AND o.customer_key IN (SELECT " + c.key + " ")
+		c.from(s)
+		c.where(s)
+		s.w(")")
+	}
+	if grouped {
+		s.w("\nGROUP BY 1\nORDER BY ")
+		if p.Sort != nil {
+			c.rankGroups(s, "1")
+		} else {
+			s.w("2 DESC, 1")
+		}
+	}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}
+}
+
+// checkLines checks a line plan: its items exist, its measures are line
+// measures.
+func (e *Engine) checkLines(p *Plan) error {
+	for _, m := range p.Measures {
+		if _, ok := lineMeasureSQL[m]; !ok {
+			return &PlanError{Msg: fmt.Sprintf("按商品统计时只能计算销售额、销量和购买人数（不能计算%s）", Measures[m].Name)}
+		}
+	}
+	if len(p.Measures) == 0 {
+		return &PlanError{Msg: "按商品统计需要一个指标（销售额、销量或购买人数）"}
+	}
+	c := &Cond{Kind: CondBought, Items: p.Lines}
+	return e.checkCond(c)
+}
