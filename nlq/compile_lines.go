@@ -83,6 +83,9 @@ func (e *Engine) checkLines(p *Plan) error {
 	if len(p.Measures) == 0 {
 		return &PlanError{Msg: "按商品统计需要一个指标（销售额、销量或购买人数）"}
 	}
+	if d, ok := Dimensions[p.GroupBy]; ok && !d.Line {
+		return &PlanError{Msg: fmt.Sprintf("商品的销售额、销量和购买人数只能按品类、大类、品牌或商品分组（不能按%s）", d.Name)}
+	}
 	c := &Cond{Kind: CondBought, Items: p.Lines}
 	return e.checkCond(c)
 }

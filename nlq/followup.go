@@ -47,6 +47,12 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 	switch {
 	case p.group != "":
 		out.Answer, out.GroupBy, out.Measures = AnswerTable, d.GroupBy, d.Measures
+		if !p.measuresSaid && prev.GroupBy != "" && len(prev.Measures) > 0 {
+			// 按会员等级分一下 after 各城市的消费金额: the same measures, regrouped.
+			out.Measures = prev.Measures
+		} else if !p.measuresSaid && isLinePlan(prev) && len(prev.Measures) > 0 {
+			out.Measures = prev.Measures // 口红的销售额 / 按品牌分一下
+		}
 	case len(p.measures) > 0:
 		out.Answer, out.GroupBy, out.Measures = d.Answer, "", d.Measures
 	case p.answer != "":

@@ -352,6 +352,7 @@ func (p *parser) plan() *Plan {
 	pl.Filter = And(p.conds...)
 	pl.Sort, pl.Limit = p.sort, p.limit
 	pl.Lines = p.lines
+	p.measuresSaid = len(p.measures) > 0
 	if Dimensions[p.group].Line || len(p.lines) > 0 {
 		// 各品类的销售额 / 各品牌的客户数: measures of order lines.
 		for i, m := range p.measures {

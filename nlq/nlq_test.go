@@ -558,7 +558,9 @@ func countFor(e *Engine, db *sql.DB, q string) (int, error) {
 		return 0, err
 	}
 	cp := p.Clone()
-	cp.Answer, cp.Measures, cp.Limit, cp.Sort = AnswerCount, nil, 0, nil
+	if !isLinePlan(p) { // a line measure is its own figure
+		cp.Answer, cp.Measures, cp.Limit, cp.Sort = AnswerCount, nil, 0, nil
+	}
 	qy, err := e.Compile(cp, Page{})
 	if err != nil {
 		return 0, err
@@ -1079,5 +1081,29 @@ func TestFestivals(t *testing.T) {
 	}
 	if _, err := e.Parse("今年双十二买过口红的客户", asOf, nil); err == nil {
 		t.Error("今年双十二 has not started by 2026-11-22: should ask back")
+	}
+}
+
+// Line measures through follow-ups: a condition narrows the buyers, a
+// regrouping keeps the measure, a customer dimension is asked back.
+func TestLineMeasureFollowUps(t *testing.T) {
+	e, _ := publicEngine(t)
+	p, err := e.Parse("口红的销售额", asOf, nil)
+	if err != nil || len(p.Lines) != 1 || p.Measures[0] != "sales" {
+		t.Fatalf("口红的销售额: %+v %v", p, err)
+	}
+	women, err := e.Parse("其中女性呢", asOf, p)
+	if err != nil || filterString(women.Filter) != "gender:女" || len(women.Lines) != 1 {
+		t.Fatalf("其中女性呢: %+v %v", women, err)
+	}
+	byBrand, err := e.Parse("按品牌分一下", asOf, women)
+	if err != nil || byBrand.GroupBy != "brand" || byBrand.Measures[0] != "sales" {
+		t.Fatalf("按品牌分一下: %+v %v", byBrand, err)
+	}
+	if _, err := e.Parse("按城市分一下", asOf, women); err == nil {
+		t.Error("a line measure by city was answered")
+	}
+	if _, err := e.Compile(byBrand, Page{}); err != nil {
+		t.Fatal(err)
 	}
 }

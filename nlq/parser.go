@@ -68,6 +68,7 @@ type parser struct {
 	regChannelNext bool       // 注册渠道(为) …: the next channel is a register channel
 	pendingPromo   string     // 用券买过…: the purchase that follows used a coupon
 	lines          []ItemTerm // 口红的销售额: the item whose order lines are measured
+	measuresSaid   bool       // the question named a measure (a regrouping without one keeps the last)
 	errs           UnplacedError
 
 	// Segment snapshots: a time phrase right before a segment dates it
