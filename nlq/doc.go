@@ -11,7 +11,10 @@
 //	lexicon.go    surface → meaning, from the catalog and the lexicon files
 //	lexfile.go    lexicon/*.lex: the phrasing as data (core.lex, a retailer's own file)
 //	lexer.go      longest-match tokens, numbers (三十五, 2千, 1.5万), dates
-//	parser.go     the grammar: clauses → conditions, window, answer, grouping
+//	parser.go     the grammar engine: tokens → rules → conditions, window, answer
+//	parse_*.go    the rules, a file per family: time, purchase, threshold
+//	              (and rankings), attribute, group (and answer words),
+//	              conditions (joining, negation scope), followup (edits)
 //	timephrase.go time phrases → absolute date windows against as_of
 //	plan.go       the Plan: the one typed description every stage shares
 //	followup.go   a follow-up question edits the previous Plan
@@ -19,6 +22,7 @@
 //	compile_sets.go  the same, as set algebra over the warehouse's customer
 //	              sets, for lists and counts that combine purchases with
 //	              segments (same answers, proved by TestSetPathSameAnswers)
+//	compile_lines.go  item-level measures over order lines (X的销售额, 各品类)
 //	explain.go    Plan → Chinese explanation
 //
 // Principle: every span of the question is either placed in the Plan or

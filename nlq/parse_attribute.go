@@ -1,0 +1,436 @@
+package nlq
+
+// Customer-attribute rules: age, registration, city, gender, level,
+// segments (dated, 变成, 新晋) and birthdays.
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ---- customer attributes -----------------------------------------------
+
+// age: 30到40岁, 25-35岁, 30岁以上, 30岁以下, 年龄大于30岁, 90后.
+func (p *parser) age() bool {
+	i := 0
+	if p.kind(i) == KAge {
+		i++
+		if p.kind(i) == KIn || p.kind(i) == KFiller {
+			i++
+		}
+	}
+	c := &Cond{Kind: CondAge}
+	intp := func(v int) *int { return &v }
+	switch {
+	case p.kind(i) == KNum && p.kind(i+1) == KGeneration && isInt(p.tok(i).Num):
+		y := int(p.tok(i).Num)
+		if y < 100 {
+			if y >= 30 {
+				y += 1900
+			} else {
+				y += 2000
+			}
+		}
+		span := 9
+		if y%10 == 5 {
+			span = 4
+		}
+		p.pos += i + 2
+		p.add(leaf(&Cond{Kind: CondBirthYear, Value: float64(y), Value2: float64(y + span)}))
+		return true
+	case p.kind(i) == KCmp && p.kind(i+1) == KNum && (p.kind(i+2) == KAgeUnit || i > 0):
+		v := int(p.tok(i + 1).Num)
+		switch p.tok(i).Val() {
+		case ">":
+			c.AgeMin = intp(v + 1)
+		case ">=":
+			c.AgeMin = intp(v)
+		case "<":
+			c.AgeMax = intp(v - 1)
+		case "<=":
+			c.AgeMax = intp(v)
+		default:
+			c.AgeMin, c.AgeMax = intp(v), intp(v)
+		}
+		i += 2
+		if p.kind(i) == KAgeUnit {
+			i++
+		}
+	case p.kind(i) == KNum:
+		a := int(p.tok(i).Num)
+		j := i + 1
+		if p.kind(j) == KAgeUnit {
+			j++
+		}
+		switch {
+		case p.kind(j) == KTo && p.kind(j+1) == KNum && p.kind(j+2) == KAgeUnit:
+			c.AgeMin, c.AgeMax = intp(a), intp(int(p.tok(j+1).Num))
+			j += 3
+			if p.kind(j) == KBetween {
+				j++
+			}
+		case j > i+1 && p.kind(j) == KPostCmp:
+			if p.tok(j).Val() == ">=" {
+				c.AgeMin = intp(a)
+			} else {
+				c.AgeMax = intp(a - 1) // 30岁以下 = younger than 30 (spec semantics.md)
+			}
+			j++
+		case j > i+1:
+			c.AgeMin, c.AgeMax = intp(a), intp(a)
+		default:
+			return false
+		}
+		i = j
+	default:
+		return false
+	}
+	if c.AgeMin != nil && c.AgeMax != nil && *c.AgeMin > *c.AgeMax {
+		p.unplace(i, "年龄范围的下限大于上限", nil)
+		return true
+	}
+	p.pos += i
+	p.add(leaf(c))
+	return true
+}
+
+// register: 小程序注册的, 通过APP注册, 注册渠道为门店, 近30天新注册的, 2026年注册的.
+func (p *parser) register() bool {
+	switch {
+	case p.kind(0) == KNewReg, p.kind(0) == KFirstBuy:
+		kind := map[Kind]CondKind{KNewReg: CondRegistered, KFirstBuy: CondFirstPurchase}[p.kind(0)]
+		p.pos++
+		c := &Cond{Kind: kind, Window: p.curWindow}
+		if c.Window == nil {
+			// "新注册的" / "首次购买的" with no time: the lifecycle's "new" window.
+			days := 30
+			if p.lex.cat != nil {
+				days = p.lex.cat.Model.Lifecycle.NewDays
+			}
+			w, _ := lastN(p.asOf, float64(days), "d", fmt.Sprintf("近%d天", days))
+			c.Window = w
+			p.notes = append(p.notes, fmt.Sprintf("未说明时间，按近%d天理解", days))
+		}
+		p.add(leaf(c))
+		return true
+	case p.kind(0) == KRegister && p.registerAge():
+		return true
+	case p.kind(0) == KRegister:
+		if p.curWindow == nil {
+			return false
+		}
+		p.pos++
+		p.add(leaf(&Cond{Kind: CondRegistered, Window: p.curWindow}))
+		return true
+	case p.kind(0) == KDim && p.tok(0).Val() == "register_channel":
+		j := 1
+		for p.kind(j) == KFiller {
+			j++
+		}
+		if p.kind(j) != KChannel {
+			return false
+		}
+		p.pos += j
+		p.regChannelNext = true
+		return true
+	}
+	channels, _, n := p.channelMod(0)
+	if n == 0 || p.kind(0+n) != KRegister && !p.regChannelNext {
+		return false
+	}
+	if p.kind(n) == KRegister {
+		n++
+	}
+	p.regChannelNext = false
+	p.pos += n
+	p.add(leaf(&Cond{Kind: CondRegisterChannel, Values: channels}))
+	return true
+}
+
+// registerAge: 注册超过一年, 注册满3个月, 注册不到30天, 注册一年以上 — how
+// long ago a customer registered, as a window on the register date.
+func (p *parser) registerAge() bool {
+	i, op := 1, ""
+	if p.kind(i) == KCmp {
+		op = p.tok(i).Val()
+		i++
+	}
+	if p.kind(i) != KNum {
+		return false
+	}
+	n, unit := p.tok(i).Num, p.unitAt(i+1)
+	if unit == "" {
+		return false
+	}
+	i += 2
+	if op == "" && p.kind(i) == KPostCmp { // 注册一年以上
+		op = p.tok(i).Val()
+		i++
+	}
+	if op == "" || op == "=" {
+		return false
+	}
+	phrase := p.phrase(i)
+	b, err := ago(p.asOf, n, unit)
+	if err != nil {
+		p.unplace(i, err.Error(), nil)
+		return true
+	}
+	// The register date against b = as_of − n units.
+	w := map[string]*Window{
+		">=": {From: historyStart, To: b}, ">": {From: historyStart, To: b.AddDays(-1)},
+		// 以内 and 不到 both read as the window 近N: as_of − N < date ≤ as_of.
+		"<": {From: b.AddDays(1), To: p.asOf}, "<=": {From: b.AddDays(1), To: p.asOf},
+	}[op]
+	w.Phrase = strings.TrimSuffix(phrase, "的")
+	p.pos += i
+	p.add(leaf(&Cond{Kind: CondRegistered, Window: w}))
+	return true
+}
+
+// attribute: 女性, 深圳, 广东省, 一线城市, 金卡会员, 重要价值客户, 沉默客户.
+func (p *parser) attribute() bool {
+	t := p.tok(0)
+	var c *Cond
+	switch t.Kind {
+	case KGender:
+		c = &Cond{Kind: CondGender, Values: []string{t.Val()}}
+	case KCity:
+		c = &Cond{Kind: CondCity, Values: []string{t.Val()}}
+	case KProvince:
+		c = &Cond{Kind: CondProvince, Values: []string{t.Val()}}
+	case KTier1:
+		c = &Cond{Kind: CondCity, Values: append([]string{}, t.Sense.Values...)}
+	case KLevel:
+		c = &Cond{Kind: CondMemberLevel, Values: []string{t.Val()}}
+	case KRFM:
+		c = &Cond{Kind: CondRFM, Values: []string{t.Val()}}
+	case KLifecycle:
+		c = &Cond{Kind: CondLifecycle, Values: []string{t.Val()}}
+	case KPotential:
+		c = &Cond{Kind: CondPotential, Values: []string{t.Val()}}
+	case KRepeatBuyer:
+		c = &Cond{Kind: CondMeasure, Measure: "orders", Op: ">=", Value: 2, Window: p.curWindow}
+		p.notes = append(p.notes, "复购客户按已完成订单数 ≥ 2 理解")
+	case KBecome:
+		p.become = true
+		p.pos++
+		return true
+	case KNewly:
+		p.newly, p.newlyWin = true, nil
+		if p.datedByTime() {
+			p.newlyWin = p.timeWin
+			p.segmentWins[p.timeWin] = true
+		}
+		p.pos++
+		return true
+	case KMigration:
+		p.migration = true
+		p.content = true
+		p.pos++
+		return true
+	case KDim:
+		// RFM分群迁移 / 生命周期的迁移: the dimension of a migration table.
+		if v := t.Val(); (v == "rfm" || v == "lifecycle") && p.kind(p.skipDe(1)) == KMigration {
+			p.migrationDim = v
+			p.pos++
+			return true
+		}
+		// 城市是上海, 会员等级为金卡: the dimension word names the value that follows.
+		j := 1
+		for p.kind(j) == KFiller || p.kind(j) == KIn {
+			j++
+		}
+		want := map[string]Kind{"city": KCity, "province": KProvince, "gender": KGender, "member_level": KLevel,
+			"rfm": KRFM, "lifecycle": KLifecycle}[t.Val()]
+		if want == 0 || p.kind(j) != want {
+			return false
+		}
+		p.pos += j
+		return true
+	default:
+		return false
+	}
+	if c.Kind == CondRFM || c.Kind == CondLifecycle || c.Kind == CondPotential {
+		return p.segment(c)
+	}
+	p.pos++
+	if p.kind(0) == KExcept { // 上海以外的, 除了上海以外
+		p.pos++
+		if p.exclude && (p.excludeBy == "除了" || p.excludeBy == "除去") {
+			p.exclude = false // 除了…以外 is one phrase
+		}
+		p.add(&Node{Op: OpNot, Kids: []*Node{leaf(c)}})
+		return true
+	}
+	p.add(leaf(c))
+	return true
+}
+
+// datedByTime reports whether only 的 stands between the last time phrase
+// and the current token.
+func (p *parser) datedByTime() bool {
+	if p.timeWin == nil || p.timeEnd > p.pos {
+		return false
+	}
+	for i := p.timeEnd; i < p.pos; i++ {
+		if t := p.toks[i]; !(t.Kind == KFiller && t.Text == "的") {
+			return false
+		}
+	}
+	return true
+}
+
+// snapshotAtOrBefore is the latest snapshot date in [from, to], or false.
+func (p *parser) snapshotIn(from, to Date) (Date, bool) {
+	var best Date
+	ok := false
+	for _, d := range p.snapshotDates {
+		if !d.Before(from.Time) && !d.After(to.Time) && (!ok || d.After(best.Time)) {
+			best, ok = d, true
+		}
+	}
+	return best, ok
+}
+
+// snapshotBefore is the latest snapshot strictly before d.
+func (p *parser) snapshotBefore(d Date) (Date, bool) {
+	return p.snapshotIn(D(d.AddDate(-200, 0, 0)), d.AddDays(-1))
+}
+
+func (p *parser) snapshotList() string {
+	var s []string
+	for _, d := range p.snapshotDates {
+		s = append(s, d.String())
+	}
+	if len(s) == 0 {
+		return "无"
+	}
+	return strings.Join(s, "、")
+}
+
+// segment places a segment condition, dated when a time phrase or 变成/新晋
+// says so.
+func (p *parser) segment(c *Cond) bool {
+	if p.datedByTime() && c.Kind == CondLifecycle && p.lex.cat != nil && len(c.Values) == 1 &&
+		c.Values[0] == p.lex.cat.Model.Lifecycle.New.Name {
+		// 最近7天的新客, 上个季度的新客户: first purchase in that window, not
+		// the stage (whose own window is the model's 30 days) at a snapshot.
+		p.notes = append(p.notes, fmt.Sprintf("“%s的%s”按首次购买在%s理解", p.timeWin.Phrase, c.Values[0], p.timeWin.Phrase))
+		p.pos++
+		p.add(leaf(&Cond{Kind: CondFirstPurchase, Window: p.timeWin}))
+		return true
+	}
+	if p.datedByTime() {
+		w := p.timeWin
+		d, ok := p.snapshotIn(w.From, w.To)
+		if !ok {
+			p.unplace(1, fmt.Sprintf("「%s」没有分群快照（已有快照的日期：%s）", w.Phrase, p.snapshotList()), nil)
+			return true
+		}
+		c.At = &d
+		p.segmentWins[w] = true
+	}
+	n := leaf(c)
+	switch {
+	case p.newly:
+		// Now in the segment, and not at the snapshot before the period (or before as_of).
+		ref := p.asOf
+		if p.newlyWin != nil {
+			ref = p.newlyWin.From
+		}
+		prev, ok := p.snapshotBefore(ref)
+		if !ok {
+			p.unplace(1, fmt.Sprintf("没有更早的分群快照可比较（已有快照的日期：%s）", p.snapshotList()), nil)
+			return true
+		}
+		was := *c
+		was.At = &prev
+		p.newly = false
+		p.pos++
+		p.add(And(n, &Node{Op: OpNot, Kids: []*Node{leaf(&was)}}))
+		return true
+	case p.become && p.lastSegment != nil:
+		// The earlier segment is read at a past snapshot: its own date, else the one before as_of.
+		from := p.lastSegment.Cond
+		if from.At == nil {
+			prev, ok := p.snapshotBefore(p.asOf)
+			if !ok {
+				p.unplace(1, fmt.Sprintf("没有更早的分群快照可比较（已有快照的日期：%s）", p.snapshotList()), nil)
+				return true
+			}
+			from.At = &prev
+		}
+		p.become = false
+	}
+	p.pos++
+	p.lastSegment = n
+	p.add(n)
+	return true
+}
+
+// birthday: 本月过生日的, 11月生日的, 生日在12月的, 下个月生日的.
+func (p *parser) birthday() bool {
+	month := func(off int) (int, int) { // a month phrase at off: month number, tokens
+		t := p.tok(off)
+		switch {
+		case t.Kind == KTimeFixed && t.Val() == "this_month":
+			return int(p.asOf.Month()), 1
+		case t.Kind == KTimeFixed && t.Val() == "last_month":
+			return (int(p.asOf.Month())+10)%12 + 1, 1
+		case t.Kind == KNum && p.kind(off+1) == KMonthMark && isInt(t.Num) && t.Num >= 1 && t.Num <= 12:
+			return int(t.Num), 2
+		case t.Kind == KTimeFixed && t.Val() == "next_month":
+			return int(p.asOf.Month())%12 + 1, 1
+		}
+		return 0, 0
+	}
+	// months reads 1月, or a list 1月和2月 / 1月、2月, at off.
+	months := func(off int) ([]int, int) {
+		m, k := month(off)
+		if k == 0 {
+			return nil, 0
+		}
+		ms, i := []int{m}, off+k
+		for {
+			j := i
+			if t := p.tok(j); t.Kind == KOr || (t.Kind == KAnd && listJoiners[t.Text]) {
+				j++
+			}
+			if m, k := month(j); k > 0 && j > i {
+				ms, i = append(ms, m), j+k
+				continue
+			}
+			return ms, i - off
+		}
+	}
+	var ms []int
+	var n int
+	switch {
+	case p.kind(0) == KBirthday:
+		ms, n = months(1)
+		n++
+	default:
+		var k int
+		ms, k = months(0)
+		j := p.skipDe(k)
+		if k == 0 || p.kind(j) != KBirthday {
+			return false
+		}
+		n = j + 1
+	}
+	if len(ms) == 0 {
+		return false
+	}
+	p.pos += n
+	var kids []*Node
+	for _, m := range ms {
+		kids = append(kids, leaf(&Cond{Kind: CondBirthMonth, Value: float64(m)}))
+	}
+	if len(kids) == 1 {
+		p.add(kids[0])
+	} else {
+		p.add(&Node{Op: OpOr, Kids: kids}) // one birthday: either month
+	}
+	return true
+}

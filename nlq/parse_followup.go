@@ -1,0 +1,70 @@
+package nlq
+
+// Follow-up rules: the words of an edit (其中, 换成, 去掉…的条件, 不限) and
+// what marks a question as one that edits the previous answer.
+
+// editWords consumes the words of a follow-up edit: 去掉/取消/不限 and
+// 条件 in a drop (detectFollow saw it), and 把 X 换成 / 城市换成 (what is
+// replaced is named; the new value after 换成 takes its place).
+func (p *parser) editWords() bool {
+	t := p.tok(0)
+	switch {
+	case p.dropMode && (t.Kind == KNoLimit || t.Kind == KCondWord || (t.Kind == KExclude && p.pos == p.dropAt)):
+		p.pos++
+		return true
+	case p.dropMode && t.Kind == KFiller && t.Text == "时间":
+		p.dropWin = true
+		p.pos++
+		return true
+	case p.kind(1) == KReplace && (t.Kind == KItem || t.Kind == KCity || t.Kind == KProvince || t.Kind == KLevel ||
+		t.Kind == KRFM || t.Kind == KLifecycle || t.Kind == KChannel || t.Kind == KDim || t.Kind == KGender):
+		// 把香水换成身体乳, 城市换成杭州: the old value goes (换成 replaces
+		// whatever is of the new value's kind).
+		p.follow, p.replace = true, true
+		if p.anaphor == (Span{}) {
+			p.anaphor = p.text.OrigSpan(t.I, p.tok(1).J)
+		}
+		p.pos += 2
+		return true
+	}
+	return false
+}
+
+// detectFollow marks a question that edits the previous one: it starts with
+// 其中/再/那/只看/换成/排除…, or ends with 呢.
+func (p *parser) detectFollow() {
+	first := 0
+	for first < len(p.toks) && p.toks[first].Kind == KFiller {
+		first++ // 帮我看看其中…, 那么…
+	}
+	if first == len(p.toks) {
+		return
+	}
+	span := func(t Token) Span { return p.text.OrigSpan(t.I, t.J) }
+	switch t := p.toks[first]; t.Kind {
+	case KFollow, KReplace:
+		p.follow, p.anaphor = true, span(t)
+	case KOnly, KExclude:
+		p.follow = true // 只看上海的 / 排除北京的 also stand alone
+	case KAmong:
+		if t.Text == "其中" || t.Text == "其中的" {
+			p.follow, p.anaphor = true, span(t)
+		}
+	}
+	last := p.toks[len(p.toks)-1]
+	if last.Kind == KPunct && len(p.toks) > 1 {
+		last = p.toks[len(p.toks)-2]
+	}
+	// 去掉重要价值客户的条件 / 取消城市限制 / 不限重要价值客户: a drop.
+	if t := p.toks[first]; t.Kind == KNoLimit || (t.Kind == KExclude && last.Kind == KCondWord) {
+		p.follow, p.dropMode, p.dropAt = true, true, first
+		p.anaphor = span(t)
+		return
+	}
+	if last.Text == "呢" {
+		p.follow = true
+		if p.anaphor == (Span{}) {
+			p.anaphor = span(last)
+		}
+	}
+}
