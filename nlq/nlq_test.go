@@ -693,6 +693,14 @@ func TestAgainstRawSQL(t *testing.T) {
 		{"女性客户中香奈儿的购买人数", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key JOIN customers c ON c.id = o.customer_key
 			WHERE o.status = 'completed' AND p.brand = '香奈儿' AND c.gender = '女'`},
+		// Two verbs, one purchase: the channel belongs to the item's order
+		// (the held-out set caught this read as two purchases).
+		{"近3个月在门店下单买过粉底液的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '粉底液' AND o.channel = '门店'
+			AND o.order_date BETWEEN '2026-08-23' AND '2026-11-22'`},
+		{"近3个月一笔订单都没有的流失客户有多少", `SELECT count(*) FROM customers c WHERE c.id IN (SELECT customer_key FROM orders WHERE status = 'completed')
+			AND (SELECT max(order_date) FROM orders WHERE customer_key = c.id AND status = 'completed') <= '2026-05-26'
+			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date >= '2026-08-23')`},
 		{"双十一买过口红的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			AND o.order_date BETWEEN '2026-11-01' AND '2026-11-11'`},

@@ -195,6 +195,17 @@ func (p *parser) promo() bool {
 	return true
 }
 
+// noOrder: 一笔订单都没有, 没有订单: no completed order at all in the window.
+func (p *parser) noOrder() bool {
+	if p.kind(0) != KNoOrder {
+		return false
+	}
+	p.pos++
+	p.content = true
+	p.add(&Node{Op: OpNot, Kids: []*Node{leaf(&Cond{Kind: CondBought, Window: p.curWindow})}})
+	return true
+}
+
 // purchase: [channel] [没|从未] [channel] 买过 [items]  |  items [都] [没|从未] 买过.
 func (p *parser) purchase() bool {
 	i := 0
@@ -280,6 +291,12 @@ func (p *parser) purchase() bool {
 	}
 	verb := p.tok(i).Text
 	i++
+	for !bare && p.kind(i) == KBuy && p.kind(i+1) != KNum {
+		// 在门店下单买过粉底液: two verbs, one purchase (the channel and the
+		// item belong to the same order).
+		verb += p.tok(i).Text
+		i++
+	}
 	// Only now that the rule matches may it take a pending 非 (非门店渠道买过).
 	chNot = p.channelNegated(chNot, chN, chOff)
 	anything := false

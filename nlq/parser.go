@@ -110,7 +110,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
-		p.editWords, p.promo, p.lineMeasure, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.editWords, p.promo, p.noOrder, p.lineMeasure, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
 		p.attribute, p.groupBy, p.answerWords, p.connector,
 	}
 }

@@ -83,6 +83,7 @@ const (
 	KNoLimit           // 不限, 不管 (不限重要价值客户: drops it too)
 	KFestival          // 双十一, 618 … (Val: MM-DD..MM-DD; a window)
 	KPromo             // 用过优惠券 (Val: coupon), 参加过促销 (Val: promo)
+	KNoOrder           // 一笔订单都没有, 没有订单 (no purchase at all in the window)
 )
 
 // Promotions a purchase may be restricted to (Cond.Promo).
@@ -100,6 +101,7 @@ var kindNames = map[string]Kind{
 	"no_limit":     KNoLimit,
 	"festival":     KFestival,
 	"promo":        KPromo,
+	"no_order":     KNoOrder,
 	"tier1":        KTier1,
 	"online":       KOnline,
 	"gender":       KGender,

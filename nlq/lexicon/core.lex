@@ -140,3 +140,5 @@ dim=category: 品类 类目 商品品类 商品类别 品类别
 dim=category_l1: 大类 一级品类 一级类目 商品大类
 dim=brand: 品牌 牌子
 dim=product: 单品 商品名称 产品名称 sku
+# A whole negated purchase in one idiom: no completed order in the window.
+no_order: 一笔订单都没有 一笔订单也没有 一个订单都没有 一个订单也没有 一单都没有 一单也没有 一笔都没有 一次都没有 一次也没有 没有订单 没有任何订单 零订单 没有订单记录 没有购买记录 没有消费记录
