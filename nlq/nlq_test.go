@@ -1001,6 +1001,13 @@ func TestPhrasingClasses(t *testing.T) {
 		"近半年没有任何消费的沉默客户":      "and(not(bought:) lifecycle:沉默客户)",
 		"今年一件口红都没买过的重要价值客户":   "and(not(bought:口红) rfm:重要价值客户)",
 		"近3个月一次都没买过东西的重要价值客户": "and(not(bought:) rfm:重要价值客户)",
+		// Found by the second held-out set (after it was scored).
+		"你好，请帮我看一下今年有哪些客户买过香水": "bought:香水",
+		"近60天面膜的消费者":           "bought:面膜",
+		"去年完全没有下过单的重要价值客户":     "and(not(bought:) rfm:重要价值客户)",
+		"沉默客户里近3个月一次都没来买过的":    "and(lifecycle:沉默客户 not(bought:))",
+		"近3个月在门店下单买过粉底液的客户":    "bought:粉底液",
+		"近3个月一笔订单都没有的流失客户":     "and(not(bought:) lifecycle:流失客户)",
 		// 9. lists written with spaces, brackets, slashes
 		"（近3个月）买过口红的客户":  "bought:口红",
 		"近3个月买过口红 眼影的客户": "and(bought:口红 bought:眼影)",
@@ -1024,6 +1031,10 @@ func TestPhrasingClasses(t *testing.T) {
 		"重要价值客户有几位":       "count",
 		"今年花钱最多的5位客户":     "customers",
 		"沉默客户都在哪些城市":      "table",
+		"不同城市的活跃客户各有多少":   "table",
+		"近60天买过眼影的会员数量":   "count",
+		"去年贡献消费最多的15个客户":  "customers",
+		"洗发水在近一年的销量是多少":   "count",
 		"按会员等级看重要价值客户":    "table",
 	}, func(p *Plan) string { return string(p.Answer) })
 	// 8. follow-up edits after each kind of previous condition.

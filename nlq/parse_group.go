@@ -6,6 +6,10 @@ package nlq
 
 // groupBy: 各城市, 按会员等级, 不同生命周期阶段, 每月, 城市分布.
 func (p *parser) groupBy() bool {
+	if p.group != "" && p.tok(0).Text == "各" && (p.kind(1) == KCount || p.kind(1) == KFiller) {
+		p.pos++ // 不同城市的活跃客户各有多少: the grouping was said already
+		return true
+	}
 	dimAt := func(i int) (string, bool) {
 		switch t := p.tok(i); t.Kind {
 		case KDim:

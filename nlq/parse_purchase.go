@@ -163,6 +163,22 @@ func (p *parser) lineMeasure() bool {
 	}
 	items, n := p.itemConj(0)
 	j := p.skipDe(n)
+	if p.kind(j) == KIn && p.kind(j+1) != KChannel {
+		// 洗发水在近一年的销量: the window said between item and measure.
+		saved, pos := *p, p.pos
+		p.pos += j + 1
+		if p.timePhrase() {
+			if k := p.skipDe(0); p.kind(k) == KMeasure {
+				j, p.pos = p.pos-pos+k, pos
+			} else {
+				*p = saved
+				return false
+			}
+		} else {
+			*p = saved
+			return false
+		}
+	}
 	t := p.tok(j)
 	if t.Kind != KMeasure {
 		return false
@@ -211,13 +227,16 @@ func (p *parser) purchase() bool {
 	i := 0
 	var items [][]ItemTerm
 	var or, comma, itemsFirst bool
-	bare := false // an item alone, in 换成面霜: bought, like what it replaces
+	bare := false     // an item alone, in 换成面霜: bought, like what it replaces
+	buyerWho := false // 面膜的顾客: an item before a who-word names its buyers
 	if p.kind(0) == KItem {
 		var n int
 		items, or, comma, n = p.itemList(0)
 		i = n
 		if j := p.skipDe(i); (p.kind(j) == KBuy || p.kind(j) == KBuyer) && j > i {
 			i = j // 口红的购买客户, 口红的购买者, 口红的买家
+		} else if j > i && p.kind(j) == KWho && !p.replace && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
+			i, buyerWho = j, true // 面膜的消费者, 薇诺娜的顾客: who bought it
 		} else if p.replace && p.kind(i) != KBuy && p.kind(i) != KAll && p.kind(i) != KNeg && p.kind(i) != KNever {
 			bare = true
 		}
@@ -279,7 +298,7 @@ func (p *parser) purchase() bool {
 	}
 	// 没有消费 / 从未消费: the measure word negated is a purchase verb.
 	spendVerb := (neg || never) && p.kind(i) == KMeasure && p.tok(i).Text == "消费"
-	buyer := itemsFirst && p.kind(i) == KBuyer
+	buyer := itemsFirst && (p.kind(i) == KBuyer || buyerWho)
 	if p.kind(i) != KBuy && !spendVerb && !buyer && !bare {
 		return false
 	}

@@ -164,7 +164,7 @@ func TestSlackEvents(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	poster.mu.Lock()
 	defer poster.mu.Unlock()
-	if msgs := poster.msgs["TTTTTTTTT"]; len(msgs) != 1 || !strings.Contains(msgs[0], "hello world") {
+	if msgs := poster.msgs["TTTTTTTTT"]; len(msgs) != 1 || !strings.Contains(msgs[0], "「world」") {
 		t.Fatalf("posted %v", poster.msgs)
 	}
 	if code, _ := postSigned(t, ts.URL+"/slack/events", slackSecret2, slackTS2, `{"type":`, ""); code != 400 {
