@@ -1,6 +1,7 @@
 package nlq
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -122,7 +123,32 @@ func (e *Engine) Check(p *Plan) error {
 		return bad("排名数量 %d 超出范围（1 到 %d）", p.Limit, maxLimit)
 	}
 	count := 0
-	return e.checkNode(p.Filter, 0, &count)
+	if err := e.checkNode(p.Filter, 0, &count); err != nil {
+		return err
+	}
+	return contradiction(p.Filter)
+}
+
+// contradiction refuses a conjunction that holds a condition and its own
+// negation (近3个月买过口红又没买过口红): its answer is empty whatever the
+// data, which would be a confident wrong list; better to ask.
+func contradiction(n *Node) error {
+	if n == nil || n.Op != OpAnd {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, k := range n.Kids {
+		b, _ := json.Marshal(k)
+		seen[string(b)] = true
+	}
+	for _, k := range n.Kids {
+		if k.Op == OpNot {
+			if b, _ := json.Marshal(k.Kids[0]); seen[string(b)] {
+				return &PlanError{Msg: "条件自相矛盾：同一个条件既要满足又要不满足，结果必然为空；请检查问题中的“没/不/排除”"}
+			}
+		}
+	}
+	return nil
 }
 
 func checkWindow(w *Window) error {

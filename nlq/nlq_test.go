@@ -229,6 +229,10 @@ func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
 			}
 		}
 	}
+	// A condition and its own negation is asked back, not answered empty.
+	if _, err := e.Parse("近3个月买过口红又没买过口红的客户", asOf, nil); err == nil {
+		t.Error("a contradiction was answered")
+	}
 	// Both channels known: neither is blamed.
 	for _, q := range []string{"在天猫和门店都买过口红的客户", "在天猫或门店买过口红的客户", "近3个月买过3次以上口红的客户"} {
 		if _, err := e.Parse(q, asOf, nil); err != nil {
@@ -1035,6 +1039,7 @@ func TestPhrasingClasses(t *testing.T) {
 		"近60天买过眼影的会员数量":   "count",
 		"去年贡献消费最多的15个客户":  "customers",
 		"洗发水在近一年的销量是多少":   "count",
+		"香水近一年卖了多少件":      "count",
 		"按会员等级看重要价值客户":    "table",
 	}, func(p *Plan) string { return string(p.Answer) })
 	// 8. follow-up edits after each kind of previous condition.

@@ -163,10 +163,14 @@ func (p *parser) lineMeasure() bool {
 	}
 	items, n := p.itemConj(0)
 	j := p.skipDe(n)
-	if p.kind(j) == KIn && p.kind(j+1) != KChannel {
-		// 洗发水在近一年的销量: the window said between item and measure.
+	if timeStart(p.kind(j)) || (p.kind(j) == KIn && p.kind(j+1) != KChannel) {
+		// 洗发水在近一年的销量, 香水近一年卖了多少件: the window said
+		// between item and measure.
 		saved, pos := *p, p.pos
-		p.pos += j + 1
+		p.pos += j
+		if p.kind(0) == KIn {
+			p.pos++
+		}
 		if p.timePhrase() {
 			if k := p.skipDe(0); p.kind(k) == KMeasure {
 				j, p.pos = p.pos-pos+k, pos
@@ -194,6 +198,15 @@ func (p *parser) lineMeasure() bool {
 	return true
 }
 
+// timeStart reports a token kind a time phrase may start with.
+func timeStart(k Kind) bool {
+	switch k {
+	case KTimeRel, KTimeFixed, KPeriod, KFestival:
+		return true
+	}
+	return false
+}
+
 // promo: 用过优惠券 (a purchase with one), or 用券买过口红 (the purchase
 // that follows carries it).
 func (p *parser) promo() bool {
@@ -213,8 +226,8 @@ func (p *parser) promo() bool {
 
 // noOrder: 一笔订单都没有, 没有订单: no completed order at all in the window.
 func (p *parser) noOrder() bool {
-	if p.kind(0) != KNoOrder {
-		return false
+	if p.kind(0) != KNoOrder || p.kind(1) == KBuy {
+		return false // 一次也没有购买 is the purchase rule's
 	}
 	p.pos++
 	p.content = true
@@ -285,6 +298,12 @@ func (p *parser) purchase() bool {
 	neg, never := false, false
 	switch p.kind(i) {
 	case KNeg:
+		neg = true
+		i++
+	case KNoOrder: // 一次也没有购买: the idiom's 没有 negates the verb that follows
+		if p.kind(i+1) != KBuy {
+			return false
+		}
 		neg = true
 		i++
 	case KNever:

@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph"}.get(split, "pn"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn"}.get(split, "pq"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -574,6 +574,66 @@ fill(H2, "follow-up", [["{W}买过{X}的客户", "按城市分布看看"]], fu_g
 fill(H2, "channel", ["{W}{CH}买过{X}的客户", "{W}通过{CH}购买过{X}的客户"], channel_list)
 fill(H2, "new-terms", ["去年双11买过{X}的客户有多少"], festival_last_year_count)
 fill(H2, "new-terms", ["{X}在{W}的销量是多少"], line_sum("units", whole=False))
+
+# ---------- a third held-out set, written after the second was scored ----------
+rng.seed(313)
+questions["heldout3"] = []
+H3 = "heldout3"
+
+
+def seg_bought_any():
+    (wt, w), sg = win(), rng.choice(RFMS + LCS)
+    return {"W": wt, "SEG": sg}, customers(seg(sg) & bought(None, w))
+
+
+def spend_count(op):
+    def make():
+        (wt, w), a = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([1000, 2000, 3000, 5000])
+        sp = spend(w)
+        return {"W": wt, "A": a}, count({c for c in EVERYONE if op(sp.get(c, 0.0), a)})
+    return make
+
+
+def city_seg_list():
+    c, sg = rng.choice(CITIES), rng.choice(RFMS + LCS)
+    return {"CITY": c, "SEG": sg}, customers(attr("city", c) & seg(sg))
+
+
+def level_churn():
+    lv = rng.choice(LEVELS)
+    base = {c for c, st in LC.items() if st != "未购客户" and CUST[c]["member_level"] == lv}
+    lost = {c for c in base if LC[c] == "流失客户"}
+    return {"L": lv}, {"type": "count", "value": round(len(lost) / len(base), 4)}
+
+
+def festival618():
+    x = rng.choice(CATS)
+    return {"X": x}, customers(bought(x, (date(2026, 5, 31), date(2026, 6, 18))))
+
+
+def women_city_seg_count():
+    c, sg = rng.choice(CITIES), rng.choice(RFMS + LCS)
+    return {"CITY": c, "SEG": sg}, count(attr("city", c) & attr("gender", "女") & seg(sg))
+
+
+fill(H3, "wrapper", ["查询{W}购买过{X}的用户", "请给出{W}买过{X}的客户列表"], bought_list)
+fill(H3, "purchase-noun", ["{W}{X}购买用户", "{W}的{X}购买人群"], bought_list)
+fill(H3, "purchase", ["{W}有消费的{SEG}名单", "{W}有过购买的{SEG}"], seg_bought_any)
+fill(H3, "negated-idiom", ["{W}没买过东西的{SEG}", "{W}一次也没有购买的{SEG}"], no_order_seg)
+fill(H3, "counting", ["{W}下单购买{X}的会员有几个", "{W}买过{X}的客户总数"], bought_count)
+fill(H3, "comparative", ["{W}消费高于{A}元的客户数", "{W}消费金额大于{A}元的有多少人"], spend_count(lambda v, a: v > a))
+fill(H3, "comparative", ["{W}买东西花了{A}元以上的客户有多少"], spend_count(lambda v, a: v >= a))
+fill(H3, "ranking", ["{W}消费TOP{N}客户名单", "{W}花钱最多的前{N}名会员是谁"], ranking)
+fill(H3, "grouping", ["按照性别统计{SEG}人数"], group_seg("gender", "性别"))
+fill(H3, "grouping", ["{SEG}的会员等级分布情况", "每个会员等级各有多少{SEG}"], group_seg("member_level", "会员等级"))
+fill(H3, "follow-up", [["{W}买过{X}的客户", "这里面有多少是{SEG}"]], fu_seg_among)
+fill(H3, "follow-up", [["{SEG}名单", "只要{CITY}的"]], fu_only_city)
+fill(H3, "follow-up", [["{W}买过{X}的客户", "换成{W2}看看"]], fu_replace_window)
+fill(H3, "demographic", ["住在{CITY}的{SEG}", "{CITY}地区的{SEG}名单"], city_seg_list)
+fill(H3, "demographic", ["{CITY}的女客户里{SEG}有多少"], women_city_seg_count)
+fill(H3, "new-terms", ["今年618期间买过{X}的客户"], festival618)
+fill(H3, "new-terms", ["{L}会员的流失率是多少"], level_churn, k=2)
+fill(H3, "new-terms", ["{X}{W}卖了多少件"], line_sum("units", whole=False))
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
