@@ -11,7 +11,7 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 	out := prev.Clone()
 	newConds := p.conds
 	if d.Window != nil {
-		if len(newConds) == 0 || p.replace {
+		if len(newConds) == 0 || p.edit.replace {
 			out.Window = d.Window
 		} else {
 			for _, n := range newConds {
@@ -23,7 +23,7 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 			}
 		}
 	}
-	for _, n := range p.drops {
+	for _, n := range p.edit.drops {
 		// 去掉重要价值客户的条件: every condition of that kind goes.
 		Walk(n, func(x *Node) {
 			if x.Cond != nil {
@@ -31,10 +31,10 @@ func mergeFollowUp(prev, d *Plan, p *parser) *Plan {
 			}
 		})
 	}
-	if p.dropWin {
+	if p.edit.dropWin {
 		out.Window = nil
 	}
-	if p.replace {
+	if p.edit.replace {
 		// 换成女性 / 只看上海的 / 换成买过眼影的: the new condition takes the
 		// place of the old one of its kind.
 		for _, n := range newConds {

@@ -138,53 +138,53 @@ func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	if len(text.Runes) == 0 {
 		return nil, ErrEmpty
 	}
-	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, segmentWins: map[*Window]bool{}, hasPrev: prev != nil}
+	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, snap: snapState{segmentWins: map[*Window]bool{}}, edit: editState{hasPrev: prev != nil}}
 	if e.Catalog != nil {
 		for _, t := range e.Catalog.Snapshots {
-			p.snapshotDates = append(p.snapshotDates, D(t))
+			p.snap.snapshotDates = append(p.snap.snapshotDates, D(t))
 		}
 	}
 	if prev != nil {
 		p.asOf = prev.AsOf
 	}
 	p.run()
-	if prev == nil && p.anaphor != (Span{}) {
+	if prev == nil && p.edit.anaphor != (Span{}) {
 		// 其中女性呢 with nothing answered before it (a clarify, a new or
 		// expired conversation): answering over everyone would be a
 		// confident wrong list.
-		p.errs.add(Unplaced{Span: p.anaphor, Text: p.text.Slice(p.anaphor),
+		p.errs.add(Unplaced{Span: p.edit.anaphor, Text: p.text.Slice(p.edit.anaphor),
 			Reason:      "这句是接着上一个回答问的，但当前对话里还没有可以接着问的回答（可能上一个问题没有查成，或对话已过期）；请把条件说完整",
 			Suggestions: []string{"近3个月买过口红的女性客户", "重要价值客户中的钻石会员"}})
 	}
-	if p.pendingOr || p.exclude {
+	if p.pendingOr || p.neg.exclude {
 		p.errs.add(Unplaced{Span: Span{n, n}, Text: "", Reason: "句子在“或/排除”之后没有说完"})
 	}
 	if len(p.errs.List) > 0 {
 		p.errs.Question = question
 		return nil, &p.errs
 	}
-	if !p.content && !(p.follow && prev != nil && (p.window != nil || p.replace || p.dropWin)) {
+	if !p.content && !(p.edit.follow && prev != nil && (p.window != nil || p.edit.replace || p.edit.dropWin)) {
 		return nil, &UnplacedError{Question: question, List: []Unplaced{{Span: Span{0, n}, Text: question,
 			Reason: "没有识别到任何查询条件或要查的内容", Suggestions: ExampleQuestions}}}
 	}
 	// An elliptical question in a conversation — it only regroups, recounts
 	// or re-sorts and names no subject or measure (按城市分布, 有多少,
 	// 消费最高的10个) — refines the previous one; "各RFM分群的客户数" stands alone.
-	if prev != nil && !p.follow && len(p.conds) == 0 && p.window == nil && len(p.measures) == 0 &&
+	if prev != nil && !p.edit.follow && len(p.conds) == 0 && p.window == nil && len(p.measures) == 0 &&
 		!p.mentions(KWho) && (p.group != "" || p.answer != "" || p.sort != nil) {
-		p.follow = true
+		p.edit.follow = true
 	}
 	// 按会员等级分一下人数 / 按城市看消费金额: a regrouping of the answer at
 	// hand, even with a measure named (各会员等级的人数 stands alone).
-	if prev != nil && !p.follow && len(p.conds) == 0 && p.window == nil && p.regroup && !p.mentions(KWho) {
-		p.follow = true
+	if prev != nil && !p.edit.follow && len(p.conds) == 0 && p.window == nil && p.edit.regroup && !p.mentions(KWho) {
+		p.edit.follow = true
 	}
 	plan := p.plan()
 	if len(p.errs.List) > 0 {
 		p.errs.Question = question
 		return nil, &p.errs
 	}
-	if prev != nil && p.follow {
+	if prev != nil && p.edit.follow {
 		plan = mergeFollowUp(prev, plan, p)
 	}
 	if err := e.Check(plan); err != nil {
@@ -206,12 +206,12 @@ var ExampleQuestions = []string{
 // table's own. A ranking of customers within each group (各城市消费最高的
 // 10个客户) is asked back.
 func (p *parser) rankGroups(pl *Plan) {
-	if p.rankWho {
-		p.errs.add(Unplaced{Span: p.rankSpan, Text: p.text.Slice(p.rankSpan),
+	if p.rank.rankWho {
+		p.errs.add(Unplaced{Span: p.rank.rankSpan, Text: p.text.Slice(p.rank.rankSpan),
 			Reason: "分组后每组各取前N名客户暂不支持；可以去掉分组只看名单，或改问“消费金额最高的5个城市”"})
 		return
 	}
-	if p.sortDefault && len(pl.Measures) > 0 {
+	if p.rank.sortDefault && len(pl.Measures) > 0 {
 		pl.Sort.By = pl.Measures[0]
 	}
 	if !slices.Contains(pl.Measures, pl.Sort.By) {
@@ -225,7 +225,7 @@ func (p *parser) rankGroups(pl *Plan) {
 // filter nothing.
 func (p *parser) windowAsPurchase() {
 	w := p.window
-	if w == nil || p.follow && p.hasPrev || p.segmentWins[w] || p.migration || p.sort != nil {
+	if w == nil || p.edit.follow && p.edit.hasPrev || p.snap.segmentWins[w] || p.snap.migration || p.sort != nil {
 		return // in a follow-up (换成近半年) a bare window re-dates the previous question
 	}
 	if d, ok := Dimensions[p.group]; ok && d.OrderLevel {
@@ -303,7 +303,7 @@ func orKids(n *Node) []*Node {
 // plan assembles the parser's findings into a Plan.
 func (p *parser) plan() *Plan {
 	// A window that only dated segments is not the sentence's purchase window.
-	if p.window != nil && p.segmentWins[p.window] {
+	if p.window != nil && p.snap.segmentWins[p.window] {
 		used := false
 		for _, n := range p.conds {
 			Walk(n, func(x *Node) {
@@ -312,7 +312,7 @@ func (p *parser) plan() *Plan {
 				}
 			})
 		}
-		if !used && !p.migration {
+		if !used && !p.snap.migration {
 			p.window = nil
 		}
 	}
@@ -330,7 +330,7 @@ func (p *parser) plan() *Plan {
 	}
 	pl := &Plan{AsOf: p.asOf, Window: p.window, Notes: p.notes}
 	pl.GroupBy = p.group
-	if p.migration {
+	if p.snap.migration {
 		if m, err := p.migrationPlan(); err != nil {
 			p.errs.add(Unplaced{Span: Span{0, len(p.text.Orig)}, Text: string(p.text.Orig), Reason: err.Error()})
 		} else {
@@ -351,9 +351,9 @@ func (p *parser) plan() *Plan {
 	}
 	pl.Filter = And(p.conds...)
 	pl.Sort, pl.Limit = p.sort, p.limit
-	pl.Lines = p.lines
+	pl.Lines = p.buy.lines
 	p.measuresSaid = len(p.measures) > 0
-	if Dimensions[p.group].Line || len(p.lines) > 0 {
+	if Dimensions[p.group].Line || len(p.buy.lines) > 0 {
 		// 各品类的销售额 / 各品牌的客户数: measures of order lines.
 		for i, m := range p.measures {
 			if lm, ok := map[string]string{"spend": "sales", "customers": "buyers"}[m]; ok {
@@ -403,7 +403,7 @@ func (p *parser) plan() *Plan {
 		}
 		pl.Share = true
 	}
-	if pl.Answer == AnswerCustomers && p.sortDefault && pl.Sort != nil {
+	if pl.Answer == AnswerCustomers && p.rank.sortDefault && pl.Sort != nil {
 		pl.Notes = append(pl.Notes, "排名未说明依据，按消费金额排名")
 	}
 	return pl
@@ -427,8 +427,8 @@ func dedupe(xs []string) []string {
 func (p *parser) migrationPlan() (*Migration, error) {
 	m := &Migration{Dim: "rfm", To: p.asOf}
 	switch {
-	case p.migrationDim != "":
-		m.Dim = p.migrationDim
+	case p.snap.migrationDim != "":
+		m.Dim = p.snap.migrationDim
 	case p.group == "lifecycle" || p.mentions(KLifecycle) || p.mentionsDim("lifecycle"):
 		m.Dim = "lifecycle"
 	}

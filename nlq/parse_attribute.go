@@ -131,17 +131,17 @@ func (p *parser) register() bool {
 			return false
 		}
 		p.pos += j
-		p.regChannelNext = true
+		p.buy.regChannelNext = true
 		return true
 	}
 	channels, _, n := p.channelMod(0)
-	if n == 0 || p.kind(0+n) != KRegister && !p.regChannelNext {
+	if n == 0 || p.kind(0+n) != KRegister && !p.buy.regChannelNext {
 		return false
 	}
 	if p.kind(n) == KRegister {
 		n++
 	}
-	p.regChannelNext = false
+	p.buy.regChannelNext = false
 	p.pos += n
 	p.add(leaf(&Cond{Kind: CondRegisterChannel, Values: channels}))
 	return true
@@ -213,26 +213,26 @@ func (p *parser) attribute() bool {
 		c = &Cond{Kind: CondMeasure, Measure: "orders", Op: ">=", Value: 2, Window: p.curWindow}
 		p.notes = append(p.notes, "复购客户按已完成订单数 ≥ 2 理解")
 	case KBecome:
-		p.become = true
+		p.snap.become = true
 		p.pos++
 		return true
 	case KNewly:
-		p.newly, p.newlyWin = true, nil
+		p.snap.newly, p.snap.newlyWin = true, nil
 		if p.datedByTime() {
-			p.newlyWin = p.timeWin
-			p.segmentWins[p.timeWin] = true
+			p.snap.newlyWin = p.snap.timeWin
+			p.snap.segmentWins[p.snap.timeWin] = true
 		}
 		p.pos++
 		return true
 	case KMigration:
-		p.migration = true
+		p.snap.migration = true
 		p.content = true
 		p.pos++
 		return true
 	case KDim:
 		// RFM分群迁移 / 生命周期的迁移: the dimension of a migration table.
 		if v := t.Val(); (v == "rfm" || v == "lifecycle") && p.kind(p.skipDe(1)) == KMigration {
-			p.migrationDim = v
+			p.snap.migrationDim = v
 			p.pos++
 			return true
 		}
@@ -257,8 +257,8 @@ func (p *parser) attribute() bool {
 	p.pos++
 	if p.kind(0) == KExcept { // 上海以外的, 除了上海以外
 		p.pos++
-		if p.exclude && (p.excludeBy == "除了" || p.excludeBy == "除去") {
-			p.exclude = false // 除了…以外 is one phrase
+		if p.neg.exclude && (p.neg.excludeBy == "除了" || p.neg.excludeBy == "除去") {
+			p.neg.exclude = false // 除了…以外 is one phrase
 		}
 		p.add(&Node{Op: OpNot, Kids: []*Node{leaf(c)}})
 		return true
@@ -270,10 +270,10 @@ func (p *parser) attribute() bool {
 // datedByTime reports whether only 的 stands between the last time phrase
 // and the current token.
 func (p *parser) datedByTime() bool {
-	if p.timeWin == nil || p.timeEnd > p.pos {
+	if p.snap.timeWin == nil || p.snap.timeEnd > p.pos {
 		return false
 	}
-	for i := p.timeEnd; i < p.pos; i++ {
+	for i := p.snap.timeEnd; i < p.pos; i++ {
 		if t := p.toks[i]; !(t.Kind == KFiller && t.Text == "的") {
 			return false
 		}
@@ -285,7 +285,7 @@ func (p *parser) datedByTime() bool {
 func (p *parser) snapshotIn(from, to Date) (Date, bool) {
 	var best Date
 	ok := false
-	for _, d := range p.snapshotDates {
+	for _, d := range p.snap.snapshotDates {
 		if !d.Before(from.Time) && !d.After(to.Time) && (!ok || d.After(best.Time)) {
 			best, ok = d, true
 		}
@@ -300,7 +300,7 @@ func (p *parser) snapshotBefore(d Date) (Date, bool) {
 
 func (p *parser) snapshotList() string {
 	var s []string
-	for _, d := range p.snapshotDates {
+	for _, d := range p.snap.snapshotDates {
 		s = append(s, d.String())
 	}
 	if len(s) == 0 {
@@ -316,28 +316,28 @@ func (p *parser) segment(c *Cond) bool {
 		c.Values[0] == p.lex.cat.Model.Lifecycle.New.Name {
 		// 最近7天的新客, 上个季度的新客户: first purchase in that window, not
 		// the stage (whose own window is the model's 30 days) at a snapshot.
-		p.notes = append(p.notes, fmt.Sprintf("“%s的%s”按首次购买在%s理解", p.timeWin.Phrase, c.Values[0], p.timeWin.Phrase))
+		p.notes = append(p.notes, fmt.Sprintf("“%s的%s”按首次购买在%s理解", p.snap.timeWin.Phrase, c.Values[0], p.snap.timeWin.Phrase))
 		p.pos++
-		p.add(leaf(&Cond{Kind: CondFirstPurchase, Window: p.timeWin}))
+		p.add(leaf(&Cond{Kind: CondFirstPurchase, Window: p.snap.timeWin}))
 		return true
 	}
 	if p.datedByTime() {
-		w := p.timeWin
+		w := p.snap.timeWin
 		d, ok := p.snapshotIn(w.From, w.To)
 		if !ok {
 			p.unplace(1, fmt.Sprintf("「%s」没有分群快照（已有快照的日期：%s）", w.Phrase, p.snapshotList()), nil)
 			return true
 		}
 		c.At = &d
-		p.segmentWins[w] = true
+		p.snap.segmentWins[w] = true
 	}
 	n := leaf(c)
 	switch {
-	case p.newly:
+	case p.snap.newly:
 		// Now in the segment, and not at the snapshot before the period (or before as_of).
 		ref := p.asOf
-		if p.newlyWin != nil {
-			ref = p.newlyWin.From
+		if p.snap.newlyWin != nil {
+			ref = p.snap.newlyWin.From
 		}
 		prev, ok := p.snapshotBefore(ref)
 		if !ok {
@@ -346,13 +346,13 @@ func (p *parser) segment(c *Cond) bool {
 		}
 		was := *c
 		was.At = &prev
-		p.newly = false
+		p.snap.newly = false
 		p.pos++
 		p.add(And(n, &Node{Op: OpNot, Kids: []*Node{leaf(&was)}}))
 		return true
-	case p.become && p.lastSegment != nil:
+	case p.snap.become && p.snap.lastSegment != nil:
 		// The earlier segment is read at a past snapshot: its own date, else the one before as_of.
-		from := p.lastSegment.Cond
+		from := p.snap.lastSegment.Cond
 		if from.At == nil {
 			prev, ok := p.snapshotBefore(p.asOf)
 			if !ok {
@@ -361,10 +361,10 @@ func (p *parser) segment(c *Cond) bool {
 			}
 			from.At = &prev
 		}
-		p.become = false
+		p.snap.become = false
 	}
 	p.pos++
-	p.lastSegment = n
+	p.snap.lastSegment = n
 	p.add(n)
 	return true
 }

@@ -25,23 +25,23 @@ var listJoiners = map[string]bool{"和": true, "与": true, "及": true, "以及
 // 排除 (or extending the one still open) and 或, and merging 北京和上海 into
 // one condition on either city.
 func (p *parser) add(n *Node) {
-	if p.dropMode {
-		p.drops = append(p.drops, n)
+	if p.edit.dropMode {
+		p.edit.drops = append(p.edit.drops, n)
 		p.added, p.content = true, true
 		return
 	}
 	p.content = true
 	p.added = true
-	defer func() { p.gap, p.contrast = gapNone, false }()
-	if p.exclude {
+	defer func() { p.gap, p.buy.contrast = gapNone, false }()
+	if p.neg.exclude {
 		n = &Node{Op: OpNot, Kids: []*Node{n}}
-		p.exclude = false
-		p.negOpen, p.negNarrow = n, p.excludeBy == "非"
-	} else if p.negOpen != nil && (p.gap == gapList || (p.gap == gapNone && (!p.negNarrow || mergeSameAttr(p.negOpen.Kids[0], n) != nil))) {
+		p.neg.exclude = false
+		p.neg.negOpen, p.neg.negNarrow = n, p.neg.excludeBy == "非"
+	} else if p.neg.negOpen != nil && (p.gap == gapList || (p.gap == gapNone && (!p.neg.negNarrow || mergeSameAttr(p.neg.negOpen.Kids[0], n) != nil))) {
 		p.extendNegation(n)
 		return
 	} else {
-		p.negOpen = nil
+		p.neg.negOpen = nil
 	}
 	if k := len(p.conds); k > 0 && (p.pendingOr || p.lastJoin == KAnd || p.gap == gapNone) {
 		prev := p.conds[k-1]
@@ -115,16 +115,16 @@ func sameDay(a, b *Date) bool {
 // (so the negation is "none of them"), adjacent words are "all of them";
 // values of one single-valued attribute are always a list (不是北京上海的).
 func (p *parser) extendNegation(n *Node) {
-	kid := p.negOpen.Kids[0]
+	kid := p.neg.negOpen.Kids[0]
 	switch merged := mergeSameAttr(kid, n); {
 	case merged != nil:
-		p.negOpen.Kids[0] = merged
+		p.neg.negOpen.Kids[0] = merged
 	case p.gap == gapList && kid.Op == OpOr:
 		kid.Kids = append(kid.Kids, n)
 	case p.gap == gapList:
-		p.negOpen.Kids[0] = orOf(kid, n)
+		p.neg.negOpen.Kids[0] = orOf(kid, n)
 	default:
-		p.negOpen.Kids[0] = And(kid, n)
+		p.neg.negOpen.Kids[0] = And(kid, n)
 	}
 	p.pendingOr, p.lastJoin = false, 0
 }

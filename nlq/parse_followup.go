@@ -9,20 +9,20 @@ package nlq
 func (p *parser) editWords() bool {
 	t := p.tok(0)
 	switch {
-	case p.dropMode && (t.Kind == KNoLimit || t.Kind == KCondWord || (t.Kind == KExclude && p.pos == p.dropAt)):
+	case p.edit.dropMode && (t.Kind == KNoLimit || t.Kind == KCondWord || (t.Kind == KExclude && p.pos == p.edit.dropAt)):
 		p.pos++
 		return true
-	case p.dropMode && t.Kind == KFiller && t.Text == "时间":
-		p.dropWin = true
+	case p.edit.dropMode && t.Kind == KFiller && t.Text == "时间":
+		p.edit.dropWin = true
 		p.pos++
 		return true
 	case p.kind(1) == KReplace && (t.Kind == KItem || t.Kind == KCity || t.Kind == KProvince || t.Kind == KLevel ||
 		t.Kind == KRFM || t.Kind == KLifecycle || t.Kind == KChannel || t.Kind == KDim || t.Kind == KGender):
 		// 把香水换成身体乳, 城市换成杭州: the old value goes (换成 replaces
 		// whatever is of the new value's kind).
-		p.follow, p.replace = true, true
-		if p.anaphor == (Span{}) {
-			p.anaphor = p.text.OrigSpan(t.I, p.tok(1).J)
+		p.edit.follow, p.edit.replace = true, true
+		if p.edit.anaphor == (Span{}) {
+			p.edit.anaphor = p.text.OrigSpan(t.I, p.tok(1).J)
 		}
 		p.pos += 2
 		return true
@@ -43,12 +43,12 @@ func (p *parser) detectFollow() {
 	span := func(t Token) Span { return p.text.OrigSpan(t.I, t.J) }
 	switch t := p.toks[first]; t.Kind {
 	case KFollow, KReplace:
-		p.follow, p.anaphor = true, span(t)
+		p.edit.follow, p.edit.anaphor = true, span(t)
 	case KOnly, KExclude:
-		p.follow = true // 只看上海的 / 排除北京的 also stand alone
+		p.edit.follow = true // 只看上海的 / 排除北京的 also stand alone
 	case KAmong:
 		if t.Text == "其中" || t.Text == "其中的" {
-			p.follow, p.anaphor = true, span(t)
+			p.edit.follow, p.edit.anaphor = true, span(t)
 		}
 	}
 	last := p.toks[len(p.toks)-1]
@@ -57,14 +57,14 @@ func (p *parser) detectFollow() {
 	}
 	// 去掉重要价值客户的条件 / 取消城市限制 / 不限重要价值客户: a drop.
 	if t := p.toks[first]; t.Kind == KNoLimit || (t.Kind == KExclude && last.Kind == KCondWord) {
-		p.follow, p.dropMode, p.dropAt = true, true, first
-		p.anaphor = span(t)
+		p.edit.follow, p.edit.dropMode, p.edit.dropAt = true, true, first
+		p.edit.anaphor = span(t)
 		return
 	}
 	if last.Text == "呢" {
-		p.follow = true
-		if p.anaphor == (Span{}) {
-			p.anaphor = span(last)
+		p.edit.follow = true
+		if p.edit.anaphor == (Span{}) {
+			p.edit.anaphor = span(last)
 		}
 	}
 }

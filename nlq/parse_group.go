@@ -39,7 +39,7 @@ func (p *parser) groupBy() bool {
 			return false
 		}
 		dim, i = d, 2
-		p.regroup = p.regroup || regroupWords[p.tok(0).Text]
+		p.edit.regroup = p.edit.regroup || regroupWords[p.tok(0).Text]
 	} else if j := p.whichAt(); j > 0 && p.kind(j) == KDim {
 		// 都在哪些城市 / 分布在哪些城市: where they are, group by group.
 		d, ok := dimAt(j)
@@ -47,10 +47,10 @@ func (p *parser) groupBy() bool {
 			return false
 		}
 		dim, i = d, j+1
-		p.regroup = true
+		p.edit.regroup = true
 	} else if d, ok := dimAt(0); ok && p.kind(0) == KDim && (p.kind(1) == KDistribution || p.kind(1) == KGroup) {
 		dim, i = d, 1
-		p.regroup = true // 城市分布, 会员等级分一下
+		p.edit.regroup = true // 城市分布, 会员等级分一下
 	} else {
 		return false
 	}
@@ -131,23 +131,23 @@ func (p *parser) connector() bool {
 		} else {
 			p.lastJoin = 0
 		}
-		p.contrast = t.Kind == KBut || t.Text == "，" || t.Text == ","
+		p.buy.contrast = t.Kind == KBut || t.Text == "，" || t.Text == ","
 	case KAmong:
-		p.contrast = true // 买过口红的客户中近3个月没买过的
+		p.buy.contrast = true // 买过口红的客户中近3个月没买过的
 	case KOr:
 		if len(p.conds) == 0 {
 			return false
 		}
 		p.pendingOr = true
 	case KExclude:
-		p.exclude, p.excludeBy = true, t.Text
+		p.neg.exclude, p.neg.excludeBy = true, t.Text
 	case KReplace, KOnly:
-		p.replace = true
+		p.edit.replace = true
 	case KBefore, KCumulative:
 		// 以前/曾经 right before a purchase: at any time up to as_of, even
 		// if the sentence states a window for its other conditions.
-		p.pastNext = (t.Kind == KBefore || pastWords[t.Text]) && p.purchaseAhead(1)
-		p.pastAll = false
+		p.buy.pastNext = (t.Kind == KBefore || pastWords[t.Text]) && p.purchaseAhead(1)
+		p.buy.pastAll = false
 	case KFiller, KAll, KFollow, KDistribution, KIn, KSince, KFrom:
 	default:
 		return false

@@ -71,16 +71,16 @@ func (p *parser) moreChannels(off int) (more []string, n int, both bool, amb int
 // just read (非门店渠道, 除了门店以外): it negates the channel, not the
 // purchase.
 func (p *parser) channelNegated(not bool, n, off int) bool {
-	if !p.exclude || n == 0 {
+	if !p.neg.exclude || n == 0 {
 		return not
 	}
 	except := p.kind(off+n-1) == KExcept || (p.kind(off+n-2) == KExcept && p.kind(off+n-1) == KDim)
 	switch {
-	case p.excludeBy == "非" && !except:
-		p.exclude = false
+	case p.neg.excludeBy == "非" && !except:
+		p.neg.exclude = false
 		return !not
-	case except && (p.excludeBy == "除了" || p.excludeBy == "除去"):
-		p.exclude = false // 除了…以外 is one phrase: 以外 already negated
+	case except && (p.neg.excludeBy == "除了" || p.neg.excludeBy == "除去"):
+		p.neg.exclude = false // 除了…以外 is one phrase: 以外 already negated
 	}
 	return not
 }
@@ -188,10 +188,10 @@ func (p *parser) lineMeasure() bool {
 		return false
 	}
 	m, ok := map[string]string{"spend": "sales", "units": "units", "buyers": "buyers", "customers": "buyers"}[t.Val()]
-	if !ok || len(p.lines) > 0 {
+	if !ok || len(p.buy.lines) > 0 {
 		return false
 	}
-	p.lines = items
+	p.buy.lines = items
 	p.measures = append(p.measures, m)
 	p.content = true
 	p.pos += j + 1
@@ -216,7 +216,7 @@ func (p *parser) promo() bool {
 	}
 	p.pos++
 	if p.kind(0) == KBuy || p.kind(0) == KIn || p.kind(0) == KChannel {
-		p.pendingPromo = t.Val()
+		p.buy.pendingPromo = t.Val()
 		return true
 	}
 	p.content = true
@@ -248,9 +248,9 @@ func (p *parser) purchase() bool {
 		i = n
 		if j := p.skipDe(i); (p.kind(j) == KBuy || p.kind(j) == KBuyer) && j > i {
 			i = j // 口红的购买客户, 口红的购买者, 口红的买家
-		} else if j > i && p.kind(j) == KWho && !p.replace && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
+		} else if j > i && p.kind(j) == KWho && !p.edit.replace && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
 			i, buyerWho = j, true // 面膜的消费者, 薇诺娜的顾客: who bought it
-		} else if p.replace && p.kind(i) != KBuy && p.kind(i) != KAll && p.kind(i) != KNeg && p.kind(i) != KNever {
+		} else if p.edit.replace && p.kind(i) != KBuy && p.kind(i) != KAll && p.kind(i) != KNeg && p.kind(i) != KNever {
 			bare = true
 		}
 		if p.kind(i) == KAll {
@@ -353,9 +353,9 @@ func (p *parser) purchase() bool {
 			anything = true
 		}
 	}
-	past := p.pastNext
-	p.pastNext = false
-	if past && neg && p.pastAll {
+	past := p.buy.pastNext
+	p.buy.pastNext = false
+	if past && neg && p.buy.pastAll {
 		neg, never = false, true // 历史上没买过 = 从未买过
 	}
 	if past && neg {
@@ -363,7 +363,7 @@ func (p *parser) purchase() bool {
 		p.unplace(i, "「以前没买过」可理解为“从未买过”或“在时间范围之前没买过”，请说明（如“从未买过”）", nil)
 		return true
 	}
-	if neg && len(items) == 0 && !anything && p.contrast && !strings.ContainsAny(verb, "单费") {
+	if neg && len(items) == 0 && !anything && p.buy.contrast && !strings.ContainsAny(verb, "单费") {
 		// 买过口红但近3个月没买过的: in a contrast, the object left out is
 		// the one just said (one item; 兰蔻或雅诗兰黛…没有购买 is any order).
 		if prev := p.lastItems(); prev != nil {
@@ -384,8 +384,8 @@ func (p *parser) purchase() bool {
 		p.unplace(i, "「只在…没买过」有歧义，请分开说（如“在门店买过、线上没买过”）", nil)
 		return true
 	}
-	promo := p.pendingPromo
-	p.pendingPromo = ""
+	promo := p.buy.pendingPromo
+	p.buy.pendingPromo = ""
 	mk := func(it []ItemTerm) *Node {
 		if each && !neg && !never {
 			// 在天猫和门店都买过口红: bought it in each of them.

@@ -219,7 +219,7 @@ func (p *parser) topN() bool {
 		// 订单数最多的，前5名: the order was said already; this is its limit.
 		key, desc = p.sort.By, p.sort.Desc
 	}
-	p.sortDefault = key == ""
+	p.rank.sortDefault = key == ""
 	if key == "" {
 		key = "spend" // plan() says so, or ranks a table by its measure
 	}
@@ -239,8 +239,8 @@ func (p *parser) topN() bool {
 		p.unplace(i, "一次只能按一个维度分组", nil)
 		return true
 	}
-	p.rankSpan = p.text.OrigSpan(p.tok(0).I, p.tok(i-1).J)
-	p.rankWho = who || !groups
+	p.rank.rankSpan = p.text.OrigSpan(p.tok(0).I, p.tok(i-1).J)
+	p.rank.rankWho = who || !groups
 	p.pos += i
 	p.content = true
 	p.sort = &Sort{By: key, Desc: desc}

@@ -93,7 +93,7 @@ func (p *parser) timePhrase() bool {
 		}
 		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))
 		if t.Val() == "all" && p.purchaseAhead(1) { // 历史上买过
-			p.pastNext, p.pastAll = true, true
+			p.buy.pastNext, p.buy.pastAll = true, true
 		}
 	case KPeriod:
 		n = 1

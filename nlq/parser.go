@@ -17,58 +17,68 @@ type parser struct {
 	curWindow *Window // the latest window stated
 	pendingOr bool    // an 或 joins the next condition with the last
 	lastJoin  Kind    // the connector just before the next condition
-	exclude   bool    // 排除 negates the next clause
-	pastNext  bool    // 以前/曾经/历史上: the next purchase is over the whole history
-	contrast  bool    // 但 or a comma since the last condition (买过口红，但近3个月没买过)
-	pastAll   bool    // …said as 历史上, where 没买过 plainly means 从未
-	// The scope of 不是/排除/除了: the negation stays open over a list
-	// (不是北京和上海的 = neither; 排除北京或上海的) and over adjacent
-	// attributes (排除金卡女性 = not both), and closes at 的, a comma or
-	// anything else. 非 is a prefix: it takes a list but not a neighbour
-	// (非女性金卡会员 = the gold members who are not women).
-	negOpen   *Node
-	negNarrow bool
-	excludeBy string
 	gap       gapKind // what stood between the last condition and now
 	added     bool    // the rule just run added a condition
 
-	answer   AnswerType
-	group    string
-	measures []string
-	sort     *Sort
-	limit    int
-	// A ranking (topN): its span, whether it ranks customers (10个客户)
-	// rather than groups (5个城市), and whether its measure was unsaid.
-	rankSpan    Span
-	rankWho     bool
-	sortDefault bool
-	share       bool // 占比: a table's measures also as shares of their total
-	shareSpan   Span
-	notes       []string
-	content     bool // something that asks for data was said
+	answer       AnswerType
+	group        string
+	measures     []string
+	measuresSaid bool // the question named a measure (a regrouping without one keeps the last)
+	sort         *Sort
+	limit        int
+	share        bool // 占比: a table's measures also as shares of their total
+	shareSpan    Span
+	notes        []string
+	content      bool // something that asks for data was said
+	errs         UnplacedError
 
+	// The state each rule family owns.
+	neg  negScope      // the open 不是/排除/除了/非 (parse_conditions.go)
+	edit editState     // how the question edits the previous answer (parse_followup.go)
+	rank rankState     // a ranking's reading (parse_threshold.go)
+	snap snapState     // dated segments and snapshots (parse_attribute.go)
+	buy  purchaseState // what the next purchase carries (parse_purchase.go)
+}
+
+// negScope: the scope of 不是/排除/除了. The negation stays open over a
+// list (不是北京和上海的 = neither; 排除北京或上海的) and over adjacent
+// attributes (排除金卡女性 = not both), and closes at 的, a comma or
+// anything else. 非 is a prefix: it takes a list but not a neighbour
+// (非女性金卡会员 = the gold members who are not women).
+type negScope struct {
+	exclude   bool // 排除 negates the next clause
+	negOpen   *Node
+	negNarrow bool
+	excludeBy string
+}
+
+// editState: a follow-up's edit of the previous plan.
+type editState struct {
+	follow  bool // the question edits the conversation's previous plan
+	anaphor Span // where it points back (其中, 这些人, …呢); zero: nowhere
+	hasPrev bool // there is a previous plan to edit
+	regroup bool // 按/按照 a dimension, or a dimension's 分布: splits the answer at hand
+	replace bool // 换成 / 只看: new conditions replace those of the same kind
 	// 去掉重要价值客户的条件 / 不限重要价值客户: the conditions said are
 	// dropped from the previous plan, not added (dropWin: 去掉时间条件).
 	dropMode bool
 	dropAt   int // the token that says 去掉
 	drops    []*Node
 	dropWin  bool
+}
 
-	follow  bool // the question edits the conversation's previous plan
-	anaphor Span // where it points back (其中, 这些人, …呢); zero: nowhere
-	hasPrev bool // there is a previous plan to edit
-	regroup bool // 按/按照 a dimension, or a dimension's 分布: splits the answer at hand
-	replace bool // 换成 / 只看: new conditions replace those of the same kind
+// rankState: a ranking (topN): its span, whether it ranks customers
+// (10个客户) rather than groups (5个城市), and whether its measure was unsaid.
+type rankState struct {
+	rankSpan    Span
+	rankWho     bool
+	sortDefault bool
+}
 
-	regChannelNext bool       // 注册渠道(为) …: the next channel is a register channel
-	pendingPromo   string     // 用券买过…: the purchase that follows used a coupon
-	lines          []ItemTerm // 口红的销售额: the item whose order lines are measured
-	measuresSaid   bool       // the question named a measure (a regrouping without one keeps the last)
-	errs           UnplacedError
-
-	// Segment snapshots: a time phrase right before a segment dates it
-	// (上个季度的重要价值客户); 变成 links a dated segment to one now; 新晋
-	// means "now, not at the previous snapshot"; 迁移 asks for the table.
+// snapState: segment snapshots. A time phrase right before a segment
+// dates it (上个季度的重要价值客户); 变成 links a dated segment to one now;
+// 新晋 means "now, not at the previous snapshot"; 迁移 asks for the table.
+type snapState struct {
 	timeEnd       int     // token index just after the last time phrase
 	timeWin       *Window // that phrase's window
 	segmentWins   map[*Window]bool
@@ -79,6 +89,16 @@ type parser struct {
 	migration     bool
 	migrationDim  string
 	snapshotDates []Date
+}
+
+// purchaseState: what the purchase rules carry from one clause to the next.
+type purchaseState struct {
+	pastNext       bool       // 以前/曾经/历史上: the next purchase is over the whole history
+	pastAll        bool       // …said as 历史上, where 没买过 plainly means 从未
+	contrast       bool       // 但 or a comma since the last condition (买过口红，但近3个月没买过)
+	pendingPromo   string     // 用券买过…: the purchase that follows used a coupon
+	lines          []ItemTerm // 口红的销售额: the item whose order lines are measured
+	regChannelNext bool       // 注册渠道(为) …: the next channel is a register channel
 }
 
 // tok returns the token at pos+off, or a KUnknown sentinel past the end.
@@ -128,11 +148,11 @@ func (p *parser) run() {
 					p.gap = gapBreak
 				}
 				if p.curWindow != before {
-					p.timeEnd, p.timeWin = p.pos, p.curWindow
+					p.snap.timeEnd, p.snap.timeWin = p.pos, p.curWindow
 					if len(p.conds) > 0 {
 						// 去年买过面霜今年没买过: a new window after a
 						// condition opens a clause that contrasts with it.
-						p.contrast = true
+						p.buy.contrast = true
 					}
 				}
 				matched = true
