@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -91,7 +92,7 @@ func (s *Server) botText(a *Answer, err error, maxRows int) string {
 	case nlq.AnswerCustomers:
 		fmt.Fprintf(&b, "共 %d 位客户\n", a.Total)
 	case nlq.AnswerCount:
-		fmt.Fprintf(&b, "%s：%s\n", a.Columns[0], cellText(a.Rows[0][0]))
+		fmt.Fprintf(&b, "%s：%s\n", a.Columns[0], shownText(a.Columns[0], a.Rows[0][0]))
 	}
 	b.WriteString(a.Explanation + "\n")
 	if a.AnswerType != nlq.AnswerCount && len(a.Rows) > 0 {
@@ -126,11 +127,20 @@ func compactTable(a *Answer, maxRows int) string {
 		}
 		var cells []string
 		for _, i := range keep {
-			cells = append(cells, cellText(r[i]))
+			cells = append(cells, shownText(a.Columns[i], r[i]))
 		}
 		row(cells)
 	}
 	return b.String()
+}
+
+// shownText is a cell as a person reads it: rates and shares (a column
+// named …率 or …占比) are fractions in the API and percents in a message.
+func shownText(col string, v any) string {
+	if f, ok := v.(float64); ok && (strings.HasSuffix(col, "率") || strings.HasSuffix(col, "占比")) {
+		return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
+	}
+	return cellText(v)
 }
 
 // absolute makes a link absolute with the public base URL.

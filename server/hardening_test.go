@@ -368,3 +368,16 @@ func TestEmptyRowsAndCanceled(t *testing.T) {
 		t.Errorf("audited as %q, want canceled", status)
 	}
 }
+
+// Rates are fractions in the API and percents in a bot message.
+func TestShownText(t *testing.T) {
+	for _, c := range []struct {
+		col  string
+		v    any
+		want string
+	}{{"流失率", 0.2297, "23.0%"}, {"客户数占比", 0.5, "50.0%"}, {"消费金额", 12.5, "12.5"}, {"复购率", nil, ""}, {"客户数", int64(3), "3"}} {
+		if got := shownText(c.col, c.v); got != c.want {
+			t.Errorf("shownText(%s, %v) = %q, want %q", c.col, c.v, got, c.want)
+		}
+	}
+}
