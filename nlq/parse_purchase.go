@@ -31,6 +31,9 @@ func (p *parser) channelMod(off int) (channels []string, not bool, n int) {
 	if p.kind(i) == KDim && p.tok(i).Val() == "channel" {
 		i++
 	}
+	if t := p.tok(i); t.Kind == KUnknown && t.Text == "上" {
+		i++ // 在天猫上买过: on the platform
+	}
 	if p.kind(i) == KExcept { // 门店以外(的渠道): every other channel
 		not = !not
 		i++

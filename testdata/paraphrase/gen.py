@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn"}.get(split, "pq"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq"}.get(split, "pr"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -634,6 +634,78 @@ fill(H3, "demographic", ["{CITY}的女客户里{SEG}有多少"], women_city_seg_
 fill(H3, "new-terms", ["今年618期间买过{X}的客户"], festival618)
 fill(H3, "new-terms", ["{L}会员的流失率是多少"], level_churn, k=2)
 fill(H3, "new-terms", ["{X}{W}卖了多少件"], line_sum("units", whole=False))
+
+# ---------- a fourth held-out set, written after the third was scored ----------
+rng.seed(413)
+questions["heldout4"] = []
+H4 = "heldout4"
+
+
+def men_count():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, count(bought(x, w) & attr("gender", "男"))
+
+
+def seg_city_count():
+    sg, c = rng.choice(RFMS + LCS), rng.choice(CITIES)
+    return {"SEG": sg, "CITY": c}, count(seg(sg) & attr("city", c))
+
+
+def seg_spend_at_least():
+    (wt, w), a, sg = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([500, 1000, 2000, 3000]), rng.choice(RFMS)
+    sp = spend(w)
+    return {"W": wt, "A": a, "SEG": sg}, customers({c for c in seg(sg) if sp.get(c, 0.0) >= a})
+
+
+def women_age_seg_count():
+    lo, sg = rng.choice([25, 30, 35, 40]), rng.choice(RFMS)
+    ids = set()
+    for c in seg(sg) & attr("gender", "女"):
+        b = CUST[c]["birth_date"]
+        if b:
+            bd = d(b)
+            if AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day)) >= lo:
+                ids.add(c)
+    return {"A": lo, "SEG": sg}, count(ids)
+
+
+def coupon_seg_count_all():
+    sg = rng.choice(RFMS + LCS)
+    ids = {cid for cid, t, ch, pay, disc, cp in ORDERS.values() if cp}
+    return {"SEG": sg}, count(ids & seg(sg))
+
+
+def festival_sales():
+    x = rng.choice(CATS + BRANDS)
+    tot = sum(amt for oid, (cid, t, *_r) in ORDERS.items() if inw(t, DOUBLE11) for prod, q, amt in LINES[oid] if matches(prod, x))
+    return {"X": x}, {"type": "count", "value": round(tot, 2)}
+
+
+def brand_sales_this_year():
+    g = defaultdict(float)
+    for oid, (cid, t, *_r) in ORDERS.items():
+        if inw(t, THIS_YEAR):
+            for prod, q, amt in LINES[oid]:
+                g[prod["brand"]] += amt
+    return {}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+
+
+fill(H4, "wrapper", ["能帮我列一下{W}买过{X}的会员吗", "请导出{W}购买过{X}的客户名单"], bought_list)
+fill(H4, "counting", ["{W}买{X}的客户有几人", "{W}购买{X}的客户数量是多少"], bought_count)
+fill(H4, "negated-idiom", ["{W}都没有来消费的{SEG}", "{W}没再下单的{SEG}"], no_order_seg)
+fill(H4, "segment", ["{SEG}中{CITY}的有多少", "{CITY}的{SEG}一共多少人"], seg_city_count)
+fill(H4, "ranking", ["{W}消费额前{N}名的会员", "{W}累计消费最高的{N}位顾客"], ranking)
+fill(H4, "comparative", ["{W}消费在{A}元以上的{SEG}"], seg_spend_at_least)
+fill(H4, "grouping", ["看一下{SEG}的性别分布"], group_seg("gender", "性别"))
+fill(H4, "grouping", ["{SEG}按城市统计一下人数"], group_seg("city", "城市"))
+fill(H4, "follow-up", [["{W}买过{X}的客户", "其中男性有几个"]], men_count)
+fill(H4, "follow-up", [["{W}买过{X}的客户", "改成{Y}"]], fu_replace_item)
+fill(H4, "follow-up", [["{SEG}有哪些", "只看{CITY}"]], fu_only_city)
+fill(H4, "channel", ["{W}在{CH}上买过{X}的客户"], channel_list)
+fill(H4, "demographic", ["{A}岁以上的女性{SEG}有多少"], women_age_seg_count)
+fill(H4, "new-terms", ["{SEG}里用过优惠券的有多少"], coupon_seg_count_all)
+fill(H4, "new-terms", ["今年双十一期间{X}的销售额"], festival_sales)
+fill(H4, "new-terms", ["各品牌今年的销售额"], brand_sales_this_year, k=1)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
