@@ -1023,6 +1023,8 @@ func TestPhrasingClasses(t *testing.T) {
 		"今年至少消费了2000元的客户": "spend >= 2000",
 		"近一年最多买过2次的客户":    "orders <= 2",
 		"近一年消费不大于500元的客户": "spend <= 500",
+		// Found by the fifth held-out set (after it was scored).
+		"近一年消费介于1000和3000元之间的客户": "spend between 1000",
 	}, func(p *Plan) string {
 		if p.Filter == nil || p.Filter.Cond == nil {
 			return filterString(p.Filter)

@@ -21,6 +21,12 @@ func (p *parser) measureAt(off int) (key string, n int, viaBuy bool) {
 	return "", 0, false
 }
 
+// betweenAhead reports an amount at off followed by 之间.
+func (p *parser) betweenAhead(off int) bool {
+	_, _, n := p.amountAt(off)
+	return n > 0 && p.kind(off+n) == KBetween
+}
+
 // cmpAt reads a comparison word at off: 超过, 不少于, …, or 最多/最少 (≤ and
 // ≥, when a number follows at once, or, said before the measure, anyway).
 func (p *parser) cmpAt(off int, numNext bool) (op string, n int) {
@@ -93,7 +99,8 @@ func (p *parser) threshold() bool {
 	i += n
 	cond := &Cond{Kind: CondMeasure, Measure: key, Value: v, Window: p.curWindow, Channels: channels, ChannelNot: chNot}
 	switch {
-	case op == "" && p.kind(i) == KTo:
+	case op == "" && (p.kind(i) == KTo || (p.kind(i) == KAnd && p.betweenAhead(i+1))):
+		// 1000到3000元, 介于1000和3000元之间 (和 only with the 之间 after).
 		v2, unit2, n2 := p.amountAt(i + 1)
 		if n2 == 0 {
 			return false

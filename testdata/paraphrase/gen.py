@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq"}.get(split, "pr"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr"}.get(split, "ps"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -706,6 +706,87 @@ fill(H4, "demographic", ["{A}岁以上的女性{SEG}有多少"], women_age_seg_c
 fill(H4, "new-terms", ["{SEG}里用过优惠券的有多少"], coupon_seg_count_all)
 fill(H4, "new-terms", ["今年双十一期间{X}的销售额"], festival_sales)
 fill(H4, "new-terms", ["各品牌今年的销售额"], brand_sales_this_year, k=1)
+
+# ---------- a fifth held-out set, written after the fourth was scored ----------
+rng.seed(513)
+questions["heldout5"] = []
+H5 = "heldout5"
+
+
+def spend_between():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[6], WINDOWS[9]])
+    a, b = rng.choice([(500, 1000), (1000, 2000), (1000, 3000), (2000, 5000)])
+    sp = spend(w)
+    return {"W": wt, "A": a, "B": b}, customers({c for c in EVERYONE if a <= sp.get(c, 0.0) <= b})
+
+
+def seg_spend_below():
+    (wt, w), a, sg = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[9]]), rng.choice([500, 1000, 2000]), rng.choice(RFMS)
+    sp = spend(w)
+    return {"W": wt, "A": a, "SEG": sg}, customers({c for c in seg(sg) if sp.get(c, 0.0) < a})
+
+
+def fu_exclude_seg():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": sg}, customers(bought(x, w) - seg(sg))
+
+
+def fu_level_count():
+    (wt, w), x, lv = win(), rng.choice(CATS), rng.choice(["金卡", "银卡", "钻石"])
+    return {"W": wt, "X": x, "L": lv}, count(bought(x, w) & attr("member_level", lv))
+
+
+def fu_seg_by_city():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, table(by("city", seg(sg)))
+
+
+def men_city_seg_list():
+    c, sg = rng.choice(CITIES), rng.choice(RFMS + LCS)
+    return {"CITY": c, "SEG": sg}, customers(attr("city", c) & attr("gender", "男") & seg(sg))
+
+
+def women_seg_count():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, count(attr("gender", "女") & seg(sg))
+
+
+def cat_units_year():
+    g = defaultdict(int)
+    for oid, (cid, t, *_r) in ORDERS.items():
+        if inw(t, years(1)):
+            for prod, q, amt in LINES[oid]:
+                g[prod["category"]] += q
+    return {}, {"type": "table", "rows": dict(sorted(g.items()))}
+
+
+def item_buyers_all():
+    x = rng.choice(CATS + BRANDS)
+    return {"X": x}, count(bought(x, ALL))
+
+
+def offline_list():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, customers(bought(x, w, {"门店"}))
+
+
+fill(H5, "purchase", ["{W}有买{X}的客户", "{W}买过{X}的都有谁", "{W}购入{X}的客户"], bought_list)
+fill(H5, "counting", ["{W}买过{X}的一共几个人"], bought_count)
+fill(H5, "negated-idiom", ["{SEG}当中{W}没有购买记录的"], no_order_seg)
+fill(H5, "ranking", ["{W}消费前{NCN}的客户"], ranking)
+fill(H5, "comparative", ["{W}消费介于{A}和{B}元之间的客户", "{W}消费在{A}到{B}元的客户"], spend_between)
+fill(H5, "comparative", ["{W}消费不足{A}元的{SEG}"], seg_spend_below)
+fill(H5, "grouping", ["统计{SEG}的城市分布"], group_seg("city", "城市"))
+fill(H5, "grouping", ["{SEG}在不同会员等级的人数"], group_seg("member_level", "会员等级"))
+fill(H5, "follow-up", [["{SEG}有多少", "按城市拆分一下"]], fu_seg_by_city)
+fill(H5, "follow-up", [["{W}买过{X}的客户", "再排除{SEG}"]], fu_exclude_seg)
+fill(H5, "follow-up", [["{W}买过{X}的客户", "这批人里有多少{L}会员"]], fu_level_count)
+fill(H5, "channel", ["{W}在线下门店买过{X}的客户"], offline_list)
+fill(H5, "channel", ["{W}线上下单买过{X}的客户"], online_list)
+fill(H5, "demographic", ["{CITY}的男性{SEG}名单"], men_city_seg_list)
+fill(H5, "demographic", ["女性会员里的{SEG}有多少"], women_seg_count)
+fill(H5, "new-terms", ["近一年各品类的销量"], cat_units_year, k=1)
+fill(H5, "new-terms", ["{X}的购买人数有多少"], item_buyers_all)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
