@@ -245,10 +245,26 @@ func (p *parser) purchase() bool {
 	var or, comma, itemsFirst bool
 	bare := false     // an item alone, in 换成面霜: bought, like what it replaces
 	buyerWho := false // 面膜的顾客: an item before a who-word names its buyers
-	if p.kind(0) == KItem {
+	// 在小程序渠道有过防晒霜购买的: the channel first, then the item and
+	// its purchase noun.
+	lead, leadN := 0, 0
+	var leadCh []string
+	leadNot := false
+	if ch, not, n := p.channelMod(0); n > 0 {
+		j := n
+		for p.kind(j) == KFiller && p.tok(j).Text != "的" {
+			j++
+		}
+		if p.kind(j) == KItem {
+			if _, _, _, m := p.itemList(j); p.kind(p.skipDe(j+m)) == KBuy {
+				lead, leadN, leadCh, leadNot = j, n, ch, not
+			}
+		}
+	}
+	if p.kind(lead) == KItem {
 		var n int
-		items, or, comma, n = p.itemList(0)
-		i = n
+		items, or, comma, n = p.itemList(lead)
+		i = lead + n
 		if j := p.skipDe(i); (p.kind(j) == KBuy || p.kind(j) == KBuyer) && j > i {
 			i = j // 口红的购买客户, 口红的购买者, 口红的买家
 		} else if j > i && p.kind(j) == KWho && !p.edit.replace && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
@@ -274,6 +290,9 @@ func (p *parser) purchase() bool {
 	channels, chNot, n := p.channelMod(i)
 	chN, chOff := n, i // where the channel was said, for a pending 非
 	i += n
+	if lead > 0 {
+		channels, chNot, chN, chOff = leadCh, leadNot, leadN, 0
+	}
 	// 在天猫和门店都买过 (each), 在天猫或门店买过 (either).
 	each := false
 	if n > 0 && !chNot {

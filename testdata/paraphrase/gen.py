@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr"}.get(split, "ps"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps"}.get(split, "pu"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -787,6 +787,106 @@ fill(H5, "demographic", ["{CITY}的男性{SEG}名单"], men_city_seg_list)
 fill(H5, "demographic", ["女性会员里的{SEG}有多少"], women_seg_count)
 fill(H5, "new-terms", ["近一年各品类的销量"], cat_units_year, k=1)
 fill(H5, "new-terms", ["{X}的购买人数有多少"], item_buyers_all)
+
+# ---------- a sixth held-out set, written after the fifth was scored ----------
+rng.seed(613)
+questions["heldout6"] = []
+H6 = "heldout6"
+
+
+def orders_top():
+    (wt, w), n = rng.choice([WINDOWS[6], WINDOWS[9], WINDOWS[5]]), rng.choice([3, 5, 10])
+    ids = top({c: float(v) for c, v in norders(w).items()}, n)
+    return None if ids is None else ({"W": wt, "N": n}, customers(ids))
+
+
+def seg_bought_list():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": sg}, customers(seg(sg) & bought(x, w))
+
+
+def orders_reach():
+    (wt, w), n = rng.choice([WINDOWS[6], WINDOWS[9], WINDOWS[5]]), rng.choice([3, 4, 5])
+    o = norders(w)
+    return {"W": wt, "N": n}, customers({c for c, v in o.items() if v >= n})
+
+
+def seg_count():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, count(seg(sg))
+
+
+def lifecycle_table():
+    g = defaultdict(set)
+    for c, st in LC.items():
+        g[st].add(c)
+    return {}, table(g)
+
+
+def bought_by_level():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, table(by("member_level", bought(x, w)))
+
+
+def age_below_list():
+    hi, sg = rng.choice([30, 35, 40]), rng.choice(RFMS)
+    ids = set()
+    for c in seg(sg):
+        b = CUST[c]["birth_date"]
+        if b:
+            bd = d(b)
+            if AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day)) < hi:
+                ids.add(c)
+    return {"A": hi, "SEG": sg}, customers(ids)
+
+
+def gender_seg_count():
+    g, sg = rng.choice(["女", "男"]), rng.choice(RFMS + LCS)
+    gw = {"女": "女性", "男": "男性"}[g]
+    return {"G": gw, "SEG": sg}, count(attr("gender", g) & seg(sg))
+
+
+def repurchase_seg():
+    sg = rng.choice(LCS + ["重要价值客户", "一般发展客户"])
+    o = norders(ALL)
+    base = [c for c in seg(sg) if o.get(c, 0) >= 1]
+    return {"SEG": sg}, {"type": "count", "value": round(sum(1 for c in base if o[c] >= 2) / len(base), 4)}
+
+
+def level_active():
+    lv = rng.choice(LEVELS)
+    base = {c for c, st in LC.items() if st != "未购客户" and CUST[c]["member_level"] == lv}
+    act = {c for c in base if LC[c] in ("新客户", "活跃客户")}
+    return {"L": lv}, {"type": "count", "value": round(len(act) / len(base), 4)}
+
+
+def festival_buyers():
+    x = rng.choice(CATS + BRANDS)
+    return {"X": x}, count(bought(x, DOUBLE11))
+
+
+def channel_from_list():
+    (wt, w), x, ch = win(), rng.choice(CATS), rng.choice(["天猫", "小程序", "APP"])
+    return {"W": wt, "X": x, "CH": ch}, customers(bought(x, w, {ch}))
+
+
+fill(H6, "wrapper", ["帮我找找{W}买过{X}的人", "{W}入手{X}的用户有哪些"], bought_list)
+fill(H6, "purchase-noun", ["{W}在{CH}渠道有过{X}购买的客户"], channel_list)
+fill(H6, "counting", ["{SEG}的数量", "{SEG}总共有几个"], seg_count)
+fill(H6, "segment", ["{W}{SEG}里买了{X}的"], seg_bought_list)
+fill(H6, "ranking", ["{W}订单数最多的{N}个客户"], orders_top)
+fill(H6, "comparative", ["{W}订单数达到{N}单的客户"], orders_reach)
+fill(H6, "grouping", ["各生命周期阶段的客户数"], lifecycle_table, k=1)
+fill(H6, "grouping", ["{W}买过{X}的客户按会员等级分布"], bought_by_level)
+fill(H6, "follow-up", [["{W}买过{X}的客户", "那{W2}呢"]], fu_replace_window)
+fill(H6, "follow-up", [["{W}买过{X}的客户", "再加个条件：{SEG}"]], seg_bought_list)
+fill(H6, "follow-up", [["{CITY}的{SEG}", "换成{CITY2}的呢"]], fu_swap_city)
+fill(H6, "demographic", ["{A}岁以下的{SEG}"], age_below_list)
+fill(H6, "demographic", ["{G}{SEG}有几位"], gender_seg_count)
+fill(H6, "channel", ["{W}从{CH}买过{X}的客户"], channel_from_list)
+fill(H6, "new-terms", ["{SEG}的复购率"], repurchase_seg)
+fill(H6, "new-terms", ["{L}会员的活跃率"], level_active, k=2)
+fill(H6, "new-terms", ["双11期间{X}的购买人数"], festival_buyers)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
