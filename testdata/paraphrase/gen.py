@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps"}.get(split, "pu"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu"}.get(split, "pv"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -887,6 +887,51 @@ fill(H6, "channel", ["{W}从{CH}买过{X}的客户"], channel_from_list)
 fill(H6, "new-terms", ["{SEG}的复购率"], repurchase_seg)
 fill(H6, "new-terms", ["{L}会员的活跃率"], level_active, k=2)
 fill(H6, "new-terms", ["双11期间{X}的购买人数"], festival_buyers)
+
+# ---------- a seventh held-out set: combinations, written after the sixth was scored ----------
+rng.seed(713)
+questions["heldout7"] = []
+H7 = "heldout7"
+
+
+def combo():
+    """A window, a purchase (maybe in a channel), maybe a non-purchase, and one or two attributes."""
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[3], WINDOWS[5], WINDOWS[6], WINDOWS[9]])
+    x, y = rng.sample(CATS, 2)
+    ids = bought(x, w)
+    vals = {"W": wt, "X": x, "Y": y, "CH": "", "G": "", "CITY": "", "SEG": "客户"}
+    if rng.random() < 0.4:
+        ch = rng.choice(["天猫", "门店", "小程序"])
+        ids = bought(x, w, {ch})
+        vals["CH"] = "在" + ch
+    neg = rng.random() < 0.5
+    if neg:
+        ids = ids - bought(y, w)
+    if rng.random() < 0.5:
+        g = rng.choice(["女", "男"])
+        ids &= attr("gender", g)
+        vals["G"] = {"女": "女性", "男": "男性"}[g]
+    if rng.random() < 0.5:
+        c = rng.choice(CITIES)
+        ids &= attr("city", c)
+        vals["CITY"] = c + "的"
+    if rng.random() < 0.6:
+        sg = rng.choice(RFMS + LCS)
+        ids &= seg(sg)
+        vals["SEG"] = sg
+    vals["NEG"] = "但没买过" + y if neg else ""
+    vals["NEG2"] = "，没买过" + y if neg else ""
+    return vals, customers(ids)
+
+
+def combo_count():
+    v, e = combo()
+    return v, count(set(e["ids"]))
+
+
+fill(H7, "combination", ["{W}{CH}买过{X}{NEG}的{CITY}{G}{SEG}", "{CITY}{G}{SEG}中{W}{CH}买过{X}{NEG}的",
+                         "{W}{CH}买过{X}{NEG2}的{CITY}{G}{SEG}有哪些"], combo, k=8)
+fill(H7, "combination-count", ["{W}{CH}买过{X}{NEG}的{CITY}{G}{SEG}有多少", "{CITY}{G}{SEG}里{W}{CH}买过{X}{NEG}的有几位"], combo_count, k=8)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
