@@ -1133,3 +1133,86 @@ func TestLineMeasureFollowUps(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFollowUpMatrix: each edit form after each kind of previous condition.
+// The previous conditions are kept (replaced, for 换成; dropped, for 去掉).
+func TestFollowUpMatrix(t *testing.T) {
+	e, _ := publicEngine(t)
+	type edit struct{ q, want string }
+	cases := []struct {
+		first string
+		edits []edit
+	}{
+		{"近3个月买过口红的客户", []edit{
+			{"其中沉默客户有多少", "and(bought:口红 lifecycle:沉默客户)"},
+			{"再排除上海的", "and(bought:口红 not(city:上海))"},
+			{"只看男性", "and(bought:口红 gender:男)"},
+			{"换成眼影", "bought:眼影"},
+			{"按城市分一下", "bought:口红"},
+			{"去掉口红的条件", ""},
+			{"时间改成近半年", "bought:口红"},
+		}},
+		{"重要价值客户", []edit{
+			{"其中沉默客户有多少", "and(rfm:重要价值客户 lifecycle:沉默客户)"},
+			{"再排除上海的", "and(rfm:重要价值客户 not(city:上海))"},
+			{"只看男性", "and(rfm:重要价值客户 gender:男)"},
+			{"换成一般发展客户", "rfm:一般发展客户"},
+			{"按城市分一下", "rfm:重要价值客户"},
+			{"去掉重要价值客户的条件", ""},
+			{"时间改成近半年", "rfm:重要价值客户"},
+		}},
+		{"北京的客户", []edit{
+			{"其中沉默客户有多少", "and(city:北京 lifecycle:沉默客户)"},
+			{"再排除女性", "and(city:北京 not(gender:女))"},
+			{"只看上海的", "city:上海"},
+			{"换成上海", "city:上海"},
+			{"按会员等级分一下", "city:北京"},
+			{"去掉北京的条件", ""},
+		}},
+		{"女性客户", []edit{
+			{"其中沉默客户有多少", "and(gender:女 lifecycle:沉默客户)"},
+			{"再排除上海的", "and(gender:女 not(city:上海))"},
+			{"只看男性", "gender:男"},
+			{"换成男性", "gender:男"},
+			{"按城市分一下", "gender:女"},
+			{"去掉女性的条件", ""},
+		}},
+		{"金卡会员", []edit{
+			{"其中沉默客户有多少", "and(member_level:金卡 lifecycle:沉默客户)"},
+			{"再排除上海的", "and(member_level:金卡 not(city:上海))"},
+			{"只看银卡", "member_level:银卡"},
+			{"换成银卡", "member_level:银卡"},
+			{"按城市分一下", "member_level:金卡"},
+			{"去掉金卡的条件", ""},
+		}},
+		{"近一年消费超过3000元的客户", []edit{
+			{"其中沉默客户有多少", "and(measure: lifecycle:沉默客户)"},
+			{"再排除上海的", "and(measure: not(city:上海))"},
+			{"只看男性", "and(measure: gender:男)"},
+			{"按城市分一下", "measure:"},
+			{"时间改成近半年", "measure:"},
+		}},
+	}
+	for _, c := range cases {
+		prev, err := e.Parse(c.first, asOf, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.first, err)
+		}
+		for _, ed := range c.edits {
+			p, err := e.Parse(ed.q, asOf, prev)
+			if err != nil {
+				t.Errorf("%s / %s: %v", c.first, ed.q, err)
+				continue
+			}
+			if got := filterString(p.Filter); got != ed.want {
+				t.Errorf("%s / %s:\n got %s\nwant %s", c.first, ed.q, got, ed.want)
+			}
+			if strings.HasPrefix(ed.q, "时间改成") && (p.Window == nil || p.Window.Phrase != "近半年") {
+				t.Errorf("%s / %s: window %+v", c.first, ed.q, p.Window)
+			}
+			if strings.HasPrefix(ed.q, "按") && p.GroupBy == "" {
+				t.Errorf("%s / %s: not grouped", c.first, ed.q)
+			}
+		}
+	}
+}

@@ -267,9 +267,9 @@ func (p *parser) purchase() bool {
 		i = lead + n
 		if j := p.skipDe(i); (p.kind(j) == KBuy || p.kind(j) == KBuyer) && j > i {
 			i = j // 口红的购买客户, 口红的购买者, 口红的买家
-		} else if j > i && p.kind(j) == KWho && !p.edit.replace && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
+		} else if j > i && p.kind(j) == KWho && !p.edit.replace && !p.edit.dropMode && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
 			i, buyerWho = j, true // 面膜的消费者, 薇诺娜的顾客: who bought it
-		} else if p.edit.replace && p.kind(i) != KBuy && p.kind(i) != KAll && p.kind(i) != KNeg && p.kind(i) != KNever {
+		} else if (p.edit.replace || p.edit.dropMode) && p.kind(i) != KBuy && p.kind(i) != KAll && p.kind(i) != KNeg && p.kind(i) != KNever {
 			bare = true
 		}
 		if p.kind(i) == KAll {
