@@ -148,7 +148,30 @@ func contradiction(n *Node) error {
 			}
 		}
 	}
+	// No order at all in a window, and yet a purchase in the same window
+	// (of anything, anywhere): also empty whatever the data.
+	for _, k := range n.Kids {
+		if k.Op != OpNot || k.Kids[0].Op != OpCond {
+			continue
+		}
+		none := k.Kids[0].Cond
+		if none.Kind != CondBought || len(none.Items) > 0 || len(none.Channels) > 0 || none.Promo != "" {
+			continue
+		}
+		for _, o := range n.Kids {
+			if o.Op == OpCond && o.Cond.Kind == CondBought && sameWindow(o.Cond, none) {
+				return &PlanError{Msg: "条件自相矛盾：同一时间范围内既“没有任何购买”又“买过”，结果必然为空；请检查问题中的否定说法"}
+			}
+		}
+	}
 	return nil
+}
+
+// sameWindow reports two purchase conditions over the same dates.
+func sameWindow(a, b *Cond) bool {
+	wa, _ := json.Marshal(a.Window)
+	wb, _ := json.Marshal(b.Window)
+	return string(wa) == string(wb) && a.AllTime == b.AllTime
 }
 
 func checkWindow(w *Window) error {

@@ -229,9 +229,17 @@ func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
 			}
 		}
 	}
-	// A condition and its own negation is asked back, not answered empty.
-	if _, err := e.Parse("近3个月买过口红又没买过口红的客户", asOf, nil); err == nil {
-		t.Error("a contradiction was answered")
+	// A condition and its own negation is asked back, not answered empty;
+	// so is "no order at all" beside a purchase in the same window.
+	for _, q := range []string{"近3个月买过口红又没买过口红的客户", "近3个月没有任何消费但在天猫买过口红的客户"} {
+		if _, err := e.Parse(q, asOf, nil); err == nil {
+			t.Errorf("%s: a contradiction was answered", q)
+		}
+	}
+	// 里面/当中 at the start point back to the previous answer.
+	prevActive, _ := e.Parse("活跃客户", asOf, nil)
+	if p, err := e.Parse("里面女性多少人", asOf, prevActive); err != nil || filterString(p.Filter) != "and(lifecycle:活跃客户 gender:女)" {
+		t.Errorf("里面女性多少人 after 活跃客户: %v %v", p, err)
 	}
 	// Both channels known: neither is blamed.
 	for _, q := range []string{"在天猫和门店都买过口红的客户", "在天猫或门店买过口红的客户", "近3个月买过3次以上口红的客户"} {
@@ -1033,16 +1041,18 @@ func TestPhrasingClasses(t *testing.T) {
 		return fmt.Sprintf("%s %s %g", c.Measure, c.Op, c.Value)
 	})
 	checkReadings(t, e, map[string]string{
-		"近3个月买过口红的客户有多少个": "count",
-		"重要价值客户有几位":       "count",
-		"今年花钱最多的5位客户":     "customers",
-		"沉默客户都在哪些城市":      "table",
-		"不同城市的活跃客户各有多少":   "table",
-		"近60天买过眼影的会员数量":   "count",
-		"去年贡献消费最多的15个客户":  "customers",
-		"洗发水在近一年的销量是多少":   "count",
-		"香水近一年卖了多少件":      "count",
-		"按会员等级看重要价值客户":    "table",
+		"近3个月买过口红的客户有多少个":  "count",
+		"重要价值客户有几位":        "count",
+		"今年花钱最多的5位客户":      "customers",
+		"沉默客户都在哪些城市":       "table",
+		"不同城市的活跃客户各有多少":    "table",
+		"近60天买过眼影的会员数量":    "count",
+		"去年贡献消费最多的15个客户":   "customers",
+		"洗发水在近一年的销量是多少":    "count",
+		"活跃客户的男女人数":        "table",
+		"近30天消费金额排行前10的会员": "customers",
+		"香水近一年卖了多少件":       "count",
+		"按会员等级看重要价值客户":     "table",
 	}, func(p *Plan) string { return string(p.Answer) })
 	// 8. follow-up edits after each kind of previous condition.
 	prev := func(q string) *Plan {

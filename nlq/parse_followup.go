@@ -47,9 +47,8 @@ func (p *parser) detectFollow() {
 	case KOnly, KExclude:
 		p.edit.follow = true // 只看上海的 / 排除北京的 also stand alone
 	case KAmong:
-		if t.Text == "其中" || t.Text == "其中的" {
-			p.edit.follow, p.edit.anaphor = true, span(t)
-		}
+		// 其中… / 里面女性多少人 / 当中…: "among them" at the start points back.
+		p.edit.follow, p.edit.anaphor = true, span(t)
 	}
 	last := p.toks[len(p.toks)-1]
 	if last.Kind == KPunct && len(p.toks) > 1 {

@@ -84,6 +84,28 @@ func (p *parser) whichAt() int {
 // which ask a question of their own (各城市的客户数).
 var regroupWords = map[string]bool{"按": true, "按照": true, "根据": true}
 
+// countEach: 活跃客户的男女人数 — a count said right after a list that
+// names every value of an attribute means each of them (a total of 男 and
+// 女 would be everyone with a gender), so the answer is grouped by it.
+func (p *parser) countEach() {
+	if p.group != "" || p.kind(-1) != KGender {
+		return
+	}
+	if d, ok := p.listedDim(); ok && p.listsAll(d) {
+		p.group = d
+	}
+}
+
+// listsAll reports that the last condition names every value the
+// catalog has for dimension d (男女).
+func (p *parser) listsAll(d string) bool {
+	n := p.conds[len(p.conds)-1]
+	if d == "gender" {
+		return len(n.Cond.Values) == 2
+	}
+	return false
+}
+
 // listedDim is the grouping dimension of the last condition when it lists
 // several values of one attribute (男女, 北京和上海, 金卡银卡).
 func (p *parser) listedDim() (string, bool) {
@@ -103,6 +125,7 @@ func (p *parser) answerWords() bool {
 	switch t.Kind {
 	case KCount:
 		p.answer = AnswerCount
+		p.countEach()
 	case KList:
 		if p.answer == "" {
 			p.answer = AnswerCustomers
@@ -110,6 +133,9 @@ func (p *parser) answerWords() bool {
 	case KWho, KBuyer:
 	case KMeasure:
 		p.measures = append(p.measures, t.Val())
+		if t.Val() == "customers" {
+			p.countEach()
+		}
 	case KShare:
 		p.share, p.shareSpan = true, p.text.OrigSpan(t.I, t.J)
 	default:

@@ -227,10 +227,17 @@ func (p *parser) promo() bool {
 	return true
 }
 
+// verbAhead reports a purchase verb at off, maybe after a channel
+// (一次都没有在天猫买过).
+func (p *parser) verbAhead(off int) bool {
+	_, _, n := p.channelMod(off)
+	return p.kind(off+n) == KBuy
+}
+
 // noOrder: 一笔订单都没有, 没有订单: no completed order at all in the window.
 func (p *parser) noOrder() bool {
-	if p.kind(0) != KNoOrder || p.kind(1) == KBuy {
-		return false // 一次也没有购买 is the purchase rule's
+	if p.kind(0) != KNoOrder || p.verbAhead(1) {
+		return false // 一次也没有(在天猫)购买 is the purchase rule's
 	}
 	p.pos++
 	p.content = true
@@ -267,7 +274,7 @@ func (p *parser) purchase() bool {
 		i = lead + n
 		if j := p.skipDe(i); (p.kind(j) == KBuy || p.kind(j) == KBuyer) && j > i {
 			i = j // 口红的购买客户, 口红的购买者, 口红的买家
-		} else if j > i && p.kind(j) == KWho && !p.edit.replace && !p.edit.dropMode && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
+		} else if p.kind(j) == KWho && !p.edit.replace && !p.edit.dropMode && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
 			i, buyerWho = j, true // 面膜的消费者, 薇诺娜的顾客: who bought it
 		} else if (p.edit.replace || p.edit.dropMode) && p.kind(i) != KBuy && p.kind(i) != KAll && p.kind(i) != KNeg && p.kind(i) != KNever {
 			bare = true
@@ -323,7 +330,7 @@ func (p *parser) purchase() bool {
 		neg = true
 		i++
 	case KNoOrder: // 一次也没有购买: the idiom's 没有 negates the verb that follows
-		if p.kind(i+1) != KBuy {
+		if !p.verbAhead(i + 1) {
 			return false
 		}
 		neg = true

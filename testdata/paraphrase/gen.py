@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu"}.get(split, "pv"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv"}.get(split, "pw"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -932,6 +932,135 @@ def combo_count():
 fill(H7, "combination", ["{W}{CH}买过{X}{NEG}的{CITY}{G}{SEG}", "{CITY}{G}{SEG}中{W}{CH}买过{X}{NEG}的",
                          "{W}{CH}买过{X}{NEG2}的{CITY}{G}{SEG}有哪些"], combo, k=8)
 fill(H7, "combination-count", ["{W}{CH}买过{X}{NEG}的{CITY}{G}{SEG}有多少", "{CITY}{G}{SEG}里{W}{CH}买过{X}{NEG}的有几位"], combo_count, k=8)
+
+# ---------- an eighth held-out set (over 100 questions), written after the seventh was scored ----------
+rng.seed(813)
+questions["heldout8"] = []
+H8 = "heldout8"
+
+
+def bought_not_list():
+    (wt, w), (x, y) = win(), rng.sample(CATS, 2)
+    return {"W": wt, "X": x, "Y": y}, customers(bought(x, w) - bought(y, w))
+
+
+def seg_no_channel():
+    (wt, w), sg, ch = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[9]]), rng.choice(RFMS + LCS), rng.choice(["天猫", "门店", "小程序"])
+    return {"W": wt, "SEG": sg, "CH": ch}, customers(seg(sg) - bought(None, w, {ch}))
+
+
+def seg_women_count():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, count(seg(sg) & attr("gender", "女"))
+
+
+def fu_seg_among_list():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": sg}, customers(bought(x, w) & seg(sg))
+
+
+def fu_drop_window():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, customers(bought(x, ALL))
+
+
+def city_level_list():
+    c, lv = rng.choice(CITIES), rng.choice(["金卡", "钻石", "银卡"])
+    return {"CITY": c, "L": lv}, customers(attr("city", c) & attr("member_level", lv))
+
+
+def age_between_seg():
+    lo, hi = rng.choice([(20, 30), (25, 35), (30, 40), (35, 45)])
+    sg = rng.choice(RFMS + LCS)
+    ids = set()
+    for c in seg(sg):
+        b = CUST[c]["birth_date"]
+        if b:
+            bd = d(b)
+            age = AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day))
+            if lo <= age <= hi:
+                ids.add(c)
+    return {"A": lo, "B": hi, "SEG": sg}, count(ids)
+
+
+def seg_channel_any():
+    (wt, w), sg, ch = win(), rng.choice(RFMS + LCS), rng.choice(["天猫", "门店", "小程序", "APP"])
+    return {"W": wt, "SEG": sg, "CH": ch}, customers(seg(sg) & bought(None, w, {ch}))
+
+
+def only_channel():
+    (wt, w), ch = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[9]]), rng.choice(["天猫", "门店", "小程序", "APP"])
+    others = {"天猫", "门店", "小程序", "APP"} - {ch}
+    return {"W": wt, "CH": ch}, customers(bought(None, w, {ch}) - bought(None, w, others))
+
+
+def item_sales_window():
+    (wt, w), x = rng.choice([WINDOWS[7], WINDOWS[0], WINDOWS[6], WINDOWS[8]]), rng.choice(CATS + BRANDS)
+    tot = sum(amt for oid, (cid, t, *_r) in ORDERS.items() if inw(t, w) for prod, q, amt in LINES[oid] if matches(prod, x))
+    return {"W": wt, "X": x}, {"type": "count", "value": round(tot, 2)}
+
+
+def brand_units_window():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
+    g = defaultdict(int)
+    for oid, (cid, t, *_r) in ORDERS.items():
+        if inw(t, w):
+            for prod, q, amt in LINES[oid]:
+                g[prod["brand"]] += q
+    return {"W": wt}, {"type": "table", "rows": dict(sorted(g.items()))}
+
+
+def seg_churn():
+    sg = rng.choice(["重要价值客户", "一般发展客户", "重要发展客户", "一般价值客户"])
+    base = {c for c in seg(sg) if LC.get(c) and LC[c] != "未购客户"}
+    lost = {c for c in base if LC[c] == "流失客户"}
+    return {"SEG": sg}, {"type": "count", "value": round(len(lost) / len(base), 4)}
+
+
+def coupon_seg_list_all():
+    sg = rng.choice(RFMS + LCS)
+    ids = {cid for cid, t, ch, pay, disc, cp in ORDERS.values() if cp}
+    return {"SEG": sg}, customers(ids & seg(sg))
+
+
+def double12_last_year():
+    x = rng.choice(CATS)
+    return {"X": x}, customers(bought(x, (date(2025, 11, 30), date(2025, 12, 12))))
+
+
+def spend_over_list():
+    (wt, w), a = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([1000, 2000, 3000, 5000])
+    sp = spend(w)
+    return {"W": wt, "A": a}, customers({c for c in EVERYONE if sp.get(c, 0.0) > a})
+
+
+fill(H8, "purchase", ["{W}的{X}客户名单", "{W}消费过{X}的客户有哪些", "{W}{X}买过的客户"], bought_list)
+fill(H8, "wrapper", ["给我一份{W}买过{X}的名单", "帮我调一下{W}买过{X}的客户"], bought_list)
+fill(H8, "counting", ["{W}买{X}的有多少客户"], bought_count)
+fill(H8, "counting", ["{SEG}有多少个人"], seg_count)
+fill(H8, "counting", ["统计一下{CITY}有多少{SEG}"], seg_city_count)
+fill(H8, "negated-idiom", ["{W}一次都没有在{CH}买过东西的{SEG}"], seg_no_channel)
+fill(H8, "bought-not", ["{W}买过{X}却没买过{Y}的客户", "{W}买了{X}但是没买{Y}的客户"], bought_not_list)
+fill(H8, "ranking", ["{W}消费最高的前{N}名", "{W}消费金额排行前{N}的会员"], ranking)
+fill(H8, "comparative", ["{W}消费超{A}元的客户"], spend_over_list)
+fill(H8, "comparative", ["{W}消费少于{A}元的{SEG}"], seg_spend_below)
+fill(H8, "comparative", ["{W}购买次数在{N}次及以上的客户"], orders_reach)
+fill(H8, "grouping", ["{SEG}的城市分布情况", "各个城市{SEG}的人数"], group_seg("city", "城市"))
+fill(H8, "grouping", ["{SEG}的男女人数"], group_seg("gender", "性别"))
+fill(H8, "follow-up", [["{SEG}", "里面女性多少人"]], seg_women_count)
+fill(H8, "follow-up", [["{W}买过{X}的客户", "这些人里面{SEG}是哪些"]], fu_seg_among_list)
+fill(H8, "follow-up", [["{W}买过{X}的客户", "时间换成{W2}"]], fu_replace_window)
+fill(H8, "follow-up", [["{W}买过{X}的客户", "去掉时间限制"]], fu_drop_window)
+fill(H8, "demographic", ["{CITY}的{L}会员"], city_level_list)
+fill(H8, "demographic", ["年龄在{A}到{B}岁之间的{SEG}有多少"], age_between_seg)
+fill(H8, "channel", ["{W}在{CH}下过单的{SEG}"], seg_channel_any)
+fill(H8, "channel", ["{W}只在{CH}买过东西的客户"], only_channel)
+fill(H8, "new-terms", ["{X}{W}的销售额"], item_sales_window)
+fill(H8, "new-terms", ["各品牌{W}的销量"], brand_units_window)
+fill(H8, "new-terms", ["{SEG}的流失率"], seg_churn)
+fill(H8, "new-terms", ["用过券的{SEG}名单"], coupon_seg_list_all)
+fill(H8, "new-terms", ["去年双十二买过{X}的客户"], double12_last_year)
+fill(H8, "purchase", ["{W}选购过{X}的顾客", "{W}在我们这买过{X}的客户"], bought_list)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
