@@ -236,6 +236,10 @@ func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
 			t.Errorf("%s: a contradiction was answered", q)
 		}
 	}
+	// 这些女性 with no answer before it asks back (这些 points back).
+	if _, err := e.Parse("这些女性客户有多少", asOf, nil); err == nil {
+		t.Error("这些… with nothing before it was answered")
+	}
 	// 里面/当中 at the start point back to the previous answer.
 	prevActive, _ := e.Parse("活跃客户", asOf, nil)
 	if p, err := e.Parse("里面女性多少人", asOf, prevActive); err != nil || filterString(p.Filter) != "and(lifecycle:活跃客户 gender:女)" {
@@ -1222,6 +1226,31 @@ func TestFollowUpMatrix(t *testing.T) {
 			}
 			if strings.HasPrefix(ed.q, "按") && p.GroupBy == "" {
 				t.Errorf("%s / %s: not grouped", c.first, ed.q)
+			}
+		}
+	}
+}
+
+// A filler word is skipped, so it must not swallow a word that carries
+// meaning: 再筛选一下 as filler once hid the 再 of a follow-up (a confident
+// answer over every customer). No filler may contain a negation, an
+// exclusion or a word that points back.
+func TestFillersCarryNoMeaning(t *testing.T) {
+	marked := []string{"再", "没", "不", "非", "未", "无", "排除", "除了", "其中", "这些", "他们", "那些", "只", "仅", "换", "或"}
+	// A-not-A politeness (能不能) and 其中一个 after an 或 list say nothing more.
+	allowed := map[string]bool{"能不能": true, "能不能帮我": true, "可不可以帮我": true, "其中一个": true, "其中之一": true}
+	for _, e := range coreEntries {
+		if e.Kind != KFiller {
+			continue
+		}
+		for _, w := range e.Words {
+			if allowed[w] {
+				continue
+			}
+			for _, m := range marked {
+				if strings.Contains(w, m) {
+					t.Errorf("core.lex:%d: filler %q contains %q", e.Line, w, m)
+				}
 			}
 		}
 	}

@@ -177,8 +177,20 @@ func (p *parser) topN() bool {
 	case KTop:
 		i++
 	case KHighest:
+		if i == 0 && p.rank.whichOpen && p.sort != nil {
+			// 哪3个城市的流失客户最多: the direction of the ranking said before.
+			p.sort.Desc, p.rank.whichOpen = t.Val() == "desc", false
+			p.pos++
+			return true
+		}
 		if i == 0 {
-			return false // 最多 alone is not a sort
+			// 重要价值客户最多的3个城市: groups ranked by how many of the
+			// customers said they hold; 最多 alone is not a sort.
+			j := p.skipDe(1)
+			if !(p.kind(j) == KNum && p.kind(j+1) == KRank && (p.kind(j+2) == KDim || p.kind(j+2) == KAnyItem)) {
+				return false
+			}
+			key = "customers"
 		}
 		desc = t.Val() == "desc"
 		i++
@@ -255,6 +267,29 @@ func (p *parser) topN() bool {
 	if rankDim != "" {
 		p.group = rankDim
 	}
+	return true
+}
+
+// whichTop: 哪3个城市的流失客户最多 — a ranking of groups asked as a
+// question; the 最多/最少 at the end (topN) gives its direction.
+func (p *parser) whichTop() bool {
+	if t := p.tok(0); t.Text != "哪" || p.kind(1) != KNum || p.kind(2) != KRank || p.kind(3) != KDim {
+		return false
+	}
+	n := p.tok(1).Num
+	if !isInt(n) || n < 1 || n > 1000 {
+		return false
+	}
+	dim := p.tok(3).Val()
+	if _, ok := Dimensions[dim]; !ok || (p.group != "" && p.group != dim) {
+		return false
+	}
+	p.rank.rankSpan = p.text.OrigSpan(p.tok(0).I, p.tok(3).J)
+	p.rank.sortDefault, p.rank.whichOpen = true, true
+	p.group, p.limit = dim, int(n)
+	p.sort = &Sort{By: "customers", Desc: true}
+	p.content = true
+	p.pos += 4
 	return true
 }
 

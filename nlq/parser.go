@@ -70,6 +70,7 @@ type editState struct {
 // rankState: a ranking (topN): its span, whether it ranks customers
 // (10个客户) rather than groups (5个城市), and whether its measure was unsaid.
 type rankState struct {
+	whichOpen   bool // 哪3个城市…: a 最多/最少 later gives the direction
 	rankSpan    Span
 	rankWho     bool
 	sortDefault bool
@@ -130,7 +131,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
-		p.editWords, p.promo, p.noOrder, p.lineMeasure, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.editWords, p.promo, p.noOrder, p.lineMeasure, p.whichTop, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
 		p.attribute, p.groupBy, p.answerWords, p.connector,
 	}
 }

@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv"}.get(split, "pw"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw"}.get(split, "px"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1061,6 +1061,90 @@ fill(H8, "new-terms", ["{SEG}的流失率"], seg_churn)
 fill(H8, "new-terms", ["用过券的{SEG}名单"], coupon_seg_list_all)
 fill(H8, "new-terms", ["去年双十二买过{X}的客户"], double12_last_year)
 fill(H8, "purchase", ["{W}选购过{X}的顾客", "{W}在我们这买过{X}的客户"], bought_list)
+
+# ---------- a ninth held-out set (over 100 questions), written after the eighth was scored ----------
+rng.seed(913)
+questions["heldout9"] = []
+H9 = "heldout9"
+
+
+def level_count():
+    lv = rng.choice(LEVELS)
+    return {"L": lv}, count(attr("member_level", lv))
+
+
+def city_bought_count():
+    (wt, w), x, c = win(), rng.choice(CATS), rng.choice(CITIES)
+    return {"W": wt, "X": x, "CITY": c}, count(bought(x, w) & attr("city", c))
+
+
+def bought_either():
+    (wt, w), (x, y) = win(), rng.sample(CATS, 2)
+    return {"W": wt, "X": x, "Y": y}, customers(bought(x, w) | bought(y, w))
+
+
+def never_bought_seg():
+    x, sg = rng.choice(CATS), rng.choice(RFMS)
+    return {"X": x, "SEG": sg}, customers(seg(sg) - bought(x, ALL))
+
+
+def seg_orders_over():
+    (wt, w), n, sg = rng.choice([WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([2, 3, 5]), rng.choice(RFMS + LCS)
+    o = norders(w)
+    return {"W": wt, "N": n, "SEG": sg}, count({c for c in seg(sg) if o.get(c, 0) > n})
+
+
+def top_city_seg():
+    sg, n = rng.choice(RFMS + LCS), rng.choice([3, 5])
+    g = by("city", seg(sg))
+    ranked = sorted(((len(v), k) for k, v in g.items()), reverse=True)
+    if len(ranked) <= n or ranked[n - 1][0] == ranked[n][0]:
+        return None
+    return {"SEG": sg, "N": n}, {"type": "table", "rows": {k: v for v, k in ranked[:n]}}
+
+
+def lc_by_level():
+    lv = rng.choice(LEVELS)
+    g = defaultdict(set)
+    for c, st in LC.items():
+        if CUST[c]["member_level"] == lv:
+            g[st].add(c)
+    return {"L": lv}, table(g)
+
+
+def fu_add_city():
+    (wt, w), x, c = win(), rng.choice(CATS), rng.choice(CITIES)
+    return {"W": wt, "X": x, "CITY": c}, customers(bought(x, w) & attr("city", c))
+
+
+def fu_count_after_list():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, count(seg(sg))
+
+
+def register_channel_seg():
+    ch, sg = rng.choice(["天猫", "门店", "小程序", "APP"]), rng.choice(RFMS + LCS)
+    return {"CH": ch, "SEG": sg}, customers(attr("register_channel", ch) & seg(sg))
+
+
+def l1_buyers():
+    (wt, w), l1 = win(), rng.choice(["彩妆", "护肤", "个护"])
+    return {"W": wt, "X": l1}, count(bought(l1, w))
+
+
+fill(H9, "counting", ["{L}会员有多少人", "{L}会员总数"], level_count)
+fill(H9, "counting", ["{CITY}{W}买过{X}的有几个", "{W}{CITY}有多少人买了{X}"], city_bought_count)
+fill(H9, "bought-either", ["{W}买过{X}或者{Y}的客户", "{W}买过{X}或{Y}其中一个的客户"], bought_either)
+fill(H9, "never", ["从来没买过{X}的{SEG}", "一直没有买过{X}的{SEG}", "从没买过{X}的{SEG}名单"], never_bought_seg)
+fill(H9, "comparative", ["{W}下单超过{N}次的{SEG}有多少", "{SEG}里{W}购买次数大于{N}的有多少"], seg_orders_over)
+fill(H9, "ranking", ["{SEG}最多的{N}个城市", "哪{N}个城市的{SEG}最多"], top_city_seg)
+fill(H9, "grouping", ["{L}会员的生命周期分布", "{L}会员按生命周期阶段分"], lc_by_level)
+fill(H9, "follow-up", [["{W}买过{X}的客户", "再筛选一下{CITY}的"], ["{W}买过{X}的客户", "限定{CITY}"]], fu_add_city)
+fill(H9, "follow-up", [["{SEG}名单", "一共多少人"], ["{SEG}有哪些", "总数是多少"]], fu_count_after_list)
+fill(H9, "register", ["注册渠道是{CH}的{SEG}", "从{CH}注册的{SEG}"], register_channel_seg)
+fill(H9, "category-l1", ["{W}买过{X}类产品的人数", "{W}购买过{X}的客户有多少"], l1_buyers)
+fill(H9, "wrapper", ["你帮我看看{W}谁买过{X}", "能查到{W}买过{X}的客户吗"], bought_list)
+fill(H9, "purchase-noun", ["{W}{X}的购买用户有哪些", "{W}所有买过{X}的会员"], bought_list)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
