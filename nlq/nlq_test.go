@@ -1238,7 +1238,7 @@ func TestFollowUpMatrix(t *testing.T) {
 func TestFillersCarryNoMeaning(t *testing.T) {
 	marked := []string{"再", "没", "不", "非", "未", "无", "排除", "除了", "其中", "这些", "他们", "那些", "只", "仅", "换", "或"}
 	// A-not-A politeness (能不能) and 其中一个 after an 或 list say nothing more.
-	allowed := map[string]bool{"能不能": true, "能不能帮我": true, "可不可以帮我": true, "其中一个": true, "其中之一": true}
+	allowed := map[string]bool{"有没有": true, "能不能": true, "能不能帮我": true, "可不可以帮我": true, "其中一个": true, "其中之一": true}
 	for _, e := range coreEntries {
 		if e.Kind != KFiller {
 			continue

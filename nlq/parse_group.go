@@ -99,7 +99,7 @@ func (p *parser) countEach() {
 // listsAll reports that the last condition names every value the
 // catalog has for dimension d (男女).
 func (p *parser) listsAll(d string) bool {
-	n := p.conds[len(p.conds)-1]
+	n := p.conds[p.listedAt]
 	if d == "gender" {
 		return len(n.Cond.Values) == 2
 	}
@@ -108,16 +108,20 @@ func (p *parser) listsAll(d string) bool {
 
 // listedDim is the grouping dimension of the last condition when it lists
 // several values of one attribute (男女, 北京和上海, 金卡银卡).
+// The latest such condition counts (武汉和成都的一般价值客户分别有多少: the
+// segment said after the cities does not hide them).
 func (p *parser) listedDim() (string, bool) {
-	if len(p.conds) == 0 {
-		return "", false
+	for k := len(p.conds) - 1; k >= 0; k-- {
+		n := p.conds[k]
+		if n.Op != OpCond || len(n.Cond.Values) < 2 || n.Cond.At != nil {
+			continue
+		}
+		if d, ok := Dimensions[string(n.Cond.Kind)]; ok && !d.OrderLevel {
+			p.listedAt = k
+			return d.Key, true
+		}
 	}
-	n := p.conds[len(p.conds)-1]
-	if n.Op != OpCond || len(n.Cond.Values) < 2 || n.Cond.At != nil {
-		return "", false
-	}
-	d, ok := Dimensions[string(n.Cond.Kind)]
-	return d.Key, ok && !d.OrderLevel
+	return "", false
 }
 
 func (p *parser) answerWords() bool {

@@ -308,10 +308,13 @@ func (p *parser) sortBy() bool {
 		p.sort = &Sort{By: SortLastPurchase, Desc: true}
 		return true
 	}
-	if p.kind(0) != KGroup || p.kind(1) != KMeasure || !customerMeasure(p.tok(1).Val()) {
+	start := 1
+	if p.kind(0) == KMeasure && (p.kind(1) == KSortWord || p.kind(1) == KSortDir) && p.group != "" {
+		start = 0 // 各品类销售额排名: the table's groups ranked by the measure
+	} else if p.kind(0) != KGroup || p.kind(1) != KMeasure || !customerMeasure(p.tok(1).Val()) {
 		return false
 	}
-	i, desc := 2, true
+	i, desc := start+1, true
 	for {
 		switch t := p.tok(i); t.Kind {
 		case KSortDir:
@@ -324,10 +327,13 @@ func (p *parser) sortBy() bool {
 		}
 		break
 	}
-	if i == 2 {
+	if i == start+1 {
 		return false
 	}
-	p.sort = &Sort{By: p.tok(1).Val(), Desc: desc}
+	if start == 0 {
+		p.measures = append(p.measures, p.tok(0).Val())
+	}
+	p.sort = &Sort{By: p.tok(start).Val(), Desc: desc}
 	p.pos += i
 	p.content = true
 	return true

@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw"}.get(split, "px"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px"}.get(split, "py"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1145,6 +1145,97 @@ fill(H9, "register", ["注册渠道是{CH}的{SEG}", "从{CH}注册的{SEG}"], r
 fill(H9, "category-l1", ["{W}买过{X}类产品的人数", "{W}购买过{X}的客户有多少"], l1_buyers)
 fill(H9, "wrapper", ["你帮我看看{W}谁买过{X}", "能查到{W}买过{X}的客户吗"], bought_list)
 fill(H9, "purchase-noun", ["{W}{X}的购买用户有哪些", "{W}所有买过{X}的会员"], bought_list)
+
+# ---------- a tenth held-out set, written after the ninth was scored ----------
+rng.seed(1013)
+questions["heldout10"] = []
+H10 = "heldout10"
+
+
+def seg_bought_list2():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": sg}, customers(seg(sg) & bought(x, w))
+
+
+def channel_any_count():
+    (wt, w), ch = win(), rng.choice(["天猫", "门店", "小程序", "APP"])
+    return {"W": wt, "CH": ch}, count(bought(None, w, {ch}))
+
+
+def aov_over():
+    (wt, w), a = rng.choice([WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([300, 500, 800])
+    sp, o = spend(w), norders(w)
+    return {"W": wt, "A": a}, customers({c for c in o if sp[c] / o[c] > a})
+
+
+def orders_rank():
+    (wt, w), n = rng.choice([WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([5, 10])
+    ids = top({c: float(v) for c, v in norders(w).items()}, n)
+    return None if ids is None else ({"W": wt, "N": n}, customers(ids))
+
+
+def seg_spend_total():
+    sg = rng.choice(RFMS + LCS)
+    sp = spend(ALL)
+    return {"SEG": sg}, {"type": "count", "value": round(sum(sp.get(c, 0.0) for c in seg(sg)), 2)}
+
+
+def two_cities_table():
+    (a, b), sg = rng.sample(CITIES, 2), rng.choice(RFMS + LCS)
+    ids = seg(sg)
+    return {"C1": a, "C2": b, "SEG": sg}, table({a: ids & attr("city", a), b: ids & attr("city", b)})
+
+
+def fu_also_bought():
+    (wt, w), (x, y) = win(), rng.sample(CATS, 2)
+    return {"W": wt, "X": x, "Y": y}, customers(bought(x, w) & bought(y, w))
+
+
+def fu_top_n():
+    (wt, w), x, n = rng.choice([WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice(CATS), rng.choice([5, 10])
+    sp = spend(w)
+    ids = top({c: sp.get(c, 0.0) for c in bought(x, w)}, n)
+    return None if ids is None else ({"W": wt, "X": x, "N": n}, customers(ids))
+
+
+def generation_seg_count():
+    g, sg = rng.choice([80, 90, 70]), rng.choice(RFMS + LCS)
+    lo = 1900 + g
+    ids = {c for c in seg(sg) if CUST[c]["birth_date"] and lo <= int(CUST[c]["birth_date"][:4]) <= lo + 9}
+    return {"GEN": g, "SEG": sg}, count(ids)
+
+
+def coupon_count_window():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[9]])
+    ids = {cid for cid, t, ch, pay, disc, cp in ORDERS.values() if inw(t, w) and cp}
+    return {"W": wt}, count(ids)
+
+
+def cat_sales_rank_year():
+    g = defaultdict(float)
+    for oid, (cid, t, *_r) in ORDERS.items():
+        if inw(t, years(1)):
+            for prod, q, amt in LINES[oid]:
+                g[prod["category"]] += amt
+    return {}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+
+
+fill(H10, "purchase", ["有没有{W}买过{X}的{SEG}", "{SEG}中哪些人{W}买过{X}"], seg_bought_list2)
+fill(H10, "purchase", ["{W}里买了{X}的人"], bought_list)
+fill(H10, "both", ["{W}购买了{X}和{Y}的客户", "{W}既买了{X}又买了{Y}的客户"], both_items)
+fill(H10, "bought-not", ["{W}买了{X}没买{Y}的"], bought_not_list)
+fill(H10, "channel", ["{W}在{CH}消费过的客户数"], channel_any_count)
+fill(H10, "channel", ["{W}线下买过{X}的"], offline_list)
+fill(H10, "channel", ["{W}网上买过{X}的客户"], online_list)
+fill(H10, "comparative", ["{W}平均每单超过{A}元的客户", "{W}客单价高于{A}的客户"], aov_over)
+fill(H10, "ranking", ["{W}消费次数最多的前{N}位"], orders_rank)
+fill(H10, "measure", ["{SEG}的消费总额"], seg_spend_total)
+fill(H10, "grouping", ["{C1}和{C2}的{SEG}分别有多少"], two_cities_table)
+fill(H10, "follow-up", [["{W}买过{X}的客户", "这些人中谁买过{Y}"]], fu_also_bought)
+fill(H10, "follow-up", [["{W}买过{X}的客户", "只要消费最高的前{N}个"]], fu_top_n)
+fill(H10, "demographic", ["{GEN}后的{SEG}有多少", "{GEN}后{SEG}人数"], generation_seg_count)
+fill(H10, "new-terms", ["{W}用券下单的客户有多少"], coupon_count_window)
+fill(H10, "new-terms", ["近一年各品类销售额排名"], cat_sales_rank_year, k=1)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
