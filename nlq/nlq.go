@@ -138,7 +138,8 @@ func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	if len(text.Runes) == 0 {
 		return nil, ErrEmpty
 	}
-	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, snap: snapState{segmentWins: map[*Window]bool{}}, edit: editState{hasPrev: prev != nil}}
+	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, snap: snapState{segmentWins: map[*Window]bool{}}, edit: editState{hasPrev: prev != nil},
+		windowSpans: map[*Window]Span{}}
 	if e.Catalog != nil {
 		for _, t := range e.Catalog.Snapshots {
 			p.snap.snapshotDates = append(p.snap.snapshotDates, D(t))
@@ -180,6 +181,7 @@ func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 		p.edit.follow = true
 	}
 	plan := p.plan()
+	p.unusedWindows(plan)
 	if len(p.errs.List) > 0 {
 		p.errs.Question = question
 		return nil, &p.errs
@@ -407,6 +409,32 @@ func (p *parser) plan() *Plan {
 		pl.Notes = append(pl.Notes, "排名未说明依据，按消费金额排名")
 	}
 	return pl
+}
+
+// unusedWindows asks back a time phrase that scopes nothing in the plan
+// (今年 … 7月消费最多的 once kept 今年 and dropped 7月 silently): never a
+// silent drop.
+func (p *parser) unusedWindows(pl *Plan) {
+	if pl.Migration != nil {
+		return
+	}
+	used := map[*Window]bool{pl.Window: true}
+	Walk(pl.Filter, func(n *Node) {
+		if n.Cond != nil && n.Cond.Window != nil {
+			used[n.Cond.Window] = true
+		}
+	})
+	for _, w := range p.windows {
+		if used[w] || p.snap.segmentWins[w] || (p.window != nil && w == p.window) {
+			continue
+		}
+		span, ok := p.windowSpans[w]
+		if !ok {
+			continue
+		}
+		p.errs.add(Unplaced{Span: span, Text: p.text.Slice(span),
+			Reason: "这个时间范围没有用在任何条件或指标上（一句话里说了两个时间）；请只保留一个，或说明它限定哪个条件"})
+	}
 }
 
 func dedupe(xs []string) []string {

@@ -236,6 +236,14 @@ func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
 			t.Errorf("%s: a contradiction was answered", q)
 		}
 	}
+	// A second time phrase that scopes nothing is asked back, not dropped
+	// (held-out set 11: 今年7月 kept 今年 and lost 7月).
+	if _, err := e.Parse("今年近3个月消费最多的5个客户", asOf, nil); err == nil {
+		t.Error("a time phrase that scopes nothing was dropped silently")
+	}
+	if p, err := e.Parse("今年7月消费最多的5个客户", asOf, nil); err != nil || p.Window == nil || p.Window.From.String() != "2026-07-01" {
+		t.Errorf("今年7月: %+v %v", p, err)
+	}
 	// 这些女性 with no answer before it asks back (这些 points back).
 	if _, err := e.Parse("这些女性客户有多少", asOf, nil); err == nil {
 		t.Error("这些… with nothing before it was answered")

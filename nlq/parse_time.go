@@ -15,6 +15,7 @@ func (p *parser) setWindow(w *Window) {
 		p.window = w
 	}
 	p.curWindow = w
+	p.windows = append(p.windows, w)
 }
 
 // phrase is the original text of tokens [pos, pos+n).
@@ -89,6 +90,10 @@ func (p *parser) timePhrase() bool {
 		} else if ok && p.kind(1) == KFestival {
 			n = 2 // 去年双十一
 			w, err = festivalWindow(p.asOf, p.tok(1).Val(), p.asOf.Year()-back, p.phrase(2))
+			break
+		} else if m := p.tok(1).Num; ok && p.kind(1) == KNum && p.kind(2) == KMonthMark && isInt(m) && m >= 1 && m <= 12 {
+			n = 3 // 今年7月, 去年12月: that year's month
+			w, err = monthsWindow(p.asOf, p.asOf.Year()-back, int(m), 1, p.phrase(3))
 			break
 		}
 		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))

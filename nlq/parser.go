@@ -12,13 +12,15 @@ type parser struct {
 	asOf Date
 	lex  *Lexicon
 
-	conds     []*Node // the top-level conjunction, in order
-	window    *Window // the first window stated: the sentence's window
-	curWindow *Window // the latest window stated
-	pendingOr bool    // an 或 joins the next condition with the last
-	lastJoin  Kind    // the connector just before the next condition
-	gap       gapKind // what stood between the last condition and now
-	added     bool    // the rule just run added a condition
+	conds       []*Node          // the top-level conjunction, in order
+	window      *Window          // the first window stated: the sentence's window
+	curWindow   *Window          // the latest window stated
+	windows     []*Window        // every window stated, in order (one that scopes nothing is asked back)
+	windowSpans map[*Window]Span // where each was said
+	pendingOr   bool             // an 或 joins the next condition with the last
+	lastJoin    Kind             // the connector just before the next condition
+	gap         gapKind          // what stood between the last condition and now
+	added       bool             // the rule just run added a condition
 
 	answer       AnswerType
 	group        string
@@ -143,7 +145,7 @@ func (p *parser) run() {
 	for p.pos < len(p.toks) {
 		matched := false
 		for i, r := range rules {
-			before := p.curWindow
+			before, start := p.curWindow, p.pos
 			p.added = false
 			if r() {
 				if !p.added && i != len(rules)-1 { // not a condition, not a connector
@@ -151,6 +153,9 @@ func (p *parser) run() {
 				}
 				if p.curWindow != before {
 					p.snap.timeEnd, p.snap.timeWin = p.pos, p.curWindow
+					if start < p.pos && p.pos <= len(p.toks) {
+						p.windowSpans[p.curWindow] = p.text.OrigSpan(p.toks[start].I, p.toks[p.pos-1].J)
+					}
 					if len(p.conds) > 0 {
 						// 去年买过面霜今年没买过: a new window after a
 						// condition opens a clause that contrasts with it.

@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px"}.get(split, "py"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py"}.get(split, "pz"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1236,6 +1236,69 @@ fill(H10, "follow-up", [["{W}买过{X}的客户", "只要消费最高的前{N}�
 fill(H10, "demographic", ["{GEN}后的{SEG}有多少", "{GEN}后{SEG}人数"], generation_seg_count)
 fill(H10, "new-terms", ["{W}用券下单的客户有多少"], coupon_count_window)
 fill(H10, "new-terms", ["近一年各品类销售额排名"], cat_sales_rank_year, k=1)
+
+# ---------- an eleventh held-out set: time phrases and registration ----------
+rng.seed(1113)
+questions["heldout11"] = []
+H11 = "heldout11"
+
+MONTHS = [("10月份", month(2026, 10)), ("9月", month(2026, 9)), ("2026年8月", month(2026, 8)), ("今年7月", month(2026, 7)),
+          ("2025年12月", month(2025, 12))]
+PERIODS = [("今年上半年", (date(2025, 12, 31), date(2026, 6, 30))), ("今年第三季度", (date(2026, 6, 30), date(2026, 9, 30))),
+           ("第二季度", (date(2026, 3, 31), date(2026, 6, 30))), ("去年下半年", (date(2025, 6, 30), date(2025, 12, 31))),
+           ("本月", THIS_MONTH), ("今年以来", THIS_YEAR)]
+RANGES = [("从2026年9月1日到2026年10月15日", (date(2026, 8, 31), date(2026, 10, 15))),
+          ("2026-10-01至2026-10-31", (date(2026, 9, 30), date(2026, 10, 31))),
+          ("9月1日到9月30日", (date(2026, 8, 31), date(2026, 9, 30)))]
+
+
+def month_list():
+    (wt, w), x = rng.choice(MONTHS), rng.choice(CATS + BRANDS)
+    return {"W": wt, "X": x}, customers(bought(x, w))
+
+
+def period_count():
+    (wt, w), x = rng.choice(PERIODS), rng.choice(CATS)
+    return {"W": wt, "X": x}, count(bought(x, w))
+
+
+def range_list():
+    (wt, w), x = rng.choice(RANGES), rng.choice(CATS)
+    return {"W": wt, "X": x}, customers(bought(x, w))
+
+
+def new_members():
+    (wt, w) = rng.choice([WINDOWS[3], WINDOWS[0], ("本月", THIS_MONTH), ("今年", THIS_YEAR)])
+    return {"W": wt}, count({c for c, r in CUST.items() if inw(d(r["register_date"]), w)})
+
+
+def registered_over_year_seg():
+    sg = rng.choice(RFMS + LCS)
+    cut = date(AS_OF.year - 1, AS_OF.month, AS_OF.day)
+    return {"SEG": sg}, count({c for c in seg(sg) if d(CUST[c]["register_date"]) < cut})
+
+
+def first_purchase_window():
+    (wt, w) = rng.choice([WINDOWS[3], WINDOWS[0], WINDOWS[5]])
+    first = {}
+    for cid, t, *_ in ORDERS.values():
+        first[cid] = min(first.get(cid, t), t)
+    return {"W": wt}, count({c for c, t in first.items() if inw(t, w)})
+
+
+def month_spend_top():
+    (wt, w), n = rng.choice(MONTHS[:4]), rng.choice([5, 10])
+    ids = top(spend(w), n)
+    return None if ids is None else ({"W": wt, "N": n}, customers(ids))
+
+
+fill(H11, "calendar", ["{W}买过{X}的客户", "{W}有哪些人买了{X}"], month_list)
+fill(H11, "calendar", ["{W}买过{X}的客户有多少", "{W}购买{X}的人数"], period_count)
+fill(H11, "calendar", ["{W}买过{X}的客户名单", "{W}期间购买过{X}的会员"], range_list)
+fill(H11, "register", ["{W}新注册的会员有多少", "{W}新增了多少会员"], new_members)
+fill(H11, "register", ["注册超过一年的{SEG}有多少"], registered_over_year_seg)
+fill(H11, "first-purchase", ["{W}首次购买的客户有多少", "{W}第一次下单的客户数"], first_purchase_window)
+fill(H11, "ranking", ["{W}消费最多的{N}个客户"], month_spend_top)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
