@@ -51,10 +51,11 @@ func (s *sqlText) in(vals []string) {
 }
 
 type compiler struct {
-	e    *Engine
-	p    *Plan
-	snap bool // the warehouse has a segment snapshot for the plan's as_of
-	asOf string
+	e        *Engine
+	p        *Plan
+	snap     bool // the warehouse has a segment snapshot for the plan's as_of
+	negDepth int  // NOTs around the condition being written
+	asOf     string
 	// key is the customer key column the base query exposes; needC says
 	// whether customers must be joined (a condition or grouping reads it).
 	key   string
@@ -198,7 +199,9 @@ func (c *compiler) node(s *sqlText, n *Node) {
 		s.w(")")
 	case OpNot:
 		s.w("NOT ")
+		c.negDepth++
 		c.node(s, n.Kids[0])
+		c.negDepth--
 	case OpCond:
 		c.cond(s, n.Cond)
 	}
@@ -240,6 +243,13 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 			s.w(c.key+" IN (SELECT ps.customer_key FROM customer_measures ps WHERE ps.as_of = ? AND ps."+attrColumn[k.Kind].Name+" IN ", k.At.String())
 			s.in(k.Values)
 			s.w(")")
+			return
+		}
+		if c.negDepth > 0 {
+			// Under a NOT, a customer without a class is not in it (no NULL).
+			s.w("coalesce(" + attrColumn[k.Kind].SQL() + " IN ")
+			s.in(k.Values)
+			s.w(", 0)")
 			return
 		}
 		s.w(attrColumn[k.Kind].SQL() + " IN ")

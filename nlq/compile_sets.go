@@ -59,9 +59,18 @@ func hasPurchase(n *Node) bool {
 	return found
 }
 
-// attrLeaf reports a condition on a snapshot column that may be NULL.
+// attrLeaf reports a condition on a snapshot column that may be NULL,
+// where "not X" means "known, and not X" (不是女性: has a gender). A
+// segment is not one: a customer without a class is certainly not in it
+// (不是重要价值客户 includes those who never bought).
 func attrLeaf(n *Node) bool {
-	return n.Op == OpCond && n.Cond.At == nil && setAttr(n.Cond.Kind) != ""
+	return n.Op == OpCond && n.Cond.At == nil && setAttr(n.Cond.Kind) != "" && !segmentKind(n.Cond.Kind)
+}
+
+// segmentKind reports the snapshot's segment columns (RFM class,
+// lifecycle stage, potential), NULL for customers outside every value.
+func segmentKind(k CondKind) bool {
+	return k == CondRFM || k == CondLifecycle || k == CondPotential
 }
 
 // setAttr is the customer_sets attr of a condition kind ("" if none).

@@ -192,6 +192,9 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		if k.Op == OpCond && k.Cond.Kind == CondBought {
 			return e.boughtPhrase(p, k.Cond, true)
 		}
+		if k.Op == OpCond && segmentKind(k.Cond.Kind) && k.Cond.At == nil {
+			return "不满足：" + e.phrase(p, k) + "（没有该分群的客户，如从未购买的，也算）"
+		}
 		return "不满足：" + e.phrase(p, k)
 	}
 	c := n.Cond

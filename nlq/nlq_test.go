@@ -725,6 +725,15 @@ func TestAgainstRawSQL(t *testing.T) {
 		{"近3个月一笔订单都没有的流失客户有多少", `SELECT count(*) FROM customers c WHERE c.id IN (SELECT customer_key FROM orders WHERE status = 'completed')
 			AND (SELECT max(order_date) FROM orders WHERE customer_key = c.id AND status = 'completed') <= '2026-05-26'
 			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_key = c.id AND o.status = 'completed' AND o.order_date >= '2026-08-23')`},
+		// 不是<segment>: a customer without a class (never bought) is not in it
+		// (held-out set 12 caught the three-valued reading dropping them).
+		{"不是重要价值客户的武汉客户有多少", `SELECT count(*) FROM customers c WHERE c.city = '武汉' AND c.id NOT IN
+			(SELECT customer_key FROM customer_measures WHERE as_of = '2026-11-22' AND rfm_class = '重要价值客户')`},
+		{"上个月买过粉底液这个月还没买的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
+			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '粉底液'
+			AND o.order_date BETWEEN '2026-10-01' AND '2026-10-31' AND o.customer_key NOT IN (SELECT o2.customer_key FROM orders o2
+			JOIN order_items oi2 ON oi2.order_key = o2.id JOIN products p2 ON p2.id = oi2.product_key WHERE o2.status = 'completed'
+			AND p2.category = '粉底液' AND o2.order_date BETWEEN '2026-11-01' AND '2026-11-22')`},
 		{"双十一买过口红的客户有多少", `SELECT count(DISTINCT o.customer_key) FROM orders o JOIN order_items oi ON oi.order_key = o.id
 			JOIN products p ON p.id = oi.product_key WHERE o.status = 'completed' AND p.category = '口红'
 			AND o.order_date BETWEEN '2026-11-01' AND '2026-11-11'`},

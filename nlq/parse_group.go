@@ -161,7 +161,9 @@ func (p *parser) connector() bool {
 		} else {
 			p.lastJoin = 0
 		}
-		p.buy.contrast = t.Kind == KBut || t.Text == "，" || t.Text == ","
+		if t.Kind == KBut || t.Text == "，" || t.Text == "," {
+			p.buy.contrast = true // a 和 keeps a contrast a new window opened
+		}
 	case KAmong:
 		p.buy.contrast = true // 买过口红的客户中近3个月没买过的
 	case KOr:

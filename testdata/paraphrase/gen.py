@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py"}.get(split, "pz"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz"}.get(split, "qa"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1299,6 +1299,84 @@ fill(H11, "register", ["{W}新注册的会员有多少", "{W}新增了多少会�
 fill(H11, "register", ["注册超过一年的{SEG}有多少"], registered_over_year_seg)
 fill(H11, "first-purchase", ["{W}首次购买的客户有多少", "{W}第一次下单的客户数"], first_purchase_window)
 fill(H11, "ranking", ["{W}消费最多的{N}个客户"], month_spend_top)
+
+# ---------- a twelfth held-out set: contrasts, scoped rankings, negation ----------
+rng.seed(1213)
+questions["heldout12"] = []
+H12 = "heldout12"
+
+
+def lapsed_seg():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, customers((bought(None, LAST_YEAR) - bought(None, THIS_YEAR)) & seg(sg))
+
+
+def lapsed_item():
+    x = rng.choice(CATS)
+    return {"X": x}, customers(bought(x, LAST_MONTH) - bought(x, THIS_MONTH))
+
+
+def level_no_order():
+    (wt, w), lv = rng.choice([WINDOWS[3], WINDOWS[11], WINDOWS[0]]), rng.choice(LEVELS)
+    return {"W": wt, "L": lv}, customers(attr("member_level", lv) - bought(None, w))
+
+
+def seg_top_all():
+    sg, n = rng.choice(RFMS + LCS), rng.choice([3, 5, 10])
+    sp = spend(ALL)
+    ids = top({c: sp.get(c, 0.0) for c in seg(sg)}, n)
+    return None if ids is None else ({"SEG": sg, "N": n}, customers(ids))
+
+
+def city_top_all():
+    c, n = rng.choice(CITIES), rng.choice([3, 5])
+    sp = spend(ALL)
+    ids = top({k: sp.get(k, 0.0) for k in attr("city", c)}, n)
+    return None if ids is None else ({"CITY": c, "N": n}, customers(ids))
+
+
+def bought_seg_by_city():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": sg}, table(by("city", bought(x, w) & seg(sg)))
+
+
+def fu_seg_spend_over():
+    sg, (wt, w), a = rng.choice(RFMS + LCS), rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[9]]), rng.choice([500, 1000, 2000])
+    sp = spend(w)
+    return {"SEG": sg, "W": wt, "A": a}, customers({c for c in seg(sg) if sp.get(c, 0.0) > a})
+
+
+def fu_not_bought_count():
+    (wt, w), (x, y) = win(), rng.sample(CATS, 2)
+    return {"W": wt, "X": x, "Y": y}, count(bought(x, w) - bought(y, w))
+
+
+def not_seg_city():
+    sg, c = rng.choice(RFMS + LCS), rng.choice(CITIES)
+    return {"SEG": sg, "CITY": c}, customers(attr("city", c) - seg(sg))
+
+
+def seg_except_city():
+    sg, c = rng.choice(RFMS + LCS), rng.choice(CITIES)
+    return {"SEG": sg, "CITY": c}, customers({k for k in seg(sg) if CUST[k]["city"] and CUST[k]["city"] != c})
+
+
+def seg_not_level():
+    sg, lv = rng.choice(RFMS + LCS), rng.choice(LEVELS)
+    return {"SEG": sg, "L": lv}, count({k for k in seg(sg) if CUST[k]["member_level"] and CUST[k]["member_level"] != lv})
+
+
+fill(H12, "contrast", ["去年消费过但今年没有消费的{SEG}", "去年有消费、今年没消费的{SEG}"], lapsed_seg)
+fill(H12, "contrast", ["上个月买过{X}这个月还没买的客户"], lapsed_item)
+fill(H12, "negated", ["{W}没有下单的{L}会员"], level_no_order)
+fill(H12, "ranking", ["{SEG}中消费最高的{N}个", "{SEG}里累计消费前{N}名"], seg_top_all)
+fill(H12, "ranking", ["{CITY}消费最高的{N}位客户"], city_top_all)
+fill(H12, "grouping", ["{W}买过{X}的{SEG}按城市分"], bought_seg_by_city)
+fill(H12, "follow-up", [["{SEG}", "其中{W}消费超过{A}元的"]], fu_seg_spend_over)
+fill(H12, "follow-up", [["{W}买过{X}的客户", "其中没买过{Y}的有多少"]], fu_not_bought_count)
+fill(H12, "negation", ["不是{SEG}的{CITY}客户"], not_seg_city)
+fill(H12, "negation", ["除了{CITY}以外的{SEG}"], seg_except_city)
+fill(H12, "negation", ["{SEG}里不是{L}会员的有多少"], seg_not_level)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
