@@ -29,6 +29,12 @@ func (p *parser) groupBy() bool {
 	}
 	i := 0
 	var dim string
+	if p.tok(0).Text == "分别" && p.group == "" {
+		if _, ok := p.listedDim(); !ok {
+			p.pos++ // 重要价值客户分别有多少: nothing listed to split by
+			return true
+		}
+	}
 	if d, ok := p.listedDim(); ok && (p.tok(0).Text == "各" || p.tok(0).Text == "分别") {
 		// 男女客户各有多少, 北京和上海分别有多少: group by the attribute just
 		// listed (its condition keeps the rows to those values).

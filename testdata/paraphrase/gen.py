@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz"}.get(split, "qa"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz", "heldout12": "qa"}.get(split, "qb"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1377,6 +1377,87 @@ fill(H12, "follow-up", [["{W}买过{X}的客户", "其中没买过{Y}的有多�
 fill(H12, "negation", ["不是{SEG}的{CITY}客户"], not_seg_city)
 fill(H12, "negation", ["除了{CITY}以外的{SEG}"], seg_except_city)
 fill(H12, "negation", ["{SEG}里不是{L}会员的有多少"], seg_not_level)
+
+# ---------- a thirteenth held-out set: group measures ----------
+rng.seed(1313)
+questions["heldout13"] = []
+H13 = "heldout13"
+
+
+def level_spend_table():
+    g = defaultdict(float)
+    for cid, t, ch, pay, *_ in ORDERS.values():
+        lv = CUST[cid]["member_level"]
+        if lv:
+            g[lv] += pay
+    return {}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+
+
+def channel_orders_window():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
+    g = defaultdict(int)
+    for cid, t, ch, *_ in ORDERS.values():
+        if inw(t, w):
+            g[ch] += 1
+    return {"W": wt}, {"type": "table", "rows": dict(sorted(g.items()))}
+
+
+def channel_spend_window():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
+    g = defaultdict(float)
+    for cid, t, ch, pay, *_ in ORDERS.values():
+        if inw(t, w):
+            g[ch] += pay
+    return {"W": wt}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+
+
+def city_repurchase():
+    c = rng.choice(CITIES)
+    o = norders(ALL)
+    base = [k for k in attr("city", c) if o.get(k, 0) >= 1]
+    return {"CITY": c}, {"type": "count", "value": round(sum(1 for k in base if o[k] >= 2) / len(base), 4)}
+
+
+def seg_aov():
+    sg = rng.choice(RFMS + LCS)
+    sp, o = spend(ALL), norders(ALL)
+    S = sum(sp.get(k, 0.0) for k in seg(sg))
+    N = sum(o.get(k, 0) for k in seg(sg))
+    return {"SEG": sg}, {"type": "count", "value": round(S / N, 2)}
+
+
+def seg_arpu():
+    sg = rng.choice(RFMS + LCS)
+    sp = spend(ALL)
+    buyers = [k for k in seg(sg) if sp.get(k, 0.0) > 0]
+    return {"SEG": sg}, {"type": "count", "value": round(sum(sp[k] for k in buyers) / len(buyers), 2)}
+
+
+def month_orders_this_year():
+    g = defaultdict(int)
+    for cid, t, *_ in ORDERS.values():
+        if inw(t, THIS_YEAR):
+            g[t.strftime("%Y-%m")] += 1
+    return {}, {"type": "table", "rows": dict(sorted(g.items()))}
+
+
+def gender_spend_window():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[9]])
+    g = defaultdict(float)
+    for cid, t, ch, pay, *_ in ORDERS.values():
+        if inw(t, w) and CUST[cid]["gender"]:
+            g[CUST[cid]["gender"]] += pay
+    return {"W": wt}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+
+
+fill(H13, "group-measure", ["各会员等级的消费金额", "不同会员等级的总消费"], level_spend_table, k=1)
+fill(H13, "group-measure", ["{W}各渠道的订单数", "{W}每个渠道的订单量"], channel_orders_window)
+fill(H13, "group-measure", ["{W}各渠道的消费金额"], channel_spend_window)
+fill(H13, "group-measure", ["{CITY}客户的复购率", "{CITY}的复购率是多少"], city_repurchase)
+fill(H13, "group-measure", ["{SEG}的平均订单金额", "{SEG}的笔单价"], seg_aov)
+fill(H13, "group-measure", ["{SEG}的客单价", "{SEG}的人均消费"], seg_arpu)
+fill(H13, "group-measure", ["今年每个月的订单数", "今年按月统计订单数"], month_orders_this_year, k=1)
+fill(H13, "group-measure", ["{W}男女客户的消费金额分别是多少"], gender_spend_window)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
