@@ -1253,7 +1253,7 @@ func TestFollowUpMatrix(t *testing.T) {
 // answer over every customer). No filler may contain a negation, an
 // exclusion or a word that points back.
 func TestFillersCarryNoMeaning(t *testing.T) {
-	marked := []string{"再", "没", "不", "非", "未", "无", "排除", "除了", "其中", "这些", "他们", "那些", "只", "仅", "换", "或"}
+	marked := []string{"再", "没", "不", "非", "未", "无", "排除", "除了", "其中", "这些", "他们", "那些", "只", "仅", "换", "或", "分别", "各", "按", "每"}
 	// A-not-A politeness (能不能) and 其中一个 after an 或 list say nothing more.
 	allowed := map[string]bool{"有没有": true, "能不能": true, "能不能帮我": true, "可不可以帮我": true, "其中一个": true, "其中之一": true}
 	for _, e := range coreEntries {
