@@ -1092,6 +1092,10 @@ func TestPhrasingClasses(t *testing.T) {
 		{"近3个月买过口红的重要价值客户", "不限重要价值客户", "bought:口红"},
 		{"近3个月买过口红的客户", "再加上女性", "and(bought:口红 gender:女)"},
 		{"金卡会员中的沉默客户", "只看上海的", "and(member_level:金卡 lifecycle:沉默客户 city:上海)"},
+		// 那…呢 with a value: that value instead (held-out set 14).
+		{"近3个月买过口红的客户", "那眼影呢", "bought:眼影"},
+		{"北京的重要价值客户", "那上海呢", "and(rfm:重要价值客户 city:上海)"},
+		{"北京的重要价值客户", "那女性呢", "and(city:北京 rfm:重要价值客户 gender:女)"},
 	} {
 		p, err := e.Parse(c.edit, asOf, prev(c.first))
 		if err != nil {

@@ -60,6 +60,10 @@ func (p *parser) detectFollow() {
 		p.edit.anaphor = span(t)
 		return
 	}
+	if last.Text == "呢" && (p.toks[first].Text == "那" || p.toks[first].Text == "那么") {
+		// 那面霜呢 / 那上海呢: the value takes the place of its kind's (as 换成).
+		p.edit.replace = true
+	}
 	if last.Text == "呢" {
 		p.edit.follow = true
 		if p.edit.anaphor == (Span{}) {

@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz", "heldout12": "qa"}.get(split, "qb"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz", "heldout12": "qa", "heldout13": "qb"}.get(split, "qc"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1458,6 +1458,71 @@ fill(H13, "group-measure", ["{SEG}的平均订单金额", "{SEG}的笔单价"], 
 fill(H13, "group-measure", ["{SEG}的客单价", "{SEG}的人均消费"], seg_arpu)
 fill(H13, "group-measure", ["今年每个月的订单数", "今年按月统计订单数"], month_orders_this_year, k=1)
 fill(H13, "group-measure", ["{W}男女客户的消费金额分别是多少"], gender_spend_window)
+
+# ---------- a fourteenth held-out set ----------
+rng.seed(1413)
+questions["heldout14"] = []
+H14 = "heldout14"
+
+
+def orders_exactly_one():
+    (wt, w) = rng.choice([WINDOWS[5], WINDOWS[6], WINDOWS[9]])
+    return {"W": wt}, customers({c for c, v in norders(w).items() if v == 1})
+
+
+def two_lc_total():
+    a, b = rng.sample(LCS, 2)
+    return {"S1": a, "S2": b}, count(seg(a) | seg(b))
+
+
+def two_seg_table():
+    a, b = rng.sample(RFMS, 2)
+    return {"S1": a, "S2": b}, {"type": "table", "rows": dict(sorted({a: len(seg(a)), b: len(seg(b))}.items()))}
+
+
+def neither_seg():
+    (wt, w), (x, y), sg = win(), rng.sample(CATS, 2), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "Y": y, "SEG": sg}, customers(seg(sg) - bought(x, w) - bought(y, w))
+
+
+def women_level_bought_count():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, count(bought(x, w) & attr("gender", "女"))
+
+
+def city_or_seg():
+    (a, b), sg = rng.sample(CITIES, 2), rng.choice(RFMS + LCS)
+    return {"C1": a, "C2": b, "SEG": sg}, customers((attr("city", a) | attr("city", b)) & seg(sg))
+
+
+def seg_orders_below():
+    (wt, w), n, sg = rng.choice([WINDOWS[5], WINDOWS[9]]), rng.choice([2, 3]), rng.choice(RFMS)
+    o = norders(w)
+    return {"W": wt, "N": n, "SEG": sg}, customers({c for c in seg(sg) if o.get(c, 0) < n})
+
+
+def seg_all_list():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, customers(seg(sg))
+
+
+def fu_seg_by_level():
+    sg = rng.choice(RFMS + LCS)
+    return {"SEG": sg}, table(by("member_level", seg(sg)))
+
+
+fill(H14, "orders", ["{W}只买了一次的客户", "{W}只下过一单的客户"], orders_exactly_one)
+fill(H14, "segment", ["{S1}和{S2}一共有多少"], two_lc_total)
+fill(H14, "segment", ["{S1}和{S2}分别有多少"], two_seg_table)
+fill(H14, "negated", ["{W}既没买{X}也没买{Y}的{SEG}"], neither_seg)
+fill(H14, "counting", ["{W}买了{X}的女性会员有几个人"], women_level_bought_count)
+fill(H14, "attribute", ["{C1}或{C2}的{SEG}名单"], city_or_seg)
+fill(H14, "comparative", ["{W}花了超过{A}元的客户"], spend_over_list)
+fill(H14, "comparative", ["{W}消费次数少于{N}次的{SEG}"], seg_orders_below)
+fill(H14, "list", ["所有{SEG}", "{SEG}有谁"], seg_all_list)
+fill(H14, "wrapper", ["把{W}买过{X}的客户列出来"], bought_list)
+fill(H14, "follow-up", [["{W}买过{X}的客户", "那{Y}呢"]], fu_replace_item)
+fill(H14, "follow-up", [["{SEG}", "按会员等级看看"]], fu_seg_by_level)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
