@@ -148,6 +148,22 @@ func contradiction(n *Node) error {
 			}
 		}
 	}
+	// Never bought anything, and yet in a segment only buyers have (一直没有
+	// 下单的沉默客户): empty whatever the data.
+	for _, k := range n.Kids {
+		if k.Op != OpNot || k.Kids[0].Op != OpCond {
+			continue
+		}
+		none := k.Kids[0].Cond
+		if none.Kind != CondBought || !none.AllTime || len(none.Items) > 0 || len(none.Channels) > 0 || none.Promo != "" {
+			continue
+		}
+		for _, o := range n.Kids {
+			if o.Op == OpCond && buyersOnly(o.Cond) {
+				return &PlanError{Msg: "条件自相矛盾：“从未/一直没有购买”的客户不会属于这个分群（它只包含买过的客户），结果必然为空；如果是指某段时间内没有购买，请说“这段时间没有下单”"}
+			}
+		}
+	}
 	// No order at all in a window, and yet a purchase in the same window
 	// (of anything, anywhere): also empty whatever the data.
 	for _, k := range n.Kids {
@@ -165,6 +181,27 @@ func contradiction(n *Node) error {
 		}
 	}
 	return nil
+}
+
+// buyersOnly reports a segment condition that only customers with a
+// purchase can meet (every RFM class, every lifecycle stage but the
+// never-bought one, 高潜力).
+func buyersOnly(c *Cond) bool {
+	switch c.Kind {
+	case CondRFM, CondPotential:
+		return c.At == nil
+	case CondLifecycle:
+		if c.At != nil {
+			return false
+		}
+		for _, v := range c.Values {
+			if v == "未购客户" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // sameWindow reports two purchase conditions over the same dates.

@@ -231,7 +231,8 @@ func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
 	}
 	// A condition and its own negation is asked back, not answered empty;
 	// so is "no order at all" beside a purchase in the same window.
-	for _, q := range []string{"近3个月买过口红又没买过口红的客户", "近3个月没有任何消费但在天猫买过口红的客户"} {
+	for _, q := range []string{"近3个月买过口红又没买过口红的客户", "近3个月没有任何消费但在天猫买过口红的客户",
+		"一直没有下单的沉默客户", "从未买过东西的重要价值客户"} {
 		if _, err := e.Parse(q, asOf, nil); err == nil {
 			t.Errorf("%s: a contradiction was answered", q)
 		}

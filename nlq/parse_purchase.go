@@ -166,6 +166,9 @@ func (p *parser) lineMeasure() bool {
 	}
 	items, n := p.itemConj(0)
 	j := p.skipDe(n)
+	for p.kind(j) == KFiller && p.tok(j).Text != "的" && (p.kind(j+1) == KMeasure || p.kind(j+1) == KFiller) {
+		j++ // 欧莱雅一共卖了多少件
+	}
 	if timeStart(p.kind(j)) || (p.kind(j) == KIn && p.kind(j+1) != KChannel) {
 		// 洗发水在近一年的销量, 香水近一年卖了多少件: the window said
 		// between item and measure.
@@ -272,6 +275,9 @@ func (p *parser) purchase() bool {
 		var n int
 		items, or, comma, n = p.itemList(lead)
 		i = lead + n
+		for t := p.tok(i); t.Kind == KFiller && t.Text != "的" && p.kind(i+1) == KAll; t = p.tok(i) {
+			i++ // 睫毛膏和洗面奶两样都买过
+		}
 		if j := p.skipDe(i); (p.kind(j) == KBuy || p.kind(j) == KBuyer) && j > i {
 			i = j // 口红的购买客户, 口红的购买者, 口红的买家
 		} else if p.kind(j) == KWho && !p.edit.replace && !p.edit.dropMode && !(p.pos > 0 && p.toks[p.pos-1].Kind == KUnknown) {
