@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/chatbi/chatbi/schema"
@@ -148,6 +149,29 @@ func contradiction(n *Node) error {
 			}
 		}
 	}
+	// Two values of one single-valued attribute, both required (北京的客户中
+	// 上海的): no customer has both.
+	vals := map[CondKind]map[string]bool{}
+	for _, k := range n.Kids {
+		if k.Op != OpCond || !singleValued(k.Cond) {
+			continue
+		}
+		c := k.Cond
+		if prev, ok := vals[c.Kind]; ok {
+			overlap := false
+			for _, v := range c.Values {
+				overlap = overlap || prev[v]
+			}
+			if !overlap {
+				return &PlanError{Msg: fmt.Sprintf("条件自相矛盾：%s不能同时是「%s」，结果必然为空；如果是想换成另一个，请说“换成…”", condKindName[c.Kind], strings.Join(append(keys(prev), c.Values...), "」和「"))}
+			}
+		}
+		set := map[string]bool{}
+		for _, v := range c.Values {
+			set[v] = true
+		}
+		vals[c.Kind] = set
+	}
 	// Never bought anything, and yet in a segment only buyers have (一直没有
 	// 下单的沉默客户): empty whatever the data.
 	for _, k := range n.Kids {
@@ -181,6 +205,25 @@ func contradiction(n *Node) error {
 		}
 	}
 	return nil
+}
+
+// singleValued reports a condition on an attribute a customer has one
+// value of (as of the snapshot).
+func singleValued(c *Cond) bool {
+	switch c.Kind {
+	case CondCity, CondProvince, CondGender, CondMemberLevel, CondRegisterChannel, CondRFM, CondLifecycle:
+		return c.At == nil && len(c.Values) > 0
+	}
+	return false
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // buyersOnly reports a segment condition that only customers with a

@@ -232,7 +232,7 @@ func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
 	// A condition and its own negation is asked back, not answered empty;
 	// so is "no order at all" beside a purchase in the same window.
 	for _, q := range []string{"近3个月买过口红又没买过口红的客户", "近3个月没有任何消费但在天猫买过口红的客户",
-		"一直没有下单的沉默客户", "从未买过东西的重要价值客户"} {
+		"一直没有下单的沉默客户", "从未买过东西的重要价值客户", "北京的客户中上海的"} {
 		if _, err := e.Parse(q, asOf, nil); err == nil {
 			t.Errorf("%s: a contradiction was answered", q)
 		}
@@ -1097,6 +1097,9 @@ func TestPhrasingClasses(t *testing.T) {
 		{"近3个月买过口红的客户", "那眼影呢", "bought:眼影"},
 		{"北京的重要价值客户", "那上海呢", "and(rfm:重要价值客户 city:上海)"},
 		{"北京的重要价值客户", "那女性呢", "and(city:北京 rfm:重要价值客户 gender:女)"},
+		// …的呢 with another value: instead (held-out set 16: 深圳的呢 once
+		// asked for customers in both cities, an empty list).
+		{"武汉的重要价值客户", "深圳的呢", "and(rfm:重要价值客户 city:深圳)"},
 	} {
 		p, err := e.Parse(c.edit, asOf, prev(c.first))
 		if err != nil {

@@ -60,8 +60,10 @@ func (p *parser) detectFollow() {
 		p.edit.anaphor = span(t)
 		return
 	}
-	if last.Text == "呢" && (p.toks[first].Text == "那" || p.toks[first].Text == "那么") {
-		// 那面霜呢 / 那上海呢: the value takes the place of its kind's (as 换成).
+	if last.Text == "呢" {
+		// 那面霜呢 / 深圳的呢 / 女性呢: the value takes the place of its
+		// kind's, as 换成 does (one customer has one city; a new value of a
+		// kind the plan has not got is simply added).
 		p.edit.replace = true
 	}
 	if last.Text == "呢" {

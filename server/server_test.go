@@ -67,7 +67,7 @@ func TestPublicEvaluation(t *testing.T) {
 func TestParaphraseSet(t *testing.T) {
 	svc := MustOpenService(t)
 	var qs []EvalQuestion
-	for _, f := range []string{"tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15"} {
+	for _, f := range []string{"tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16"} {
 		part, err := LoadEval("../testdata/paraphrase/" + f + ".jsonl")
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,7 @@
 # warehouse (categories, brands, cities, levels, channels, segments) come from its
 # catalog, not from here. A retailer adds words in a file of its own (README).
 
-buy: 下过单 下过订单 下过 下了 有下单 有过下单 买过单 买过 买了 买 购买过 购买了 购买 购入 下单过 下单了 下单 消费过 入手过 入手了 入手 有购买 有过购买 有消费 买入 选购过 购买过的 订购过 订购 下 来买过 来买 来消费过 来消费 来店买过 过来买过
+buy: 下过单 下过订单 下过 下了 有下单 有过下单 买过单 买过 买了 买 购买过 购买了 购买 购入 下单过 下单了 下单 消费过 入手过 入手了 入手 有购买 有过购买 有消费 买入 选购过 购买过的 订购过 订购 下 来买过 来买 来消费过 来消费 来店买过 过来买过 成交过 成交了 成交
 neg: 没 没有 未 未曾 不曾 没再 没有再 不再 一单都没 一单也没 一次都没 一次也没 一笔都没 一笔也没 都没 也没 再也没 再也没有 都没有 没有任何 没任何 无任何 没有过任何 完全没有 完全没 根本没有 根本没 压根没有 压根没 从头到尾没 还没 还没有 尚未 仍未 还未 从没在这段时间 在这段时间没 这段时间都没 这段时间没 期间没有 期间没
 never: 从未 从来没 从来没有 从没 从没有 一直没 一直没有 从来未 从不 从来不
 exclude: 不是 非 不属于 并非 排除 排除掉 去掉 去除 剔除 不包括 不包含 除去 扣除 除了 不在 不来自
@@ -87,7 +87,7 @@ dim=member_level: 会员等级 等级 会员级别 级别 卡等级
 dim=register_channel: 注册渠道 来源渠道 入会渠道
 dim=channel: 渠道 购买渠道 下单渠道 销售渠道 平台
 distribution: 分布 分别 分组 统计 来看 拆分 细分 维度 看 构成 组成 结构 分布情况
-top: 前 top 排名前 头部 排行前 排行榜前 排名在前
+top: 前 top 排名前 头部 排行前 排行榜前 排名在前 排前 排在前
 rank: 名 位 个 名的 强
 highest=desc: 最高 最多 最大 最高的 最多的 最大的
 highest=asc: 最低 最少 最小 最低的 最少的 最小的
@@ -113,7 +113,7 @@ gender=女: 女 女性 女士 女生 女人 女客户 女顾客 女会员 女孩
 gender=男: 男 男性 男士 男生 男人 男客户 男顾客 男会员 男孩 男用户
 tier1: 一线城市 一线 北上广深
 online=online: 线上 网上 线上渠道 电商
-online=offline: 线下 线下门店
+online=offline: 线下 线下门店 店里 店内 实体店 线下店
 
 buyer: 购买者 购买人 买家 购买客户 购买用户 购买会员 购买人群 买主
 cond_word: 条件 限制 筛选条件 这个条件 这一条件 筛选 限定条件
@@ -134,7 +134,7 @@ measure=active_rate: 活跃率 活跃度 活跃比例 活跃占比 客户活跃�
 measure=repurchase_interval: 复购间隔 复购周期 平均复购间隔 回购间隔 复购时间间隔 首次购买到复购的时间 首购到复购的时间 首次购买到复购的间隔
 # Item-level measures and groups (spec semantics.md): X的销售额, 销量, 购买人数;
 # 各品类 / 各品牌 / 各商品 group order lines by the item.
-measure=units: 销量 销售量 卖了多少件 卖出多少件 卖出几件 件数 销售件数
+measure=units: 销量 销售量 卖了多少件 卖出多少件 卖出几件 件数 销售件数 卖出件数 卖出的件数 卖出数量 售出件数
 measure=buyers: 购买人数 购买客户数 买的人数 购买的人数 购买者数量 购买者人数
 dim=category: 品类 类目 商品品类 商品类别 品类别
 dim=category_l1: 大类 一级品类 一级类目 商品大类

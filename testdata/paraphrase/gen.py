@@ -192,7 +192,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz", "heldout12": "qa", "heldout13": "qb", "heldout14": "qc"}.get(split, "qd"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz", "heldout12": "qa", "heldout13": "qb", "heldout14": "qc", "heldout15": "qd"}.get(split, "qe"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1553,6 +1553,38 @@ fill(H15, "new-terms", ["{L}会员的流失率"], level_churn, k=2)
 for q in questions[H15]:
     if "一直没有下单" in q["turns"][-1]:
         q["expect"] = {"type": "clarify"}
+
+# ---------- a sixteenth held-out set ----------
+rng.seed(1613)
+questions["heldout16"] = []
+H16 = "heldout16"
+fill(H16, "purchase", ["{W}成交过{X}的客户", "{W}下单了{X}的用户", "{W}买入{X}的会员有哪些"], bought_list, k=2)
+fill(H16, "counting", ["{W}购买过{X}的人有多少个"], bought_count, k=2)
+fill(H16, "seg-count", ["{W}买了{X}的{SEG}一共有几个"], bought_seg_count, k=2)
+fill(H16, "negated", ["{W}没有过任何购买的{SEG}"], no_order_seg, k=2)
+
+
+def seg_no_store():
+    (wt, w), sg = win(), rng.choice(RFMS + LCS)
+    return {"W": wt, "SEG": sg}, customers(seg(sg) - bought(None, w, {"门店"}))
+
+
+# (Its first version scored this one against "no order anywhere": a gold
+# error; 没在店里买过 is no order in the store.)
+fill(H16, "negated", ["{W}没在店里买过东西的{SEG}"], seg_no_store, k=2)
+fill(H16, "bought-not", ["{W}买了{X}可是没买{Y}的客户"], bought_not_list, k=2)
+fill(H16, "both", ["{W}同时买了{X}和{Y}的客户"], both_items, k=2)
+fill(H16, "ranking", ["{W}消费排前{N}的用户", "{W}消费top{N}"], ranking, k=2)
+fill(H16, "comparative", ["{W}消费大于等于{A}元的客户"], cmp_spend(lambda v, a: v >= a), k=2)
+fill(H16, "grouping", ["{SEG}城市分布"], group_seg("city", "城市"), k=2)
+fill(H16, "grouping", ["{SEG}在各会员等级的分布"], group_seg("member_level", "会员等级"), k=2)
+fill(H16, "follow-up", [["{W}买过{X}的客户", "里面有几个{SEG}"]], fu_seg_among, k=2)
+fill(H16, "follow-up", [["{W}买过{X}的客户", "换成{W2}呢"]], fu_replace_window, k=2)
+fill(H16, "follow-up", [["{CITY}的{SEG}", "{CITY2}的呢"]], fu_swap_city, k=2)
+fill(H16, "demographic", ["{A}岁及以上的{SEG}人数"], age_seg, k=2)
+fill(H16, "channel", ["{W}经{CH}购买过{X}的客户"], channel_list, k=2)
+fill(H16, "new-terms", ["{W}{X}的卖出件数"], line_sum("units", whole=False), k=2)
+fill(H16, "new-terms", ["{SEG}复购率是多少"], repurchase_seg, k=2)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
