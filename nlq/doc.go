@@ -18,7 +18,11 @@
 //	timephrase.go time phrases → absolute date windows against as_of
 //	plan.go       the Plan: the one typed description every stage shares
 //	followup.go   a follow-up question edits the previous Plan
-//	compile.go    Plan → one SQL statement with bound parameters
+//	compile.go    Plan → one SQL statement with bound parameters: the entry
+//	              and the shared pieces (snapshot or customers, scope)
+//	compile_filter.go  the condition tree as a WHERE clause
+//	compile_list.go    customer lists (one page, sorted) and counts
+//	compile_table.go   tables: groups of customers or purchases, migrations
 //	compile_sets.go  the same, as set algebra over the warehouse's customer
 //	              sets, for lists and counts that combine purchases with
 //	              segments (same answers, proved by TestSetPathSameAnswers)

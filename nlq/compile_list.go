@@ -1,0 +1,179 @@
+package nlq
+
+// Customer lists and counts.
+//
+// The customer list is two queries in one statement. The inner one selects
+// the customers, their sort key and the total, and keeps one page: its cost
+// is the filter plus one sort key per selected customer. The outer one
+// decorates only that page with names, measures and segments, so display
+// columns cost 50 rows, not the whole selection.
+
+var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城市", "会员等级", "RFM分群", "生命周期", "消费金额", "订单数", "最近购买日", "预测价值", "手机号"}
+
+// windowMeasure is a customer's spend (cents), order count or last purchase
+// date in [from, to], as a correlated scalar subquery: one short index range
+// per customer. ck is the customer key column it correlates with.
+func windowMeasure(s *sqlText, ck, measure, from, to string) {
+	switch measure {
+	case "orders":
+		s.w("(SELECT count(*) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?)", from, to)
+	case "last":
+		s.w("(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date <= ?)", to)
+	default:
+		s.w("(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?)", from, to)
+	}
+}
+
+// sortKey writes the expression a list is sorted by, in stored units.
+func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
+	from, to := c.scope(c.p.Window)
+	whole := c.p.Window == nil && c.snap
+	if col, ok := predictedColumn[by]; ok {
+		s.w(col.SQL())
+		return
+	}
+	switch {
+	case by == SortLastPurchase && c.snap:
+		s.w("m.last_date")
+	case by == SortLastPurchase:
+		windowMeasure(s, c.key, "last", from, c.asOf)
+	case joined && by == "orders":
+		s.w("coalesce(w.n, 0)")
+	case joined && (by == "aov" || by == "arpu"):
+		s.w("(w.s * 1.0 / w.n)")
+	case joined:
+		s.w("coalesce(w.s, 0)")
+	case whole && by == "orders":
+		s.w("m.frequency")
+	case whole && (by == "aov" || by == "arpu"):
+		s.w("(m.monetary_cents * 1.0 / nullif(m.frequency, 0))")
+	case whole:
+		s.w("m.monetary_cents")
+	case by == "orders":
+		windowMeasure(s, c.key, "orders", from, to)
+	case by == "aov" || by == "arpu":
+		s.w("(")
+		windowMeasure(s, c.key, "spend", from, to)
+		s.w(" * 1.0 / nullif(")
+		windowMeasure(s, c.key, "orders", from, to)
+		s.w(", 0))")
+	default:
+		windowMeasure(s, c.key, "spend", from, to)
+	}
+}
+
+// narrow reports whether the filter already confines the list to buyers of
+// something specific, so a per-customer sort key is cheap; otherwise a
+// windowed sort key is computed once for all buyers in the window.
+func narrow(p *Plan) bool {
+	kids := []*Node{p.Filter}
+	if p.Filter != nil && p.Filter.Op == OpAnd {
+		kids = p.Filter.Kids
+	}
+	for _, k := range kids {
+		if k == nil || k.Op != OpCond {
+			continue
+		}
+		switch cd := k.Cond; {
+		case cd.Kind == CondBought && len(cd.Items) > 0:
+			return true
+		case cd.Kind == CondMeasure && cd.Op != "<" && cd.Op != "<=":
+			return true
+		}
+	}
+	return false
+}
+
+func (c *compiler) customers(page Page) *Query {
+	p := c.p
+	srt := p.Sort
+	if srt == nil {
+		srt = &Sort{By: "spend", Desc: true}
+	}
+	dir := " DESC"
+	if !srt.Desc {
+		dir = " ASC"
+	}
+	sp, viaSets := c.splitForSets(false)
+	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p) && !viaSets
+	s := &sqlText{}
+
+	// Outer: the page's display columns.
+	s.w(`SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", `)
+	s.w(`CASE WHEN c.birth_date IS NULL THEN NULL ELSE CAST(substr(?, 1, 4) AS INTEGER) - CAST(substr(c.birth_date, 1, 4) AS INTEGER) - (substr(?, 6, 5) < substr(c.birth_date, 6, 5)) END AS "年龄", `, c.asOf, c.asOf)
+	s.w(`c.city AS "城市", c.member_level AS "会员等级", `)
+	if c.snap {
+		s.w(`m.rfm_class AS "RFM分群", m.lifecycle AS "生命周期", `)
+	} else {
+		s.w(`NULL AS "RFM分群", NULL AS "生命周期", `)
+	}
+	if p.Window == nil && c.snap {
+		s.w(`m.monetary_cents / 100.0 AS "消费金额", m.frequency AS "订单数", m.last_date AS "最近购买日", `)
+	} else {
+		from, to := c.scope(p.Window)
+		windowMeasure(s, "c.id", "spend", from, to)
+		s.w(` / 100.0 AS "消费金额", `)
+		windowMeasure(s, "c.id", "orders", from, to)
+		s.w(` AS "订单数", `)
+		windowMeasure(s, "c.id", "last", from, c.asOf)
+		s.w(` AS "最近购买日", `)
+	}
+	if c.snap {
+		s.w(`round(m.clv, 2) AS "预测价值", `)
+	} else {
+		s.w(`NULL AS "预测价值", `)
+	}
+	s.w(`c.phone AS "手机号", sel.total AS "_total"` + "\nFROM (")
+
+	// Inner: the selection, its sort key, the total and one page.
+	s.w("SELECT ck, k, count(*) OVER () AS total FROM (")
+	if viaSets {
+		c.key = "j.value"
+		// The snapshot row is read only for residual conditions or a sort
+		// key kept there (a windowed sort key is per member from the facts).
+		_, predicted := predictedColumn[srt.By]
+		needM := len(sp.residual) > 0 || p.Window == nil || predicted || srt.By == SortLastPurchase
+		s.w("SELECT j.value AS ck, ")
+		c.sortKey(s, srt.By, false)
+		s.w(" AS k\n")
+		c.setFrom(s, sp, needM)
+	} else {
+		s.w("SELECT " + c.key + " AS ck, ")
+		c.sortKey(s, srt.By, joined)
+		s.w(" AS k\n")
+		c.from(s)
+		if joined {
+			from, to := c.scope(p.Window)
+			s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
+		}
+		c.where(s)
+	}
+	if p.Limit > 0 {
+		s.w("\nORDER BY k"+dir+", ck\nLIMIT ?", p.Limit)
+	}
+	s.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?) sel\nJOIN customers c ON c.id = sel.ck", page.Limit, page.Offset)
+	if c.snap {
+		s.w(" JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?", c.asOf)
+	}
+	s.w("\nORDER BY sel.k" + dir + ", sel.ck")
+	pii := make([]bool, len(customerColumns))
+	pii[len(pii)-1] = true
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCustomers, Columns: customerColumns, TotalColumn: true, PII: pii}
+}
+
+func (c *compiler) count() *Query {
+	if sp, ok := c.splitForSets(true); ok {
+		c.key = "j.value"
+		return c.setCount(sp)
+	}
+	s := &sqlText{}
+	s.w(`SELECT count(*) AS "客户数"` + "\n")
+	c.from(s)
+	c.where(s)
+	return countQuery(s)
+}
+
+// countQuery is a statement whose one row and column is the customer count.
+func countQuery(s *sqlText) *Query {
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCount, Columns: []string{"客户数"}, PII: []bool{false}}
+}
