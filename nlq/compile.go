@@ -2,8 +2,9 @@ package nlq
 
 import (
 	"fmt"
-	"github.com/chatbi/chatbi/schema"
 	"strings"
+
+	"github.com/chatbi/chatbi/schema"
 )
 
 // Query is a compiled Plan: one SQL statement and its bound arguments.

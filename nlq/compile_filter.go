@@ -5,8 +5,9 @@ package nlq
 
 import (
 	"fmt"
-	"github.com/chatbi/chatbi/schema"
 	"math"
+
+	"github.com/chatbi/chatbi/schema"
 )
 
 func (c *compiler) node(s *sqlText, n *Node) {

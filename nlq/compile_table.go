@@ -5,6 +5,7 @@ package nlq
 
 import (
 	"fmt"
+
 	"github.com/chatbi/chatbi/schema"
 )
 
