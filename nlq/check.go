@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/chatbi/chatbi/schema"
@@ -127,84 +126,98 @@ func (e *Engine) Check(p *Plan) error {
 	if err := e.checkNode(p.Filter, 0, &count); err != nil {
 		return err
 	}
-	return contradiction(p.Filter)
+	return e.contradiction(p.Filter)
 }
 
-// contradiction refuses a conjunction that holds a condition and its own
-// negation (近3个月买过口红又没买过口红): its answer is empty whatever the
-// data, which would be a confident wrong list; better to ask.
-func contradiction(n *Node) error {
+// contradiction refuses a conjunction whose answer is empty whatever the
+// data — a confident wrong list; better to ask. Each rule is one way two
+// conditions side by side exclude each other.
+func (e *Engine) contradiction(n *Node) error {
 	if n == nil || n.Op != OpAnd {
 		return nil
 	}
+	for _, rule := range []func([]*Node) string{sameNegated, twoValues, e.neverBuyerInSegment, noOrderYetBought} {
+		if msg := rule(n.Kids); msg != "" {
+			return &PlanError{Msg: "条件自相矛盾：" + msg}
+		}
+	}
+	return nil
+}
+
+// sameNegated: a condition and its own negation (近3个月买过口红又没买过口红).
+func sameNegated(kids []*Node) string {
 	seen := map[string]bool{}
-	for _, k := range n.Kids {
+	for _, k := range kids {
 		b, _ := json.Marshal(k)
 		seen[string(b)] = true
 	}
-	for _, k := range n.Kids {
+	for _, k := range kids {
 		if k.Op == OpNot {
 			if b, _ := json.Marshal(k.Kids[0]); seen[string(b)] {
-				return &PlanError{Msg: "条件自相矛盾：同一个条件既要满足又要不满足，结果必然为空；请检查问题中的“没/不/排除”"}
+				return "同一个条件既要满足又要不满足，结果必然为空；请检查问题中的“没/不/排除”"
 			}
 		}
 	}
-	// Two values of one single-valued attribute, both required (北京的客户中
-	// 上海的): no customer has both.
-	vals := map[CondKind]map[string]bool{}
-	for _, k := range n.Kids {
+	return ""
+}
+
+// twoValues: two values of one single-valued attribute, both required
+// (北京的客户中上海的): no customer has both.
+func twoValues(kids []*Node) string {
+	vals := map[CondKind][]string{}
+	for _, k := range kids {
 		if k.Op != OpCond || !singleValued(k.Cond) {
 			continue
 		}
 		c := k.Cond
-		if prev, ok := vals[c.Kind]; ok {
-			overlap := false
-			for _, v := range c.Values {
-				overlap = overlap || prev[v]
-			}
-			if !overlap {
-				return &PlanError{Msg: fmt.Sprintf("条件自相矛盾：%s不能同时是「%s」，结果必然为空；如果是想换成另一个，请说“换成…”", condKindName[c.Kind], strings.Join(append(keys(prev), c.Values...), "」和「"))}
-			}
+		if prev, ok := vals[c.Kind]; ok && !slices.ContainsFunc(c.Values, func(v string) bool { return slices.Contains(prev, v) }) {
+			return fmt.Sprintf("%s不能同时是「%s」，结果必然为空；如果是想换成另一个，请说“换成…”",
+				condKindName[c.Kind], strings.Join(append(append([]string{}, prev...), c.Values...), "」和「"))
 		}
-		set := map[string]bool{}
-		for _, v := range c.Values {
-			set[v] = true
-		}
-		vals[c.Kind] = set
+		vals[c.Kind] = c.Values
 	}
-	// Never bought anything, and yet in a segment only buyers have (一直没有
-	// 下单的沉默客户): empty whatever the data.
-	for _, k := range n.Kids {
-		if k.Op != OpNot || k.Kids[0].Op != OpCond {
-			continue
-		}
-		none := k.Kids[0].Cond
-		if none.Kind != CondBought || !none.AllTime || len(none.Items) > 0 || len(none.Channels) > 0 || none.Promo != "" {
-			continue
-		}
-		for _, o := range n.Kids {
-			if o.Op == OpCond && buyersOnly(o.Cond) {
-				return &PlanError{Msg: "条件自相矛盾：“从未/一直没有购买”的客户不会属于这个分群（它只包含买过的客户），结果必然为空；如果是指某段时间内没有购买，请说“这段时间没有下单”"}
-			}
+	return ""
+}
+
+// neverBuyerInSegment: never bought anything, and yet in a segment only
+// buyers have (一直没有下单的沉默客户).
+func (e *Engine) neverBuyerInSegment(kids []*Node) string {
+	for _, k := range kids {
+		if none := noPurchase(k); none != nil && none.AllTime && slices.ContainsFunc(kids, e.buyersOnly) {
+			return "“从未/一直没有购买”的客户不会属于这个分群（它只包含买过的客户），结果必然为空；如果是指某段时间内没有购买，请说“这段时间没有下单”"
 		}
 	}
-	// No order at all in a window, and yet a purchase in the same window
-	// (of anything, anywhere): also empty whatever the data.
-	for _, k := range n.Kids {
-		if k.Op != OpNot || k.Kids[0].Op != OpCond {
+	return ""
+}
+
+// noOrderYetBought: no order at all in a window, and yet a purchase in the
+// same window (of anything, anywhere).
+func noOrderYetBought(kids []*Node) string {
+	for _, k := range kids {
+		none := noPurchase(k)
+		if none == nil {
 			continue
 		}
-		none := k.Kids[0].Cond
-		if none.Kind != CondBought || len(none.Items) > 0 || len(none.Channels) > 0 || none.Promo != "" {
-			continue
-		}
-		for _, o := range n.Kids {
+		for _, o := range kids {
 			if o.Op == OpCond && o.Cond.Kind == CondBought && sameWindow(o.Cond, none) {
-				return &PlanError{Msg: "条件自相矛盾：同一时间范围内既“没有任何购买”又“买过”，结果必然为空；请检查问题中的否定说法"}
+				return "同一时间范围内既“没有任何购买”又“买过”，结果必然为空；请检查问题中的否定说法"
 			}
 		}
 	}
-	return nil
+	return ""
+}
+
+// noPurchase is the condition of "bought nothing at all" (NOT bought, of
+// no item, in no channel, with no promotion), or nil.
+func noPurchase(k *Node) *Cond {
+	if k.Op != OpNot || k.Kids[0].Op != OpCond {
+		return nil
+	}
+	c := k.Kids[0].Cond
+	if c.Kind != CondBought || len(c.Items) > 0 || len(c.Channels) > 0 || c.Promo != "" {
+		return nil
+	}
+	return c
 }
 
 // singleValued reports a condition on an attribute a customer has one
@@ -217,41 +230,32 @@ func singleValued(c *Cond) bool {
 	return false
 }
 
-func keys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // buyersOnly reports a segment condition that only customers with a
 // purchase can meet (every RFM class, every lifecycle stage but the
 // never-bought one, 高潜力).
-func buyersOnly(c *Cond) bool {
-	switch c.Kind {
+func (e *Engine) buyersOnly(n *Node) bool {
+	if n.Op != OpCond || n.Cond.At != nil {
+		return false
+	}
+	switch c := n.Cond; c.Kind {
 	case CondRFM, CondPotential:
-		return c.At == nil
-	case CondLifecycle:
-		if c.At != nil {
-			return false
-		}
-		for _, v := range c.Values {
-			if v == "未购客户" {
-				return false
-			}
-		}
 		return true
+	case CondLifecycle:
+		never := "未购客户"
+		if e.Catalog != nil {
+			never = e.Catalog.Model.Lifecycle.NeverBuyer.Name
+		}
+		return !slices.Contains(c.Values, never)
 	}
 	return false
 }
 
 // sameWindow reports two purchase conditions over the same dates.
 func sameWindow(a, b *Cond) bool {
-	wa, _ := json.Marshal(a.Window)
-	wb, _ := json.Marshal(b.Window)
-	return string(wa) == string(wb) && a.AllTime == b.AllTime
+	if a.AllTime != b.AllTime || (a.Window == nil) != (b.Window == nil) {
+		return false
+	}
+	return a.Window == nil || (a.Window.From.Equal(b.Window.From.Time) && a.Window.To.Equal(b.Window.To.Time))
 }
 
 func checkWindow(w *Window) error {

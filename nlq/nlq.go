@@ -74,7 +74,7 @@ func (e *Engine) rewrites(ue *UnplacedError, asOf Date, prev *Plan) []string {
 	before := string(orig[:u.Span.Start])
 	after := string(orig[u.Span.End:])
 	cands := append([]string{}, u.Suggestions...)
-	if e.Catalog != nil && len(cands) < 3 && isBuyVerbEnd(before) {
+	if e.Catalog != nil && len(cands) < 3 && e.endsInBuyVerb(before) {
 		for _, c := range e.Catalog.Categories {
 			if len(cands) >= 3 {
 				break
@@ -116,14 +116,11 @@ func trimOverlap(c, after string) string {
 	return c
 }
 
-// isBuyVerbEnd reports text ending in a purchase verb (…买过, …购买).
-func isBuyVerbEnd(s string) bool {
-	for _, v := range []string{"买过", "买了", "购买过", "购买", "买", "下单", "入手"} {
-		if strings.HasSuffix(strings.TrimSpace(s), v) {
-			return true
-		}
-	}
-	return false
+// endsInBuyVerb reports text whose last word is a purchase verb (…买过,
+// …下单), as the lexicon reads it.
+func (e *Engine) endsInBuyVerb(text string) bool {
+	toks := e.Lex.Lex(Normalize(text))
+	return len(toks) > 0 && toks[len(toks)-1].Kind == KBuy
 }
 
 func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
@@ -154,8 +151,7 @@ func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 		// expired conversation): answering over everyone would be a
 		// confident wrong list.
 		p.errs.add(Unplaced{Span: p.edit.anaphor, Text: p.text.Slice(p.edit.anaphor),
-			Reason:      "这句是接着上一个回答问的，但当前对话里还没有可以接着问的回答（可能上一个问题没有查成，或对话已过期）；请把条件说完整",
-			Suggestions: []string{"近3个月买过口红的女性客户", "重要价值客户中的钻石会员"}})
+			Reason: "这句是接着上一个回答问的，但当前对话里还没有可以接着问的回答（可能上一个问题没有查成，或对话已过期）；请把条件说完整"})
 	}
 	if p.pendingOr || p.neg.exclude {
 		p.errs.add(Unplaced{Span: Span{n, n}, Text: "", Reason: "句子在“或/排除”之后没有说完"})

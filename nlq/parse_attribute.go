@@ -188,27 +188,28 @@ func (p *parser) registerAge() bool {
 	return true
 }
 
+// valueConds maps a token that names one catalog value to the condition
+// that value belongs in: 女性 → gender, 深圳 → city, 金卡 → member level.
+var valueConds = map[Kind]CondKind{
+	KGender: CondGender, KCity: CondCity, KProvince: CondProvince, KLevel: CondMemberLevel,
+	KRFM: CondRFM, KLifecycle: CondLifecycle, KPotential: CondPotential,
+}
+
+// dimValueKind is the kind of value word a dimension word may name:
+// 城市 → a city, 会员等级 → a member level.
+var dimValueKind = map[string]Kind{"city": KCity, "province": KProvince, "gender": KGender,
+	"member_level": KLevel, "rfm": KRFM, "lifecycle": KLifecycle}
+
 // attribute: 女性, 深圳, 广东省, 一线城市, 金卡会员, 重要价值客户, 沉默客户.
 func (p *parser) attribute() bool {
 	t := p.tok(0)
 	var c *Cond
+	if kind, ok := valueConds[t.Kind]; ok {
+		c = &Cond{Kind: kind, Values: []string{t.Val()}}
+	}
 	switch t.Kind {
-	case KGender:
-		c = &Cond{Kind: CondGender, Values: []string{t.Val()}}
-	case KCity:
-		c = &Cond{Kind: CondCity, Values: []string{t.Val()}}
-	case KProvince:
-		c = &Cond{Kind: CondProvince, Values: []string{t.Val()}}
 	case KTier1:
 		c = &Cond{Kind: CondCity, Values: append([]string{}, t.Sense.Values...)}
-	case KLevel:
-		c = &Cond{Kind: CondMemberLevel, Values: []string{t.Val()}}
-	case KRFM:
-		c = &Cond{Kind: CondRFM, Values: []string{t.Val()}}
-	case KLifecycle:
-		c = &Cond{Kind: CondLifecycle, Values: []string{t.Val()}}
-	case KPotential:
-		c = &Cond{Kind: CondPotential, Values: []string{t.Val()}}
 	case KRepeatBuyer:
 		c = &Cond{Kind: CondMeasure, Measure: "orders", Op: ">=", Value: 2, Window: p.curWindow}
 		p.notes = append(p.notes, "复购客户按已完成订单数 ≥ 2 理解")
@@ -241,15 +242,16 @@ func (p *parser) attribute() bool {
 		for p.kind(j) == KFiller || p.kind(j) == KIn {
 			j++
 		}
-		want := map[string]Kind{"city": KCity, "province": KProvince, "gender": KGender, "member_level": KLevel,
-			"rfm": KRFM, "lifecycle": KLifecycle}[t.Val()]
+		want := dimValueKind[t.Val()]
 		if want == 0 || p.kind(j) != want {
 			return false
 		}
 		p.pos += j
 		return true
 	default:
-		return false
+		if c == nil { // not a value word
+			return false
+		}
 	}
 	if c.Kind == CondRFM || c.Kind == CondLifecycle || c.Kind == CondPotential {
 		return p.segment(c)

@@ -97,19 +97,9 @@ func (p *parser) countEach() {
 	if p.group != "" || p.kind(-1) != KGender {
 		return
 	}
-	if d, ok := p.listedDim(); ok && p.listsAll(d) {
+	if d, ok := p.listedDim(); ok && d == "gender" { // two genders listed: both
 		p.group = d
 	}
-}
-
-// listsAll reports that the last condition names every value the
-// catalog has for dimension d (男女).
-func (p *parser) listsAll(d string) bool {
-	n := p.conds[p.listedAt]
-	if d == "gender" {
-		return len(n.Cond.Values) == 2
-	}
-	return false
 }
 
 // listedDim is the grouping dimension of the last condition when it lists
@@ -123,7 +113,6 @@ func (p *parser) listedDim() (string, bool) {
 			continue
 		}
 		if d, ok := Dimensions[string(n.Cond.Kind)]; ok && !d.OrderLevel {
-			p.listedAt = k
 			return d.Key, true
 		}
 	}

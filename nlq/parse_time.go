@@ -18,6 +18,19 @@ func (p *parser) setWindow(w *Window) {
 	p.windows = append(p.windows, w)
 }
 
+// takeWindow consumes the n tokens a time rule read: the window they state,
+// or, when err says it cannot be (a date past as_of, 13月), an unplaced
+// span naming why. It reports whether a window was taken.
+func (p *parser) takeWindow(w *Window, err error, n int) bool {
+	if err != nil {
+		p.unplace(n, err.Error(), nil)
+		return false
+	}
+	p.setWindow(w)
+	p.pos += n
+	return true
+}
+
 // phrase is the original text of tokens [pos, pos+n).
 func (p *parser) phrase(n int) string {
 	a, b := p.tok(0), p.tok(n-1)
@@ -91,9 +104,9 @@ func (p *parser) timePhrase() bool {
 			n = 2 // 去年双十一
 			w, err = festivalWindow(p.asOf, p.tok(1).Val(), p.asOf.Year()-back, p.phrase(2))
 			break
-		} else if m := p.tok(1).Num; ok && p.kind(1) == KNum && p.kind(2) == KMonthMark && isInt(m) && m >= 1 && m <= 12 {
+		} else if m := p.tok(1).Num; ok && p.kind(1) == KNum && p.kind(2) == KMonthMark && isInt(m) {
 			n = 3 // 今年7月, 去年12月: that year's month
-			w, err = monthsWindow(p.asOf, p.asOf.Year()-back, int(m), 1, p.phrase(3))
+			w, err = monthWindow(p.asOf, p.asOf.Year()-back, int(m), p.phrase(3))
 			break
 		}
 		w, err = fixedWindow(p.asOf, t.Val(), p.phrase(1))
@@ -111,12 +124,9 @@ func (p *parser) timePhrase() bool {
 	default:
 		return false
 	}
-	if err != nil {
-		p.unplace(n, err.Error(), nil)
+	if !p.takeWindow(w, err, n) {
 		return true
 	}
-	p.setWindow(w)
-	p.pos += n
 	if p.kind(0) == KSince { // 今年以来, 近3个月以来
 		p.pos++
 	}
@@ -156,12 +166,7 @@ func (p *parser) calendar() bool {
 	default:
 		return false
 	}
-	if err != nil {
-		p.unplace(n, err.Error(), nil)
-		return true
-	}
-	p.setWindow(w)
-	p.pos += n
+	p.takeWindow(w, err, n)
 	return true
 }
 
@@ -197,12 +202,7 @@ func (p *parser) dateRange() bool {
 	default:
 		return false // 11月11日 alone is calendar()'s
 	}
-	if err != nil {
-		p.unplace(n, err.Error(), nil)
-		return true
-	}
-	p.setWindow(w)
-	p.pos += n
+	p.takeWindow(w, err, n)
 	return true
 }
 

@@ -26,7 +26,6 @@ type parser struct {
 	group        string
 	measures     []string
 	measuresSaid bool // the question named a measure (a regrouping without one keeps the last)
-	listedAt     int  // the condition listedDim found
 	sort         *Sort
 	limit        int
 	share        bool // 占比: a table's measures also as shares of their total

@@ -70,20 +70,12 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 	if model == nil {
 		model = DefaultModel()
 	}
-	unlock, err := lockWriter(ctx, path)
+	wr, err := startWrite(ctx, path, buildingSuffix)
 	if err != nil {
 		return st, err
 	}
-	defer unlock()
-	tmp, err := tempBeside(path, buildingSuffix)
-	if err != nil {
-		return st, err
-	}
-	defer func() {
-		if err != nil {
-			removeTemp(tmp)
-		}
-	}()
+	defer func() { wr.end(err) }()
+	tmp := wr.tmp
 
 	db, err := openBuild(tmp)
 	if err != nil {

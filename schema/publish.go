@@ -42,9 +42,17 @@ const (
 // finish within the caller's context.
 var ErrWriterBusy = errors.New("另一个导入或刷新正在进行 (another import or refresh holds the warehouse)")
 
-// lockWriter takes the warehouse's writer lock, waiting while another
-// writer holds it, and removes what killed writers left behind.
-func lockWriter(ctx context.Context, path string) (unlock func(), err error) {
+// write is one writer's turn: the writer lock held and its temporary file
+// beside the warehouse.
+type write struct {
+	tmp  string
+	lock *os.File
+}
+
+// startWrite takes the warehouse's writer lock, waiting while another
+// writer holds it, removes what killed writers left behind, and makes the
+// temporary file (suffix names the kind of writer).
+func startWrite(ctx context.Context, path, suffix string) (*write, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
@@ -69,7 +77,23 @@ func lockWriter(ctx context.Context, path string) (unlock func(), err error) {
 		}
 	}
 	removeStale(path)
-	return func() { f.Close() }, nil // closing the descriptor releases the flock
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+suffix+"*")
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create temporary warehouse: %w", err)
+	}
+	tmp.Close()
+	return &write{tmp: tmp.Name(), lock: f}, nil
+}
+
+// end releases the writer lock (closing the descriptor releases the
+// flock) and, when the write failed, removes its temporary file.
+func (w *write) end(err error) {
+	if err != nil {
+		os.Remove(w.tmp)
+		removeSidecars(w.tmp)
+	}
+	w.lock.Close()
 }
 
 // removeStale deletes the temporary files of writers that died. Only call
@@ -96,29 +120,10 @@ func globEscape(s string) string {
 	return string(out)
 }
 
-// tempBeside makes an empty temporary file next to path (same directory, so
-// the final rename is atomic) and returns its name.
-func tempBeside(path, suffix string) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+suffix+"*")
-	if err != nil {
-		return "", fmt.Errorf("create temporary warehouse: %w", err)
-	}
-	name := f.Name()
-	f.Close()
-	return name, nil
-}
-
-// removeTemp deletes a temporary warehouse and any journal of it.
-func removeTemp(tmp string) {
-	for _, s := range []string{"", "-journal", "-wal", "-shm"} {
-		os.Remove(tmp + s)
-	}
-}
-
 // publish makes the finished file tmp the warehouse at path: durable on
 // disk first, then the sidecars of the old file removed, then one rename.
 func publish(tmp, path string) error {
-	if err := syncFile(tmp); err != nil {
+	if err := syncPath(tmp); err != nil {
 		return fmt.Errorf("sync warehouse: %w", err)
 	}
 	if err := os.Chmod(tmp, 0o644); err != nil {
@@ -134,7 +139,7 @@ func publish(tmp, path string) error {
 	// A reader of the old file between the removal and the rename may have
 	// made a -shm again; without a -wal it is inert, but leave nothing.
 	removeSidecars(path)
-	return syncDir(filepath.Dir(path))
+	return syncPath(filepath.Dir(path))
 }
 
 // removeSidecars deletes PATH-journal, -wal and -shm.
@@ -166,7 +171,7 @@ func settleLegacyWAL(path string) {
 }
 
 // copyFile copies src to dst byte for byte (copy_file_range where the
-// kernel has it) and syncs dst.
+// kernel has it); publish syncs dst.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -184,21 +189,19 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-func syncFile(path string) error {
+// syncPath makes a file, or a directory's entries, durable. Some file
+// systems refuse to sync a directory; the rename stands all the same.
+func syncPath(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return f.Sync()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
+	if err := f.Sync(); err != nil {
+		if fi, serr := f.Stat(); serr == nil && fi.IsDir() {
+			return nil
+		}
 		return err
 	}
-	defer d.Close()
-	d.Sync() // some file systems refuse to sync a directory; the rename stands
 	return nil
 }

@@ -59,21 +59,13 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 	if _, err := os.Stat(path); err != nil {
 		return asOf, fmt.Errorf("%w: %s", ErrNotFound, path)
 	}
-	unlock, err := lockWriter(ctx, path)
+	wr, err := startWrite(ctx, path, refreshingSuffix)
 	if err != nil {
 		return asOf, err
 	}
-	defer unlock()
+	defer func() { wr.end(err) }()
 	settleLegacyWAL(path)
-	tmp, err := tempBeside(path, refreshingSuffix)
-	if err != nil {
-		return asOf, err
-	}
-	defer func() {
-		if err != nil {
-			removeTemp(tmp)
-		}
-	}()
+	tmp := wr.tmp
 	if err := copyFile(path, tmp); err != nil {
 		return asOf, fmt.Errorf("copy warehouse: %w", err)
 	}

@@ -56,7 +56,5 @@ func (a *admission) enter(ctx context.Context) (leave func(), err error) {
 func (a *admission) leave() { <-a.slots }
 
 func errBusy() *Error {
-	e := newError(CodeBusy, "服务繁忙，请稍后再试 (too many questions at once; retry shortly)", nil)
-	e.RetryAfter = 1
-	return e
+	return retryError(CodeBusy, "服务繁忙，请稍后再试 (too many questions at once; retry shortly)", 1, nil)
 }

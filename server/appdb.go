@@ -33,15 +33,16 @@ type AppRetention struct {
 	Audit         time.Duration // audit records; default 180 days
 }
 
+// DefaultAppRetention: a week of conversations and answers, half a year
+// of audit.
+var DefaultAppRetention = AppRetention{Conversations: 7 * 24 * time.Hour, Answers: 7 * 24 * time.Hour, Audit: 180 * 24 * time.Hour}
+
 func (r AppRetention) withDefaults() AppRetention {
-	if r.Conversations <= 0 {
-		r.Conversations = 7 * 24 * time.Hour
-	}
-	if r.Answers <= 0 {
-		r.Answers = 7 * 24 * time.Hour
-	}
-	if r.Audit <= 0 {
-		r.Audit = 180 * 24 * time.Hour
+	d := DefaultAppRetention
+	for _, f := range []struct{ v, def *time.Duration }{{&r.Conversations, &d.Conversations}, {&r.Answers, &d.Answers}, {&r.Audit, &d.Audit}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
 	}
 	return r
 }

@@ -66,6 +66,14 @@ func newError(code, msg string, cause error) *Error {
 	return &Error{Code: code, Message: msg, status: statusOf[code], cause: cause}
 }
 
+// retryError is an Error that tells the client when to come back
+// (Retry-After, in seconds).
+func retryError(code, msg string, after int, cause error) *Error {
+	e := newError(code, msg, cause)
+	e.RetryAfter = after
+	return e
+}
+
 // AsError turns any error into an *Error (unknown errors are internal).
 func AsError(err error) *Error {
 	var e *Error

@@ -55,6 +55,8 @@ func (s *Server) ExportURL(id, format string) string {
 	return l.CSV
 }
 
+var errBadLink = newError(CodeUnauthorized, "下载链接无效或已过期，请重新提问 (invalid or expired export link)", nil)
+
 // exportAuth admits an export by a valid, unexpired signed link (the link
 // was handed to the answer's owner and is its capability) or by a valid
 // key whose principal owns the answer. Anything else is 401, and another
@@ -72,14 +74,14 @@ func (s *Server) exportAuth(c *gin.Context) {
 		want := s.exportSig(id, format, exp)
 		signed = err == nil && s.cfg.Now().Unix() <= exp && subtle.ConstantTimeCompare([]byte(sig), []byte(want)) == 1
 		if !signed {
-			s.fail(c, newError(CodeUnauthorized, "下载链接无效或已过期，请重新提问 (invalid or expired export link)", nil))
+			s.fail(c, errBadLink)
 			return
 		}
 	}
 	who, keyed := s.keyHolder(c)
 	if !signed && !keyed {
 		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
-		s.fail(c, newError(CodeUnauthorized, "下载链接无效或已过期，请重新提问 (invalid or expired export link)", nil))
+		s.fail(c, errBadLink)
 		return
 	}
 	stored, err := s.svc.Convs.GetAnswer(id)
@@ -108,9 +110,7 @@ func (s *Server) export(c *gin.Context) {
 	case s.exports <- struct{}{}:
 		defer func() { <-s.exports }()
 	default:
-		e := newError(CodeBusy, "导出任务过多，请稍后再下载 (too many exports at once)", nil)
-		e.RetryAfter = 5
-		s.fail(c, e)
+		s.fail(c, retryError(CodeBusy, "导出任务过多，请稍后再下载 (too many exports at once)", 5, nil))
 		return
 	}
 	v := s.svc.wh.acquire(c.Request.Context())

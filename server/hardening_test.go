@@ -208,14 +208,6 @@ func TestConversationsBelongToTheirOwner(t *testing.T) {
 			return r.StatusCode
 		},
 		"keyed export": func() int { r, _ := bob.do("GET", "/api/v1/export/"+a.AnswerID+".csv", ""); return r.StatusCode },
-		"bot conversation": func() int {
-			code, _ := alice.ask("其中女性有多少", `,"conversation_id":"`+s.botConversationID("slack:T1:C1:U1")+`"`)
-			return code
-		},
-		"bot place as id": func() int {
-			code, _ := alice.ask("其中女性有多少", `,"conversation_id":"slack:T1:C1:U1"`)
-			return code
-		},
 	} {
 		if code := check(); code != 404 {
 			t.Errorf("bob's %s of alice's answer: %d, want 404", name, code)
@@ -227,10 +219,50 @@ func TestConversationsBelongToTheirOwner(t *testing.T) {
 	if r, _ := alice.do("GET", "/api/v1/export/"+a.AnswerID+".csv", ""); r.StatusCode != 200 {
 		t.Errorf("alice's own keyed export: %d", r.StatusCode)
 	}
-	// A bot user's conversation is theirs: a Slack user made it, the API cannot continue it.
-	s.svc.Convs.Put(s.botConversationID("slack:T1:C1:U1"), Entry{Owner: "slack:T1:U1"})
-	if code, _ := alice.ask("其中女性有多少", `,"conversation_id":"`+s.botConversationID("slack:T1:C1:U1")+`"`); code != 404 {
-		t.Errorf("API into a Slack user's conversation: %d", code)
+	// A Slack user's conversation, made by the bot mechanism itself, cannot
+	// be continued through the API: neither by the place it is for nor by
+	// its real (keyed-hash) id.
+	if a, err := s.botAsk(context.Background(), "slack:T1:C1:U1", "重要价值客户有哪些", "slack:T1:U1"); err != nil || a.Status != "ok" {
+		t.Fatalf("bot ask: %v %+v", err, a)
+	}
+	if a, err := s.botAsk(context.Background(), "slack:T1:C1:U1", "其中女性有多少", "slack:T1:U1"); err != nil || a.Status != "ok" {
+		t.Fatalf("bot follow-up: %v %+v", err, a)
+	}
+	for _, id := range []string{"slack:T1:C1:U1", s.botConversationID("slack:T1:C1:U1")} {
+		if code, _ := alice.ask("其中女性有多少", `,"conversation_id":"`+id+`"`); code != 404 {
+			t.Errorf("API into a Slack user's conversation (id %s): %d, want 404", id, code)
+		}
+	}
+}
+
+// The sequence a user runs in one conversation: an answer, a question
+// asked back, then a follow-up — it refines the last answer, not everyone;
+// a conversation that began with a question asked back exists, and a
+// follow-up there is asked back too; another key sees none of it.
+func TestFollowUpAfterAskedBack(t *testing.T) {
+	s, _, _ := keyedServer(t, Config{Keys: []string{"alice", "bob"}})
+	addr := serveReal(t, s)
+	alice, bob := client{t, "http://" + addr, "alice"}, client{t, "http://" + addr, "bob"}
+	_, first := alice.ask("近3个月买过口红的客户", "")
+	conv := `,"conversation_id":"` + first.ConversationID + `"`
+	if code, a := alice.ask("近3个月买过游艇的客户", conv); code != 200 || a.Status != "clarify" {
+		t.Fatalf("asked back: %d %s", code, a.Status)
+	}
+	code, follow := alice.ask("其中女性有多少", conv)
+	_, direct := alice.ask("近3个月买过口红的女性客户有多少", "")
+	if code != 200 || follow.Status != "ok" || fmt.Sprint(follow.Rows) != fmt.Sprint(direct.Rows) {
+		t.Fatalf("follow-up after a clarify: %d %s %v, want %v", code, follow.Status, follow.Rows, direct.Rows)
+	}
+	code, began := alice.ask("买过游艇的客户", "")
+	if code != 200 || began.Status != "clarify" {
+		t.Fatalf("first question asked back: %d %s", code, began.Status)
+	}
+	code, next := alice.ask("其中女性有多少", `,"conversation_id":"`+began.ConversationID+`"`)
+	if code != 200 || next.Status != "clarify" {
+		t.Fatalf("follow-up in a conversation that has no answer: %d %s, want a clarify", code, next.Status)
+	}
+	if code, _ := bob.ask("其中女性有多少", conv); code != 404 {
+		t.Errorf("another key in alice's conversation: %d", code)
 	}
 }
 

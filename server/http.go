@@ -203,9 +203,7 @@ func (s *Server) limit(c *gin.Context) {
 	r := l.ReserveN(s.cfg.Now(), 1)
 	if d := r.DelayFrom(s.cfg.Now()); !r.OK() || d > 0 {
 		r.CancelAt(s.cfg.Now())
-		e := newError(CodeRateLimited, "请求过于频繁，请稍后再试 (rate limited)", nil)
-		e.RetryAfter = int(math.Ceil(math.Max(d.Seconds(), 1)))
-		s.fail(c, e)
+		s.fail(c, retryError(CodeRateLimited, "请求过于频繁，请稍后再试 (rate limited)", int(math.Ceil(math.Max(d.Seconds(), 1))), nil))
 		return
 	}
 	c.Next()

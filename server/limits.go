@@ -164,9 +164,7 @@ func (s *Server) capInFlight(c *gin.Context) {
 		return
 	}
 	if !s.inflight.enter(who) {
-		e := newError(CodeRateLimited, "同时进行的请求过多，请等前面的回答返回后再问 (too many requests in flight)", nil)
-		e.RetryAfter = 1
-		s.fail(c, e)
+		s.fail(c, retryError(CodeRateLimited, "同时进行的请求过多，请等前面的回答返回后再问 (too many requests in flight)", 1, nil))
 		return
 	}
 	defer s.inflight.leave(who)

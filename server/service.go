@@ -86,13 +86,16 @@ func (s *Service) Engine() *nlq.Engine { return s.wh.current().Engine }
 // Exec is the executor of the warehouse being served now.
 func (s *Service) Exec() *executor.Executor { return s.wh.current().Exec }
 
-// Reload switches to a newly published warehouse file now rather than at
-// the next question (tests, and a signal handler if one is wanted).
-func (s *Service) Reload(ctx context.Context) error { return s.wh.Reload(ctx) }
-
 // NewService opens a warehouse read-only and builds its engine.
 func NewService(ctx context.Context, path string, opt executor.Options) (*Service, error) {
-	wh, err := openWarehouse(ctx, path, opt)
+	return NewServiceWith(ctx, path, opt, nil)
+}
+
+// NewServiceWith is NewService with a retailer's own words (nlq.ParseLexicon)
+// on top of the core lexicon, for this warehouse and every one published
+// after it.
+func NewServiceWith(ctx context.Context, path string, opt executor.Options, lex []nlq.Entry) (*Service, error) {
+	wh, err := openWarehouse(ctx, path, opt, lex)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +119,6 @@ func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*exe
 	}
 	defer leave()
 	return v.Exec.Run(ctx, st)
-}
-
-// UseLexicon adds a retailer's own words (nlq.ParseLexicon) to the core
-// lexicon, for this warehouse and every one published after it.
-func (s *Service) UseLexicon(ctx context.Context, entries []nlq.Entry) error {
-	return s.wh.setLexicon(ctx, entries)
 }
 
 // SetLogger logs the service's warehouse switches to log.
@@ -165,9 +162,7 @@ const LocalPrincipal = "local"
 
 // storeError is the caller's error for a failed app-database read or write.
 func storeError(err error) *Error {
-	e := newError(CodeUnavailable, "服务暂时无法记录会话或审计，请稍后再试 (app database unavailable)", err)
-	e.RetryAfter = 2
-	return e
+	return retryError(CodeUnavailable, "服务暂时无法记录会话或审计，请稍后再试 (app database unavailable)", 2, err)
 }
 
 // owned returns a stored entry if it exists and belongs to owner; anyone
@@ -240,13 +235,21 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 			prev.AsOf = asOf
 		}
 	} else {
-		convID = newID()
-		if err := s.Convs.Put(convID, Entry{Owner: req.Caller}); err != nil {
-			return nil, storeError(err)
-		}
+		convID = newID() // stored with the answer below: one write, not two
 	}
 	ans := &Answer{ConversationID: convID, Planner: "rules", Columns: []string{}, Rows: [][]any{}}
 	defer func() { ans.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000 }()
+	// askBack answers clarify and, for a new conversation, stores it (with
+	// no plan) so that the next turn can name it.
+	askBack := func(err error) (*Answer, error) {
+		a, err := s.clarify(ans, err)
+		if err == nil && req.ConversationID == "" {
+			if err := s.Convs.Put(convID, Entry{Owner: req.Caller}); err != nil {
+				return nil, storeError(err)
+			}
+		}
+		return a, err
+	}
 
 	plan, err := v.Engine.Parse(q, asOf, prev)
 	var ue *nlq.UnplacedError
@@ -258,11 +261,11 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 		}
 	}
 	if err != nil {
-		return s.clarify(ans, err)
+		return askBack(err)
 	}
 	query, err := v.Engine.Compile(plan, page)
 	if err != nil {
-		return s.clarify(ans, err)
+		return askBack(err)
 	}
 	res, err := s.run(ctx, v, executor.Statement{SQL: query.SQL, Args: query.Args, PII: query.PII, TotalColumn: query.TotalColumn})
 	if err != nil {

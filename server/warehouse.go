@@ -45,9 +45,9 @@ type view struct {
 // but a burst of questions needs only one.
 const checkEvery = 100 * time.Millisecond
 
-func openWarehouse(ctx context.Context, path string, opt executor.Options) (*warehouse, error) {
-	w := &warehouse{path: path, opt: opt, log: slog.New(slog.DiscardHandler)}
-	v, err := openView(ctx, path, opt, nil)
+func openWarehouse(ctx context.Context, path string, opt executor.Options, lex []nlq.Entry) (*warehouse, error) {
+	w := &warehouse{path: path, opt: opt, lex: lex, log: slog.New(slog.DiscardHandler)}
+	v, err := openView(ctx, path, opt, lex)
 	if err != nil {
 		return nil, err
 	}
@@ -107,13 +107,13 @@ func (w *warehouse) follow(ctx context.Context) {
 	if now-last < int64(checkEvery) || !w.lastCheck.CompareAndSwap(last, now) {
 		return
 	}
-	w.Reload(ctx)
+	w.reload(ctx)
 }
 
-// Reload opens the file at the path if it is not the one being served. A
+// reload opens the file at the path if it is not the one being served. A
 // file that cannot be opened (mid-upgrade, corrupt, removed) is logged and
 // the current one kept.
-func (w *warehouse) Reload(ctx context.Context) error {
+func (w *warehouse) reload(ctx context.Context) error {
 	w.reopen.Lock()
 	defer w.reopen.Unlock()
 	old := w.cur.Load()
@@ -126,14 +126,6 @@ func (w *warehouse) Reload(ctx context.Context) error {
 		return nil
 	}
 	return w.swap(ctx, old)
-}
-
-// setLexicon serves the same file with a retailer's words added.
-func (w *warehouse) setLexicon(ctx context.Context, lex []nlq.Entry) error {
-	w.reopen.Lock()
-	defer w.reopen.Unlock()
-	w.lex = lex
-	return w.swap(ctx, w.cur.Load())
 }
 
 // swap opens the file anew and retires old; the caller holds reopen.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,5 +96,29 @@ func TestCDNOWCommand(t *testing.T) {
 	code, stdout, _ := chatbi(t, "ask", "--db", db, "--limit", "3", "预测未来一年价值最高的10个客户")
 	if code != 0 || !strings.Contains(stdout, "共 10 位客户") || !strings.Contains(stdout, "预测价值") {
 		t.Fatalf("ask on CDNOW: %d\n%s", code, stdout)
+	}
+}
+
+// A retailer's own words through CHATBI_LEXICON, as `chatbi ask` reads them;
+// a bad file is refused with its name and line.
+func TestRetailerLexicon(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.db")
+	if code, _, errs := chatbi(t, "import", "--db", db, "../../testdata/eval/public/data"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, _ := chatbi(t, "ask", "--db", db, "近3个月买过唇膏的客户有多少"); code == 0 {
+		t.Fatal("唇膏 is read without the retailer's file: the test proves nothing")
+	}
+	shop := filepath.Join(dir, "shop.lex")
+	os.WriteFile(shop, []byte("# our words\nalias=口红: 唇膏\n"), 0o644)
+	t.Setenv("CHATBI_LEXICON", shop)
+	code, out, errs := chatbi(t, "ask", "--db", db, "近3个月买过唇膏的客户有多少")
+	if code != 0 || !strings.Contains(out, "口红") {
+		t.Fatalf("with the retailer's file: %d %s %s", code, out, errs)
+	}
+	os.WriteFile(shop, []byte("alias=游艇: 快艇\n"), 0o644)
+	if code, _, errs := chatbi(t, "ask", "--db", db, "重要价值客户有多少"); code == 0 || !strings.Contains(errs, "shop.lex:1") {
+		t.Fatalf("a bad lexicon file: %d %s", code, errs)
 	}
 }

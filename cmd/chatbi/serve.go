@@ -55,9 +55,9 @@ func cmdServe(e env, args []string) int {
 	fs.IntVar(&c.limits.MaxExports, "max-exports", server.DefaultLimits.MaxExports, "exports streaming at once")
 	fs.DurationVar(&c.limits.ReadTimeout, "read-timeout", server.DefaultLimits.ReadTimeout, "time a client has to send a whole request")
 	fs.DurationVar(&c.limits.IdleTimeout, "idle-timeout", server.DefaultLimits.IdleTimeout, "an idle kept-alive connection is closed after this")
-	fs.DurationVar(&c.keep.Conversations, "keep-conversations", 7*24*time.Hour, "forget conversations idle this long")
-	fs.DurationVar(&c.keep.Answers, "keep-answers", 7*24*time.Hour, "forget answers (pages, export links) this old")
-	fs.DurationVar(&c.keep.Audit, "keep-audit", 180*24*time.Hour, "drop audit records this old")
+	fs.DurationVar(&c.keep.Conversations, "keep-conversations", server.DefaultAppRetention.Conversations, "forget conversations idle this long")
+	fs.DurationVar(&c.keep.Answers, "keep-answers", server.DefaultAppRetention.Answers, "forget answers (pages, export links) this old")
+	fs.DurationVar(&c.keep.Audit, "keep-audit", server.DefaultAppRetention.Audit, "drop audit records this old")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -152,6 +152,43 @@ def seg(name):
 
 def attr(field, value): return {c for c, r in CUST.items() if r[field] == value}
 
+def sums_table(g):
+    """A table answer from a label → sum map: labels in order, money to the cent."""
+    return {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+
+
+def line_sums(field, w, what):
+    """Sum of line amount (sales) or quantity (units) by the product's field, in window w."""
+    g = defaultdict(float if what == "sales" else int)
+    for oid, (cid, t, *_r) in ORDERS.items():
+        if inw(t, w):
+            for prod, q, amt in LINES[oid]:
+                g[prod[field]] += amt if what == "sales" else q
+    return g
+
+
+def order_sums(label, w, what):
+    """Sum of pay_amount (spend) or count of orders by label(customer, channel), in window w."""
+    g = defaultdict(float if what == "spend" else int)
+    for cid, t, ch, pay, *_ in ORDERS.values():
+        k = label(cid, ch)
+        if inw(t, w) and k:
+            g[k] += pay if what == "spend" else 1
+    return g
+
+
+
+def aged(ids, ok):
+    """The customers of ids with a birth date whose whole-year age at as_of satisfies ok."""
+    out = set()
+    for c in ids:
+        b = CUST[c]["birth_date"]
+        if b:
+            bd = d(b)
+            if ok(AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day))):
+                out.add(c)
+    return out
+
 
 EVERYONE = set(CUST)
 
@@ -313,15 +350,7 @@ def online_list():
 def age_seg():
     lo = rng.choice([25, 30, 35, 40])
     s = rng.choice(RFMS)
-    ids = set()
-    for c in seg(s):
-        b = CUST[c]["birth_date"]
-        if b:
-            bd = d(b)
-            age = AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day))
-            if age >= lo:
-                ids.add(c)
-    return {"A": lo, "SEG": s}, count(ids)
+    return {"A": lo, "SEG": s}, count(aged(seg(s), lambda a: a >= lo))
 
 
 def level_seg_list():
@@ -533,11 +562,17 @@ fill(H, "clarify", ["{J}的购买客户有哪些"], clarify)
 fill(H, "purchase-noun", ["{W}消费过{X}的顾客名单"], bought_list)
 fill(H, "negated-idiom", ["{SEG}中{W}没有下单的客户"], no_order_seg)
 
+def start_set(name, seed):
+    """Begin a held-out set with its own random stream (so adding questions
+    elsewhere never changes it)."""
+    rng.seed(seed)
+    questions[name] = []
+    return name
+
+
 # ---------- a second held-out set, written after the first was scored ----------
 # (the first was looked at, and fixed after, so it no longer counts)
-rng.seed(213)
-questions["heldout2"] = []
-H2 = "heldout2"
+H2 = start_set("heldout2", 213)
 
 
 def fu_count_seg_among():
@@ -576,9 +611,7 @@ fill(H2, "new-terms", ["去年双11买过{X}的客户有多少"], festival_last_
 fill(H2, "new-terms", ["{X}在{W}的销量是多少"], line_sum("units", whole=False))
 
 # ---------- a third held-out set, written after the second was scored ----------
-rng.seed(313)
-questions["heldout3"] = []
-H3 = "heldout3"
+H3 = start_set("heldout3", 313)
 
 
 def seg_bought_any():
@@ -636,9 +669,7 @@ fill(H3, "new-terms", ["{L}会员的流失率是多少"], level_churn, k=2)
 fill(H3, "new-terms", ["{X}{W}卖了多少件"], line_sum("units", whole=False))
 
 # ---------- a fourth held-out set, written after the third was scored ----------
-rng.seed(413)
-questions["heldout4"] = []
-H4 = "heldout4"
+H4 = start_set("heldout4", 413)
 
 
 def men_count():
@@ -659,14 +690,7 @@ def seg_spend_at_least():
 
 def women_age_seg_count():
     lo, sg = rng.choice([25, 30, 35, 40]), rng.choice(RFMS)
-    ids = set()
-    for c in seg(sg) & attr("gender", "女"):
-        b = CUST[c]["birth_date"]
-        if b:
-            bd = d(b)
-            if AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day)) >= lo:
-                ids.add(c)
-    return {"A": lo, "SEG": sg}, count(ids)
+    return {"A": lo, "SEG": sg}, count(aged(seg(sg) & attr("gender", "女"), lambda a: a >= lo))
 
 
 def coupon_seg_count_all():
@@ -682,12 +706,7 @@ def festival_sales():
 
 
 def brand_sales_this_year():
-    g = defaultdict(float)
-    for oid, (cid, t, *_r) in ORDERS.items():
-        if inw(t, THIS_YEAR):
-            for prod, q, amt in LINES[oid]:
-                g[prod["brand"]] += amt
-    return {}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+    return {}, sums_table(line_sums("brand", THIS_YEAR, "sales"))
 
 
 fill(H4, "wrapper", ["能帮我列一下{W}买过{X}的会员吗", "请导出{W}购买过{X}的客户名单"], bought_list)
@@ -708,9 +727,7 @@ fill(H4, "new-terms", ["今年双十一期间{X}的销售额"], festival_sales)
 fill(H4, "new-terms", ["各品牌今年的销售额"], brand_sales_this_year, k=1)
 
 # ---------- a fifth held-out set, written after the fourth was scored ----------
-rng.seed(513)
-questions["heldout5"] = []
-H5 = "heldout5"
+H5 = start_set("heldout5", 513)
 
 
 def spend_between():
@@ -752,12 +769,7 @@ def women_seg_count():
 
 
 def cat_units_year():
-    g = defaultdict(int)
-    for oid, (cid, t, *_r) in ORDERS.items():
-        if inw(t, years(1)):
-            for prod, q, amt in LINES[oid]:
-                g[prod["category"]] += q
-    return {}, {"type": "table", "rows": dict(sorted(g.items()))}
+    return {}, sums_table(line_sums("category", years(1), "units"))
 
 
 def item_buyers_all():
@@ -789,9 +801,7 @@ fill(H5, "new-terms", ["近一年各品类的销量"], cat_units_year, k=1)
 fill(H5, "new-terms", ["{X}的购买人数有多少"], item_buyers_all)
 
 # ---------- a sixth held-out set, written after the fifth was scored ----------
-rng.seed(613)
-questions["heldout6"] = []
-H6 = "heldout6"
+H6 = start_set("heldout6", 613)
 
 
 def orders_top():
@@ -830,14 +840,7 @@ def bought_by_level():
 
 def age_below_list():
     hi, sg = rng.choice([30, 35, 40]), rng.choice(RFMS)
-    ids = set()
-    for c in seg(sg):
-        b = CUST[c]["birth_date"]
-        if b:
-            bd = d(b)
-            if AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day)) < hi:
-                ids.add(c)
-    return {"A": hi, "SEG": sg}, customers(ids)
+    return {"A": hi, "SEG": sg}, customers(aged(seg(sg), lambda a: a < hi))
 
 
 def gender_seg_count():
@@ -889,9 +892,7 @@ fill(H6, "new-terms", ["{L}会员的活跃率"], level_active, k=2)
 fill(H6, "new-terms", ["双11期间{X}的购买人数"], festival_buyers)
 
 # ---------- a seventh held-out set: combinations, written after the sixth was scored ----------
-rng.seed(713)
-questions["heldout7"] = []
-H7 = "heldout7"
+H7 = start_set("heldout7", 713)
 
 
 def combo():
@@ -934,9 +935,7 @@ fill(H7, "combination", ["{W}{CH}买过{X}{NEG}的{CITY}{G}{SEG}", "{CITY}{G}{SE
 fill(H7, "combination-count", ["{W}{CH}买过{X}{NEG}的{CITY}{G}{SEG}有多少", "{CITY}{G}{SEG}里{W}{CH}买过{X}{NEG}的有几位"], combo_count, k=8)
 
 # ---------- an eighth held-out set (over 100 questions), written after the seventh was scored ----------
-rng.seed(813)
-questions["heldout8"] = []
-H8 = "heldout8"
+H8 = start_set("heldout8", 813)
 
 
 def bought_not_list():
@@ -972,15 +971,7 @@ def city_level_list():
 def age_between_seg():
     lo, hi = rng.choice([(20, 30), (25, 35), (30, 40), (35, 45)])
     sg = rng.choice(RFMS + LCS)
-    ids = set()
-    for c in seg(sg):
-        b = CUST[c]["birth_date"]
-        if b:
-            bd = d(b)
-            age = AS_OF.year - bd.year - ((AS_OF.month, AS_OF.day) < (bd.month, bd.day))
-            if lo <= age <= hi:
-                ids.add(c)
-    return {"A": lo, "B": hi, "SEG": sg}, count(ids)
+    return {"A": lo, "B": hi, "SEG": sg}, count(aged(seg(sg), lambda a: lo <= a <= hi))
 
 
 def seg_channel_any():
@@ -1002,12 +993,7 @@ def item_sales_window():
 
 def brand_units_window():
     (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
-    g = defaultdict(int)
-    for oid, (cid, t, *_r) in ORDERS.items():
-        if inw(t, w):
-            for prod, q, amt in LINES[oid]:
-                g[prod["brand"]] += q
-    return {"W": wt}, {"type": "table", "rows": dict(sorted(g.items()))}
+    return {"W": wt}, sums_table(line_sums("brand", w, "units"))
 
 
 def seg_churn():
@@ -1063,9 +1049,7 @@ fill(H8, "new-terms", ["去年双十二买过{X}的客户"], double12_last_year)
 fill(H8, "purchase", ["{W}选购过{X}的顾客", "{W}在我们这买过{X}的客户"], bought_list)
 
 # ---------- a ninth held-out set (over 100 questions), written after the eighth was scored ----------
-rng.seed(913)
-questions["heldout9"] = []
-H9 = "heldout9"
+H9 = start_set("heldout9", 913)
 
 
 def level_count():
@@ -1147,9 +1131,7 @@ fill(H9, "wrapper", ["你帮我看看{W}谁买过{X}", "能查到{W}买过{X}的
 fill(H9, "purchase-noun", ["{W}{X}的购买用户有哪些", "{W}所有买过{X}的会员"], bought_list)
 
 # ---------- a tenth held-out set, written after the ninth was scored ----------
-rng.seed(1013)
-questions["heldout10"] = []
-H10 = "heldout10"
+H10 = start_set("heldout10", 1013)
 
 
 def seg_bought_list2():
@@ -1212,12 +1194,7 @@ def coupon_count_window():
 
 
 def cat_sales_rank_year():
-    g = defaultdict(float)
-    for oid, (cid, t, *_r) in ORDERS.items():
-        if inw(t, years(1)):
-            for prod, q, amt in LINES[oid]:
-                g[prod["category"]] += amt
-    return {}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+    return {}, sums_table(line_sums("category", years(1), "sales"))
 
 
 fill(H10, "purchase", ["有没有{W}买过{X}的{SEG}", "{SEG}中哪些人{W}买过{X}"], seg_bought_list2)
@@ -1238,9 +1215,7 @@ fill(H10, "new-terms", ["{W}用券下单的客户有多少"], coupon_count_windo
 fill(H10, "new-terms", ["近一年各品类销售额排名"], cat_sales_rank_year, k=1)
 
 # ---------- an eleventh held-out set: time phrases and registration ----------
-rng.seed(1113)
-questions["heldout11"] = []
-H11 = "heldout11"
+H11 = start_set("heldout11", 1113)
 
 MONTHS = [("10月份", month(2026, 10)), ("9月", month(2026, 9)), ("2026年8月", month(2026, 8)), ("今年7月", month(2026, 7)),
           ("2025年12月", month(2025, 12))]
@@ -1301,9 +1276,7 @@ fill(H11, "first-purchase", ["{W}首次购买的客户有多少", "{W}第一次�
 fill(H11, "ranking", ["{W}消费最多的{N}个客户"], month_spend_top)
 
 # ---------- a twelfth held-out set: contrasts, scoped rankings, negation ----------
-rng.seed(1213)
-questions["heldout12"] = []
-H12 = "heldout12"
+H12 = start_set("heldout12", 1213)
 
 
 def lapsed_seg():
@@ -1379,36 +1352,21 @@ fill(H12, "negation", ["除了{CITY}以外的{SEG}"], seg_except_city)
 fill(H12, "negation", ["{SEG}里不是{L}会员的有多少"], seg_not_level)
 
 # ---------- a thirteenth held-out set: group measures ----------
-rng.seed(1313)
-questions["heldout13"] = []
-H13 = "heldout13"
+H13 = start_set("heldout13", 1313)
 
 
 def level_spend_table():
-    g = defaultdict(float)
-    for cid, t, ch, pay, *_ in ORDERS.values():
-        lv = CUST[cid]["member_level"]
-        if lv:
-            g[lv] += pay
-    return {}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+    return {}, sums_table(order_sums(lambda c, ch: CUST[c]["member_level"], ALL, "spend"))
 
 
 def channel_orders_window():
     (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
-    g = defaultdict(int)
-    for cid, t, ch, *_ in ORDERS.values():
-        if inw(t, w):
-            g[ch] += 1
-    return {"W": wt}, {"type": "table", "rows": dict(sorted(g.items()))}
+    return {"W": wt}, sums_table(order_sums(lambda c, ch: ch, w, "orders"))
 
 
 def channel_spend_window():
     (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
-    g = defaultdict(float)
-    for cid, t, ch, pay, *_ in ORDERS.values():
-        if inw(t, w):
-            g[ch] += pay
-    return {"W": wt}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+    return {"W": wt}, sums_table(order_sums(lambda c, ch: ch, w, "spend"))
 
 
 def city_repurchase():
@@ -1443,11 +1401,7 @@ def month_orders_this_year():
 
 def gender_spend_window():
     (wt, w) = rng.choice([WINDOWS[0], WINDOWS[9]])
-    g = defaultdict(float)
-    for cid, t, ch, pay, *_ in ORDERS.values():
-        if inw(t, w) and CUST[cid]["gender"]:
-            g[CUST[cid]["gender"]] += pay
-    return {"W": wt}, {"type": "table", "rows": {k: round(v, 2) for k, v in sorted(g.items())}}
+    return {"W": wt}, sums_table(order_sums(lambda c, ch: CUST[c]["gender"], w, "spend"))
 
 
 fill(H13, "group-measure", ["各会员等级的消费金额", "不同会员等级的总消费"], level_spend_table, k=1)
@@ -1460,9 +1414,7 @@ fill(H13, "group-measure", ["今年每个月的订单数", "今年按月统计�
 fill(H13, "group-measure", ["{W}男女客户的消费金额分别是多少"], gender_spend_window)
 
 # ---------- a fourteenth held-out set ----------
-rng.seed(1413)
-questions["heldout14"] = []
-H14 = "heldout14"
+H14 = start_set("heldout14", 1413)
 
 
 def orders_exactly_one():
@@ -1525,9 +1477,7 @@ fill(H14, "follow-up", [["{W}买过{X}的客户", "那{Y}呢"]], fu_replace_item
 fill(H14, "follow-up", [["{SEG}", "按会员等级看看"]], fu_seg_by_level)
 
 # ---------- a fifteenth held-out set: everything, in other words ----------
-rng.seed(1513)
-questions["heldout15"] = []
-H15 = "heldout15"
+H15 = start_set("heldout15", 1513)
 fill(H15, "purchase", ["{W}都有谁买过{X}", "{W}内购买过{X}的所有客户", "{W}有{X}购买记录的会员名单"], bought_list, k=2)
 fill(H15, "counting", ["{W}买{X}的顾客数", "{W}买过{X}的客户总人数"], bought_count, k=2)
 fill(H15, "seg-count", ["{W}买过{X}的{SEG}数量"], bought_seg_count, k=2)
@@ -1555,9 +1505,7 @@ for q in questions[H15]:
         q["expect"] = {"type": "clarify"}
 
 # ---------- a sixteenth held-out set ----------
-rng.seed(1613)
-questions["heldout16"] = []
-H16 = "heldout16"
+H16 = start_set("heldout16", 1613)
 fill(H16, "purchase", ["{W}成交过{X}的客户", "{W}下单了{X}的用户", "{W}买入{X}的会员有哪些"], bought_list, k=2)
 fill(H16, "counting", ["{W}购买过{X}的人有多少个"], bought_count, k=2)
 fill(H16, "seg-count", ["{W}买了{X}的{SEG}一共有几个"], bought_seg_count, k=2)
