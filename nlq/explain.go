@@ -336,16 +336,20 @@ func (e *Engine) boughtPhrase(p *Plan, c *Cond, neg bool) string {
 		verb = "只买过"
 		what += "、没有买过其他商品"
 	}
+	no := "没有"
+	if c.AllTime && neg {
+		no = "从未"
+	}
 	switch c.Promo {
 	case PromoCoupon:
-		verb = map[bool]string{true: "没有用优惠券买过", false: "用优惠券买过"}[neg]
+		verb = map[bool]string{true: no + "用优惠券买过", false: "用优惠券买过"}[neg]
 		if len(c.Items) == 0 {
 			what = "（订单 coupon_used = 1）"
 		} else {
 			what += "（订单 coupon_used = 1）"
 		}
 	case PromoAny:
-		verb = map[bool]string{true: "没有在促销中买过", false: "在促销中买过"}[neg]
+		verb = map[bool]string{true: no + "在促销中买过", false: "在促销中买过"}[neg]
 		what += "（订单用了优惠券或有折扣）"
 	}
 	return scope + where + verb + what + "（只计已完成订单）"

@@ -562,6 +562,11 @@ func TestParaphrases(t *testing.T) {
 		"首购客户有多少":                        187,
 		"近3个月既买过口红又买过眼影的客户":              46,
 		"近3个月口红和眼影都买过的客户":                46,
+		// 有过X消费: a purchase of X, not X's sales (held-out 17's two
+		// wrong answers); with the same count as the verb.
+		"近3个月有过香奈儿消费的客户": 354,
+		"近3个月买过香奈儿的客户":   354,
+		"近3个月有香奈儿消费记录的":  354,
 	}
 	for q, want := range cases {
 		if n, err := countFor(e, db, q); err != nil || n != want {
@@ -1046,7 +1051,25 @@ func TestPhrasingClasses(t *testing.T) {
 		"（近3个月）买过口红的客户":  "bought:口红",
 		"近3个月买过口红 眼影的客户": "and(bought:口红 bought:眼影)",
 		"北京/上海的重要价值客户":   "and(city:北京,上海 rfm:重要价值客户)",
+		// Found by the seventeenth and eighteenth held-out sets.
+		"近3个月有过香奈儿消费的客户":     "bought:香奈儿",
+		"过去90天面膜或睫毛膏买过其一的客户": "or(bought:面膜 bought:睫毛膏)",
+		"去年门店上有过订单的重要挽留客户":   "and(bought: rfm:重要挽留客户)",
+		"近半年没用过优惠券的重要价值客户":   "and(not(bought:) rfm:重要价值客户)",
+		"近30天注册的新会员":         "registered:",
 	}, filter)
+	// 从来没用过优惠券: never, in the whole history (as 从来没买过 is); 没用过:
+	// none in the window.
+	for q, allTime := range map[string]bool{"近半年从来没用过优惠券的重要价值客户": true, "近半年没用过优惠券的重要价值客户": false} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		c := p.Filter.Kids[0].Kids[0].Cond
+		if c.Promo != PromoCoupon || c.AllTime != allTime {
+			t.Errorf("%s: promo %q all time %v", q, c.Promo, c.AllTime)
+		}
+	}
 	// 6. comparatives said negatively or first
 	checkReadings(t, e, map[string]string{
 		"今年消费不小于2000元的客户": "spend >= 2000",
@@ -1100,6 +1123,13 @@ func TestPhrasingClasses(t *testing.T) {
 		// …的呢 with another value: instead (held-out set 16: 深圳的呢 once
 		// asked for customers in both cities, an empty list).
 		{"武汉的重要价值客户", "深圳的呢", "and(rfm:重要价值客户 city:深圳)"},
+		// Held-out set 18: 分城市 regroups the answer at hand (it once
+		// answered over all customers); the drop verb may close the question.
+		{"上个月买过面霜的客户", "分城市看看人数", "bought:面霜"},
+		{"上个月买过面霜的客户", "按城市拆一下", "bought:面霜"},
+		{"近3个月买过口红的重要价值客户", "把重要价值客户这个条件去了", "bought:口红"},
+		{"近3个月买过口红的重要价值客户", "把重要价值客户的条件去掉", "bought:口红"},
+		{"近3个月买过口红的重要价值客户", "重要价值客户这个条件不要了", "bought:口红"},
 	} {
 		p, err := e.Parse(c.edit, asOf, prev(c.first))
 		if err != nil {

@@ -112,6 +112,9 @@ func (p *parser) register() bool {
 			p.notes = append(p.notes, fmt.Sprintf("未说明时间，按近%d天理解", days))
 		}
 		p.add(leaf(c))
+		if kind == CondRegistered {
+			p.newMembers()
+		}
 		return true
 	case p.kind(0) == KRegister && p.registerAge():
 		return true
@@ -121,6 +124,7 @@ func (p *parser) register() bool {
 		}
 		p.pos++
 		p.add(leaf(&Cond{Kind: CondRegistered, Window: p.curWindow}))
+		p.newMembers()
 		return true
 	case p.kind(0) == KDim && p.tok(0).Val() == "register_channel":
 		j := 1
@@ -149,6 +153,17 @@ func (p *parser) register() bool {
 
 // registerAge: 注册超过一年, 注册满3个月, 注册不到30天, 注册一年以上 — how
 // long ago a customer registered, as a window on the register date.
+// newMembers takes the 新会员 of 近30天注册的新会员: after a registration
+// window it restates who registered, not the lifecycle stage 新客户
+// (first purchase in 30 days), which 新客户 itself still names.
+func (p *parser) newMembers() {
+	j := p.skipDe(0)
+	if t := p.tok(j); t.Kind == KLifecycle && t.Val() == "新客户" && (strings.Contains(t.Text, "会员") || strings.Contains(t.Text, "用户")) {
+		p.pos += j + 1
+		p.notes = append(p.notes, fmt.Sprintf("“%s”即这段时间注册的会员", t.Text))
+	}
+}
+
 func (p *parser) registerAge() bool {
 	i, op := 1, ""
 	if p.kind(i) == KCmp {

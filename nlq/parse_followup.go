@@ -1,5 +1,7 @@
 package nlq
 
+import "strings"
+
 // Follow-up rules: the words of an edit (其中, 换成, 去掉…的条件, 不限) and
 // what marks a question as one that edits the previous answer.
 
@@ -9,7 +11,7 @@ package nlq
 func (p *parser) editWords() bool {
 	t := p.tok(0)
 	switch {
-	case p.edit.dropMode && (t.Kind == KNoLimit || t.Kind == KCondWord || (t.Kind == KExclude && p.pos == p.edit.dropAt)):
+	case p.edit.dropMode && (t.Kind == KNoLimit || t.Kind == KCondWord || ((t.Kind == KExclude || t.Kind == KDropVerb) && p.pos == p.edit.dropAt)):
 		p.pos++
 		return true
 	case p.edit.dropMode && t.Kind == KFiller && t.Text == "时间":
@@ -60,6 +62,12 @@ func (p *parser) detectFollow() {
 		p.edit.anaphor = span(t)
 		return
 	}
+	// 把重要发展客户这个条件去了 / 城市的条件去掉: the verb after 条件.
+	if at := p.dropVerbAtEnd(); at > 0 {
+		p.edit.follow, p.edit.dropMode, p.edit.dropAt = true, true, at
+		p.edit.anaphor = span(p.toks[at])
+		return
+	}
 	if last.Text == "呢" {
 		// 那面霜呢 / 深圳的呢 / 女性呢: the value takes the place of its
 		// kind's, as 换成 does (one customer has one city; a new value of a
@@ -72,4 +80,17 @@ func (p *parser) detectFollow() {
 			p.edit.anaphor = span(last)
 		}
 	}
+}
+
+// dropVerbAtEnd is where a drop verb closes the question right after 条件
+// (…这个条件去了, …的条件去掉吧), or 0.
+func (p *parser) dropVerbAtEnd() int {
+	i := len(p.toks) - 1
+	for i > 0 && (p.toks[i].Kind == KPunct || (p.toks[i].Kind == KFiller && strings.ContainsAny(p.toks[i].Text, "了吧呢啊"))) {
+		i--
+	}
+	if i < 1 || (p.toks[i].Kind != KDropVerb && p.toks[i].Kind != KExclude) || p.toks[i-1].Kind != KCondWord {
+		return 0
+	}
+	return i
 }

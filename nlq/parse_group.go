@@ -86,9 +86,9 @@ func (p *parser) whichAt() int {
 	return i + 1
 }
 
-// regroupWords say "split what we have by" (按城市看, 按照等级分), unlike 各/每个
-// which ask a question of their own (各城市的客户数).
-var regroupWords = map[string]bool{"按": true, "按照": true, "根据": true}
+// regroupWords say "split what we have by" (按城市看, 按照等级分, 分城市看看),
+// unlike 各/每个 which ask a question of their own (各城市的客户数).
+var regroupWords = map[string]bool{"按": true, "按照": true, "根据": true, "分": true}
 
 // countEach: 活跃客户的男女人数 — a count said right after a list that
 // names every value of an attribute means each of them (a total of 男 and

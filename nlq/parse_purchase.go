@@ -190,7 +190,7 @@ func (p *parser) lineMeasure() bool {
 		}
 	}
 	t := p.tok(j)
-	if t.Kind != KMeasure {
+	if t.Kind != KMeasure || p.spendNoun(j) {
 		return false
 	}
 	m, ok := map[string]string{"spend": "sales", "units": "units", "buyers": "buyers", "customers": "buyers"}[t.Val()]
@@ -204,6 +204,20 @@ func (p *parser) lineMeasure() bool {
 	return true
 }
 
+// spendNoun reports a 消费 at off that names a purchase rather than a
+// measure: followed by 的 and the customers (有过香奈儿消费的客户) or by 的
+// closing the question (近3个月有香奈儿消费的).
+func (p *parser) spendNoun(off int) bool {
+	if p.kind(off) != KMeasure || p.tok(off).Text != "消费" {
+		return false
+	}
+	if p.tok(off+1).Text == "记录" {
+		off++
+	}
+	j := p.skipDe(off + 1)
+	return j > off+1 && (p.kind(j) == KWho || j >= len(p.toks)-p.pos)
+}
+
 // timeStart reports a token kind a time phrase may start with.
 func timeStart(k Kind) bool {
 	switch k {
@@ -213,20 +227,31 @@ func timeStart(k Kind) bool {
 	return false
 }
 
-// promo: 用过优惠券 (a purchase with one), or 用券买过口红 (the purchase
-// that follows carries it).
+// promo: 用过优惠券 (a purchase with one), 没用过优惠券 (none), or 用券买过口红
+// (the purchase that follows carries it).
 func (p *parser) promo() bool {
-	t := p.tok(0)
+	// 没用过优惠券 (in the window) / 从来没用过优惠券 (in the whole
+	// history, as 从未买过 is).
+	neg, never := p.kind(0) == KNeg, p.kind(0) == KNever
+	lead := 0
+	if neg || never {
+		lead = 1
+	}
+	t := p.tok(lead)
 	if t.Kind != KPromo {
 		return false
 	}
-	p.pos++
-	if p.kind(0) == KBuy || p.kind(0) == KIn || p.kind(0) == KChannel {
+	p.pos += lead + 1
+	if lead == 0 && (p.kind(0) == KBuy || p.kind(0) == KIn || p.kind(0) == KChannel) {
 		p.buy.pendingPromo = t.Val()
 		return true
 	}
 	p.content = true
-	p.add(leaf(&Cond{Kind: CondBought, Promo: t.Val(), Window: p.curWindow}))
+	n := leaf(&Cond{Kind: CondBought, Promo: t.Val(), Window: p.curWindow, AllTime: never})
+	if neg || never {
+		n = &Node{Op: OpNot, Kids: []*Node{n}}
+	}
+	p.add(n)
 	return true
 }
 
@@ -352,6 +377,9 @@ func (p *parser) purchase() bool {
 	}
 	// 没有消费 / 从未消费: the measure word negated is a purchase verb.
 	spendVerb := (neg || never) && p.kind(i) == KMeasure && p.tok(i).Text == "消费"
+	// 有过香奈儿消费的客户: the item's 消费 modifying the customers is
+	// their purchase of it, not its sales.
+	spendVerb = spendVerb || (itemsFirst && p.spendNoun(i))
 	buyer := itemsFirst && (p.kind(i) == KBuyer || buyerWho)
 	if p.kind(i) != KBuy && !spendVerb && !buyer && !bare {
 		return false

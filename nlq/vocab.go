@@ -84,6 +84,7 @@ const (
 	KFestival          // 双十一, 618 … (Val: MM-DD..MM-DD; a window)
 	KPromo             // 用过优惠券 (Val: coupon), 参加过促销 (Val: promo)
 	KNoOrder           // 一笔订单都没有, 没有订单 (no purchase at all in the window)
+	KDropVerb          // 去了, 不要了, 删掉 after 条件 (把…这个条件去了: a follow-up drops it)
 )
 
 // Promotions a purchase may be restricted to (Cond.Promo).
@@ -99,6 +100,7 @@ var kindNames = map[string]Kind{
 	"buyer":        KBuyer,
 	"cond_word":    KCondWord,
 	"no_limit":     KNoLimit,
+	"drop_verb":    KDropVerb,
 	"festival":     KFestival,
 	"promo":        KPromo,
 	"no_order":     KNoOrder,
