@@ -1056,6 +1056,7 @@ func TestPhrasingClasses(t *testing.T) {
 		"过去90天面膜或睫毛膏买过其一的客户": "or(bought:面膜 bought:睫毛膏)",
 		"去年门店上有过订单的重要挽留客户":   "and(bought: rfm:重要挽留客户)",
 		"近半年没用过优惠券的重要价值客户":   "and(not(bought:) rfm:重要价值客户)",
+		"近半年杭州那边买过洗发水的顾客":    "and(city:杭州 bought:洗发水)",
 		"近30天注册的新会员":         "registered:",
 	}, filter)
 	// 从来没用过优惠券: never, in the whole history (as 从来没买过 is); 没用过:

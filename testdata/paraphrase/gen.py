@@ -229,7 +229,7 @@ questions = {"tuning": [], "heldout": []}
 
 def emit(split, cat, turns, expect):
     qs = questions[split]
-    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz", "heldout12": "qa", "heldout13": "qb", "heldout14": "qc", "heldout15": "qd", "heldout16": "qe", "heldout17": "qf"}.get(split, "qg"), len(qs) + 1), "category": cat,
+    qs.append({"id": "%s-%03d" % ({"tuning": "pt", "heldout": "ph", "heldout2": "pn", "heldout3": "pq", "heldout4": "pr", "heldout5": "ps", "heldout6": "pu", "heldout7": "pv", "heldout8": "pw", "heldout9": "px", "heldout10": "py", "heldout11": "pz", "heldout12": "qa", "heldout13": "qb", "heldout14": "qc", "heldout15": "qd", "heldout16": "qe", "heldout17": "qf", "heldout18": "qg"}.get(split, "qh"), len(qs) + 1), "category": cat,
                "as_of": str(AS_OF), "turns": turns, "expect": expect})
 
 
@@ -1668,6 +1668,102 @@ fill(H18, "follow-up", [["{W}买过{X}的客户", "不限时间"]], fu_drop_wind
 fill(H18, "follow-up", [["{W}买过{X}的{SEG}", "把{SEG}这个条件去了"]], fu_drop_seg, k=2)
 fill(H18, "follow-up", [["{W}买过{X}的客户", "加一个条件：女性"]], fu_add_gender, k=2)
 fill(H18, "follow-up", [["{W}买过{X}的客户", "里面花钱最多的{N}个"]], fu_top_n, k=2)
+
+# ---------- a nineteenth held-out set: wrappers around combinations, rankings in a segment ----------
+H19 = start_set("heldout19", 1913)
+CHANNELS = ["门店", "天猫", "小程序", "APP"]
+
+
+def wrapped_seg_count():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": sg}, count(bought(x, w) & seg(sg))
+
+
+def city_bought_list():
+    (wt, w), x, c = win(), rng.choice(CATS + BRANDS), rng.choice(CITIES)
+    return {"W": wt, "X": x, "CITY": c}, customers(bought(x, w) & attr("city", c))
+
+
+def two_channels_each():
+    (wt, w), (a, b) = rng.choice([WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.sample(CHANNELS, 2)
+    return {"W": wt, "CH": a, "CH2": b}, customers(bought(None, w, {a}) & bought(None, w, {b}))
+
+
+def only_channel_any():
+    (wt, w), ch = rng.choice([WINDOWS[0], WINDOWS[5], WINDOWS[6]]), rng.choice(CHANNELS)
+    others = set(CHANNELS) - {ch}
+    return {"W": wt, "CH": ch}, customers(bought(None, w, {ch}) - bought(None, w, others))
+
+
+def seg_top_window():
+    (wt, w), n, sg = rng.choice([WINDOWS[5], WINDOWS[6], WINDOWS[9]]), rng.choice([5, 10]), rng.choice(RFMS)
+    sp = spend(w)
+    ids = top({c: sp.get(c, 0.0) for c in seg(sg)}, n)
+    return None if ids is None else ({"W": wt, "N": n, "SEG": sg}, customers(ids))
+
+
+def men_bought_count():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, count(bought(x, w) & attr("gender", "男"))
+
+
+def level_not_bought():
+    (wt, w), x, lv = win(), rng.choice(CATS), rng.choice(LEVELS)
+    return {"W": wt, "X": x, "L": lv}, customers(attr("member_level", lv) - bought(x, w))
+
+
+def age_under_seg():
+    a, sg = rng.choice([25, 30, 35]), rng.choice(RFMS + LCS)
+    return {"A": a, "SEG": sg}, customers(aged(seg(sg), lambda v: v < a))
+
+
+def cat_sales_window():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
+    return {"W": wt}, sums_table(line_sums("category", w, "sales"))
+
+
+def brand_units_window():
+    (wt, w) = rng.choice([WINDOWS[0], WINDOWS[6], WINDOWS[9]])
+    return {"W": wt}, sums_table(line_sums("brand", w, "units"))
+
+
+def bought_not_seg():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS)
+    return {"W": wt, "X": x, "SEG": sg}, customers(bought(x, w) - seg(sg))
+
+
+def bought_not_city():
+    (wt, w), x, c = win(), rng.choice(CATS), rng.choice(CITIES)
+    return {"W": wt, "X": x, "CITY": c}, customers(bought(x, w) - attr("city", c))
+
+
+def fu_seg_then_bought():
+    (wt, w), x, sg = win(), rng.choice(CATS), rng.choice(RFMS + LCS)
+    return {"W": wt, "X": x, "SEG": sg}, customers(seg(sg) & bought(x, w))
+
+
+def fu_women_count():
+    (wt, w), x = win(), rng.choice(CATS)
+    return {"W": wt, "X": x}, count(bought(x, w) & attr("gender", "女"))
+
+
+fill(H19, "wrapper", ["帮我统计一下{W}买过{X}的{SEG}人数", "麻烦看看{W}有多少{SEG}买过{X}"], wrapped_seg_count, k=2)
+fill(H19, "attribute", ["我想看{CITY}地区{W}买过{X}的客户", "{W}{CITY}那边买过{X}的顾客"], city_bought_list, k=2)
+fill(H19, "channel", ["{W}在{CH}和{CH2}都下过单的客户"], two_channels_each, k=2)
+fill(H19, "channel", ["{W}只在{CH}买过东西的客户"], only_channel_any, k=2)
+fill(H19, "ranking", ["{W}消费最多的{N}位{SEG}", "{SEG}里{W}花钱最多的前{N}个"], seg_top_window, k=2)
+fill(H19, "ranking", ["{W}下单次数最多的前{N}名"], orders_top, k=2)
+fill(H19, "demographic", ["{W}买过{X}的男性客户有多少"], men_bought_count, k=2)
+fill(H19, "negated", ["{W}没有买过{X}的{L}会员"], level_not_bought, k=2)
+fill(H19, "demographic", ["{A}岁以下的{SEG}"], age_under_seg, k=2)
+fill(H19, "new-terms", ["{W}每个品类卖了多少钱"], cat_sales_window, k=2)
+fill(H19, "new-terms", ["{W}各品牌的销量"], brand_units_window, k=2)
+fill(H19, "negated", ["{W}买过{X}但不是{SEG}的客户"], bought_not_seg, k=2)
+fill(H19, "negated", ["{W}买过{X}的非{CITY}客户"], bought_not_city, k=2)
+fill(H19, "follow-up", [["{SEG}", "其中{W}买过{X}的"]], fu_seg_then_bought, k=2)
+fill(H19, "follow-up", [["{W}买过{X}的客户", "只要{CITY}的"]], city_bought_list, k=2)
+fill(H19, "follow-up", [["{W}买过{X}的客户", "改成{W2}"]], fu_replace_window, k=2)
+fill(H19, "follow-up", [["{W}买过{X}的客户", "这些人里女性有多少"]], fu_women_count, k=2)
 
 for split, qs in questions.items():
     with open(os.path.join(HERE, split + ".jsonl"), "w", encoding="utf-8") as f:
