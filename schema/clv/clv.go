@@ -42,26 +42,60 @@ func lbeta(a, b float64) float64 {
 
 func lgamma(x float64) float64 { v, _ := math.Lgamma(x); return v }
 
-// bgnbdLL is the log-likelihood of one customer (FHL 2005, eq. 6).
-func (m BGNBD) customerLL(s Summary) float64 {
-	r, al, a, b := m.R, m.Alpha, m.A, m.B
-	a1 := lgamma(r+s.X) - lgamma(r) + r*math.Log(al)
-	a2 := lbeta(a, b+s.X) - lbeta(a, b) - (r+s.X)*math.Log(al+s.T)
-	if s.X == 0 {
-		return a1 + a2
-	}
-	a3 := lbeta(a+1, b+s.X-1) - lbeta(a, b) - (r+s.X)*math.Log(al+s.Tx)
-	hi := math.Max(a2, a3)
-	return a1 + hi + math.Log(math.Exp(a2-hi)+math.Exp(a3-hi))
-}
-
-// LogLikelihood sums the customers' log-likelihoods.
+// LogLikelihood sums the customers' log-likelihoods (FHL 2005, eq. 6).
+// The gamma and beta terms depend on a customer only through x, so they
+// are worked out once per distinct x: a fit evaluates this ~1000 times over
+// its sample, and lgamma is most of its cost.
 func (m BGNBD) LogLikelihood(data []Summary) float64 {
+	r, al, a, b := m.R, m.Alpha, m.A, m.B
+	lgr, lbab, lal := lgamma(r), lbeta(a, b), math.Log(al)
+	type byX struct{ a1, b2, b3 float64 }
+	terms := memo[byX]{}
 	ll := 0.0
 	for _, s := range data {
-		ll += m.customerLL(s)
+		t := terms.get(s.X, func() byX {
+			t := byX{a1: lgamma(r+s.X) - lgr + r*lal, b2: lbeta(a, b+s.X) - lbab}
+			if s.X > 0 {
+				t.b3 = lbeta(a+1, b+s.X-1) - lbab
+			}
+			return t
+		})
+		a2 := t.b2 - (r+s.X)*math.Log(al+s.T)
+		if s.X == 0 {
+			ll += t.a1 + a2
+			continue
+		}
+		a3 := t.b3 - (r+s.X)*math.Log(al+s.Tx)
+		hi := math.Max(a2, a3)
+		ll += t.a1 + hi + math.Log(math.Exp(a2-hi)+math.Exp(a3-hi))
 	}
 	return ll
+}
+
+// memo caches a value per repeat count x: by index for the small whole
+// counts nearly every customer has, in a map otherwise.
+type memo[T any] struct {
+	small [64]T
+	have  [64]bool
+	other map[float64]T
+}
+
+func (m *memo[T]) get(x float64, compute func() T) T {
+	if i := int(x); float64(i) == x && i >= 0 && i < len(m.small) {
+		if !m.have[i] {
+			m.small[i], m.have[i] = compute(), true
+		}
+		return m.small[i]
+	}
+	if v, ok := m.other[x]; ok {
+		return v
+	}
+	if m.other == nil {
+		m.other = map[float64]T{}
+	}
+	v := compute()
+	m.other[x] = v
+	return v
 }
 
 // ErrNoData: nothing to fit.
@@ -147,21 +181,21 @@ func hyp2f1(a, b, c, z float64) float64 {
 	return sum
 }
 
-// customerLL of the Gamma-Gamma model: the mean zbar of x repeat purchases.
-func (m GammaGamma) customerLL(s Summary) float64 {
-	p, q, v := m.P, m.Q, m.V
-	px := p * s.X
-	return lgamma(px+q) - lgamma(px) - lgamma(q) + q*math.Log(v) + (px-1)*math.Log(s.Zbar) +
-		px*math.Log(s.X) - (px+q)*math.Log(v+s.X*s.Zbar)
-}
-
-// LogLikelihood sums over the repeat customers (x > 0, zbar > 0).
+// LogLikelihood sums over the repeat customers (x > 0, zbar > 0) the
+// log-likelihood of their mean repeat value zbar; as for BG/NBD, the gamma
+// terms are worked out once per distinct x.
 func (m GammaGamma) LogLikelihood(data []Summary) float64 {
+	p, q, v := m.P, m.Q, m.V
+	base := -lgamma(q) + q*math.Log(v)
+	terms := memo[float64]{}
 	ll := 0.0
 	for _, s := range data {
-		if s.X > 0 && s.Zbar > 0 {
-			ll += m.customerLL(s)
+		if s.X <= 0 || s.Zbar <= 0 {
+			continue
 		}
+		px := p * s.X
+		g := terms.get(s.X, func() float64 { return lgamma(px+q) - lgamma(px) + px*math.Log(s.X) + base })
+		ll += g + (px-1)*math.Log(s.Zbar) - (px+q)*math.Log(v+s.X*s.Zbar)
 	}
 	return ll
 }
