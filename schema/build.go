@@ -155,7 +155,7 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 			return st, err
 		}
 	}
-	if err := refreshTx(ctx, tx, asOf, model); err != nil {
+	if err := refreshTx(ctx, tx, asOf, model, nil); err != nil {
 		return st, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -39,7 +39,15 @@ type Catalog struct {
 	// has neither until its next refresh; questions then run as plain SQL.
 	PurchaseSets bool
 	SetSnapshots []time.Time
+
+	// Tags: the behaviour tags' window and cut-offs per snapshot date
+	// (YYYY-MM-DD); nil for a snapshot made before the tags existed.
+	Tags map[string]*TagCutoffs
 }
+
+// TagCutoffsAt is the behaviour tags' record of the snapshot on day (nil
+// when that snapshot has none).
+func (c *Catalog) TagCutoffsAt(day time.Time) *TagCutoffs { return c.Tags[FormatDate(day)] }
 
 // Column is a catalog identifier the SQL compiler may emit: the only
 // identifiers that ever appear in generated SQL come from these tables.
@@ -130,6 +138,9 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 		c.Snapshots = append(c.Snapshots, t)
 	}
 	if err := c.loadSets(ctx, db); err != nil {
+		return nil, err
+	}
+	if c.Tags, err = LoadTagCutoffs(ctx, db); err != nil {
 		return nil, err
 	}
 	var mj string

@@ -94,8 +94,19 @@ CREATE TABLE snapshots (
   mean_r      REAL,
   mean_f      REAL,
   mean_m      REAL,
-  clv_json    TEXT     -- the fitted CLV models, or the reason there are none
+  clv_json    TEXT,    -- the fitted CLV models, or the reason there are none
+  tags_json   TEXT     -- the behaviour tags' window and cut-offs (schema.TagCutoffs)
 );
+-- Behaviour tags (schema/tags.go): a customer may carry several, or none.
+-- Tag first under as_of: "the 促销敏感型 customers" is one range; the second
+-- index serves grouping the selected customers by their tags.
+CREATE TABLE customer_tags (
+  as_of        TEXT NOT NULL,
+  tag          TEXT NOT NULL,
+  customer_key INTEGER NOT NULL,
+  PRIMARY KEY (as_of, tag, customer_key)
+) WITHOUT ROWID;
+CREATE INDEX customer_tags_by_customer ON customer_tags(as_of, customer_key);
 -- Segment first: with as_of first, SQLite would walk a segment index for a
 -- whole snapshot and look every row up again (1M rows: 1 s instead of 0.37 s).
 CREATE INDEX customer_measures_by_rfm ON customer_measures(rfm_class, as_of);

@@ -23,6 +23,7 @@ var addedColumns = []struct{ table, column, decl string }{
 	{"customer_measures", "member_level", "TEXT"},
 	{"customer_measures", "register_channel", "TEXT"},
 	{"customer_measures", "register_date", "TEXT"},
+	{"snapshots", "tags_json", "TEXT"},
 }
 
 // ErrOldWarehouse: the file lacks columns this version reads.

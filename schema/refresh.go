@@ -15,6 +15,25 @@ type RefreshOptions struct {
 	AsOf  time.Time     // zero: the warehouse's as-of date
 	Model *SegmentModel // nil: the spec's default model
 	Keep  Retention     // zero: DefaultRetention
+	// Timings, if set, receives how long each part took (make bench
+	// reports them).
+	Timings *RefreshTimings
+}
+
+// RefreshTimings are the parts of a refresh, for benchmarks.
+type RefreshTimings struct {
+	Copy     time.Duration // copying the warehouse to refresh it aside
+	Segments time.Duration // RFM classes, lifecycle stages and the snapshot rows
+	Predict  time.Duration // BG/NBD and Gamma-Gamma fit and scores
+	Tags     time.Duration // behaviour tags
+	Sets     time.Duration // the snapshot's customer sets
+	Total    time.Duration
+}
+
+// lap adds the time since *t to *d and restarts *t.
+func lap(d *time.Duration, t *time.Time) {
+	*d += time.Since(*t)
+	*t = time.Now()
 }
 
 // Retention says which dated snapshots a refresh keeps: the newest Latest
@@ -59,16 +78,27 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 	if _, err := os.Stat(path); err != nil {
 		return asOf, fmt.Errorf("%w: %s", ErrNotFound, path)
 	}
+	rt, began := opt.Timings, time.Now()
 	wr, err := startWrite(ctx, path, refreshingSuffix)
 	if err != nil {
 		return asOf, err
 	}
-	defer func() { wr.end(err) }()
+	defer func() {
+		wr.end(err)
+		if rt != nil {
+			rt.Total = time.Since(began)
+		}
+	}()
 	settleLegacyWAL(path)
 	tmp := wr.tmp
+	if rt == nil {
+		rt = &RefreshTimings{} // nobody asked: measured and dropped
+	}
+	t := time.Now()
 	if err := copyFile(path, tmp); err != nil {
 		return asOf, fmt.Errorf("copy warehouse: %w", err)
 	}
+	lap(&rt.Copy, &t)
 	db, err := openBuild(tmp)
 	if err != nil {
 		return asOf, err
@@ -96,7 +126,7 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 			return asOf, err
 		}
 	}
-	if err := refreshTx(ctx, tx, asOf, model); err != nil {
+	if err := refreshTx(ctx, tx, asOf, model, rt); err != nil {
 		return asOf, err
 	}
 	if asOf.After(cur) {
@@ -137,7 +167,7 @@ func applyRetention(ctx context.Context, tx *sql.Tx, keep Retention, made string
 	}
 	rows.Close()
 	for _, d := range SnapshotsToDrop(days, keep, made) {
-		for _, q := range []string{`DELETE FROM customer_measures WHERE as_of = ?`,
+		for _, q := range []string{`DELETE FROM customer_measures WHERE as_of = ?`, `DELETE FROM customer_tags WHERE as_of = ?`,
 			`DELETE FROM customer_sets WHERE as_of = ?`, `DELETE FROM snapshots WHERE as_of = ?`} {
 			if _, err := tx.ExecContext(ctx, q, d); err != nil {
 				return fmt.Errorf("drop snapshot %s: %w", d, err)
@@ -182,7 +212,11 @@ type buyer struct {
 	f, m        int64
 }
 
-func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentModel) error {
+func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentModel, rt *RefreshTimings) error {
+	if rt == nil {
+		rt = &RefreshTimings{}
+	}
+	t := time.Now()
 	day := FormatDate(asOf)
 	buyers, err := aggregateBuyers(ctx, tx, day)
 	if err != nil {
@@ -228,10 +262,12 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		return err
 	}
 
+	lap(&rt.Segments, &t)
 	preds, clvModel, err := predict(ctx, tx, asOf)
 	if err != nil {
 		return err
 	}
+	lap(&rt.Predict, &t)
 	cols := []string{"as_of", "customer_key", "first_date", "last_date", "recency", "frequency", "monetary_cents", "rfm_class", "lifecycle",
 		"p_alive", "exp_purchases", "clv", "potential",
 		"gender", "birth_date", "city", "province", "member_level", "register_channel", "register_date"}
@@ -285,20 +321,28 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 	if err := b.flush(); err != nil {
 		return err
 	}
+	lap(&rt.Segments, &t)
+	tags, err := computeTags(ctx, tx, asOf)
+	if err != nil {
+		return err
+	}
+	tagsJSON, _ := json.Marshal(tags)
+	lap(&rt.Tags, &t)
 	if err := buildCustomerSets(ctx, tx, day); err != nil {
 		return err
 	}
+	lap(&rt.Sets, &t)
 	mj, _ := json.Marshal(model)
 	var meanR, meanF, meanM any
 	if n > 0 {
 		meanR, meanF, meanM = float64(sumR)/float64(n), float64(sumF)/float64(n), float64(sumM)/float64(n)/100
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO snapshots(as_of, created_at, model_json, buyers, mean_r, mean_f, mean_m, clv_json)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO snapshots(as_of, created_at, model_json, buyers, mean_r, mean_f, mean_m, clv_json, tags_json)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(as_of) DO UPDATE SET created_at = excluded.created_at, model_json = excluded.model_json,
 		buyers = excluded.buyers, mean_r = excluded.mean_r, mean_f = excluded.mean_f, mean_m = excluded.mean_m,
-		clv_json = excluded.clv_json`,
-		day, time.Now().UTC().Format(time.RFC3339), string(mj), n, meanR, meanF, meanM, clvModel.json())
+		clv_json = excluded.clv_json, tags_json = excluded.tags_json`,
+		day, time.Now().UTC().Format(time.RFC3339), string(mj), n, meanR, meanF, meanM, clvModel.json(), string(tagsJSON))
 	if err != nil {
 		return fmt.Errorf("record snapshot %s: %w", day, err)
 	}

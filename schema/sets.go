@@ -296,6 +296,28 @@ func buildCustomerSets(ctx context.Context, tx *sql.Tx, day string) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read snapshot %s: %w", day, err)
 	}
+	// The behaviour tags: a customer in each of theirs.
+	rows, err = tx.QueryContext(ctx, `SELECT tag, customer_key FROM customer_tags WHERE as_of = ?`, day)
+	if err != nil {
+		return fmt.Errorf("read tags %s: %w", day, err)
+	}
+	for rows.Next() {
+		var tag string
+		if err := rows.Scan(&tag, &key); err != nil {
+			rows.Close()
+			return err
+		}
+		m, err := member(key)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		add(TagSetAttr, tag, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read tags %s: %w", day, err)
+	}
 	for k, s := range sets {
 		blob, err := custset.Encode(s)
 		if err != nil {

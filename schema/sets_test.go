@@ -46,6 +46,7 @@ func TestCustomerSetsMatchFacts(t *testing.T) {
 		collect(fmt.Sprintf(`SELECT as_of || '|' || '%s|' || %s, customer_key FROM customer_measures WHERE %s IS NOT NULL ORDER BY 1, 2`, a, a, a))
 	}
 	collect(`SELECT as_of || '|*|', customer_key FROM customer_measures ORDER BY 1, 2`)
+	collect(`SELECT as_of || '|tag|' || tag, customer_key FROM customer_tags ORDER BY 1, 2`)
 
 	got := map[string][]uint32{}
 	read := func(q string) {

@@ -1,0 +1,152 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tagFixture is a small warehouse whose tags are worked out by hand in
+// TestBehaviourTags (as of 2026-11-22; window 2025-11-23 … 2026-11-22).
+func tagFixture(t *testing.T, promo, brands bool) string {
+	t.Helper()
+	var cust strings.Builder
+	cust.WriteString("customer_id,name,gender,birth_date,province,city,register_date,register_channel,member_level,phone\n")
+	for i := 1; i <= 6; i++ {
+		fmt.Fprintf(&cust, "C%d,客户%d,女,,广东,深圳,2024-01-01,门店,金卡,\n", i, i)
+	}
+	brand := func(b string) string {
+		if brands {
+			return b
+		}
+		return ""
+	}
+	products := "product_id,product_name,brand,category,category_l1,list_price\n" +
+		"P1,丝绒口红," + brand("迪奥") + ",口红,彩妆,100\n" +
+		"P2,水润粉底液," + brand("兰蔻") + ",粉底液,彩妆,300\n" +
+		"P3,四色眼影," + brand("迪奥") + ",眼影,彩妆,300\n" +
+		"P4,修护面霜,,面霜,护肤,300\n" +
+		"P5,淡香水," + brand("兰蔻") + ",香水,香氛,5000\n"
+	var orders, items strings.Builder
+	orders.WriteString("order_id,customer_id,order_time,channel,store_city,status,pay_amount,discount_amount,coupon_used\n")
+	items.WriteString("order_id,product_id,quantity,unit_price,amount\n")
+	n := 0
+	order := func(c, day, status, product string, pay float64, coupon bool) {
+		n++
+		disc, cp := "0", "0"
+		if coupon {
+			cp = "1"
+		}
+		if !promo {
+			disc, cp = "", ""
+		}
+		fmt.Fprintf(&orders, "O%d,%s,%s 10:00:00,门店,,%s,%.2f,%s,%s\n", n, c, day, status, pay, disc, cp)
+		fmt.Fprintf(&items, "O%d,%s,1,%.2f,%.2f\n", n, product, pay, pay)
+	}
+	for i := 0; i < 5; i++ { // C1: 5 orders, all 迪奥 lipstick; one with a coupon (20%)
+		order("C1", fmt.Sprintf("2026-0%d-10", i+3), "completed", "P1", 100, i == 0)
+	}
+	order("C2", "2026-06-01", "completed", "P5", 5000, false) // one big order
+	order("C2", "2026-07-01", "refunded", "P5", 9999, false)  // counts for nothing
+	order("C3", "2026-05-01", "completed", "P1", 200, true)   // two orders, both with a coupon
+	order("C3", "2026-06-01", "completed", "P1", 200, true)
+	for i, p := range []string{"P1", "P2", "P3", "P4"} { // C4: four categories, 迪奥 half
+		order("C4", fmt.Sprintf("2026-0%d-15", i+4), "completed", p, 300, false)
+	}
+	order("C5", "2025-11-22", "completed", "P5", 6000, false) // a day before the window
+	order("C5", "2026-10-01", "completed", "P1", 10, false)
+	order("C6", "2026-02-01", "completed", "P4", 400, false) // no-brand lines outweigh 迪奥
+	order("C6", "2026-03-01", "completed", "P4", 400, false)
+	order("C6", "2026-04-01", "completed", "P1", 50, false)
+	order("C1", "2026-11-22", "cancelled", "P2", 1, false) // the as-of day, cancelled
+	return fixture(t, map[string]string{"customers.csv": cust.String(), "products.csv": products,
+		"orders.csv": orders.String(), "order_items.csv": items.String()})
+}
+
+// TestBehaviourTags checks each tag's rule, the nearest-rank cut-offs and
+// the behaviour window against a hand count:
+//
+//	orders in the window: C1 5, C2 1, C3 2, C4 4, C5 1, C6 3 → sorted 1 1 2 3 4 5, P80 = rank 5 = 4
+//	their 16 payments → P90 = rank 15 = 400 (C2's 5000 is the only larger one)
+//	leaf categories: 1 1 1 4 1 2 → sorted 1 1 1 1 2 4, P80 = rank 5 = 2
+func TestBehaviourTags(t *testing.T) {
+	asOf := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name          string
+		promo, brands bool
+		want          map[string][]string
+		skipped       []string
+	}{
+		{"all data", true, true, map[string][]string{
+			TagFrequent: {"C1", "C4"}, TagBigTicket: {"C2"}, TagPromo: {"C3"}, TagBrandLoyal: {"C1"}, TagExplorer: {"C4"}}, nil},
+		{"no promotion columns", false, true, map[string][]string{
+			TagFrequent: {"C1", "C4"}, TagBigTicket: {"C2"}, TagBrandLoyal: {"C1"}, TagExplorer: {"C4"}}, []string{TagPromo}},
+		{"no brands", true, false, map[string][]string{
+			TagFrequent: {"C1", "C4"}, TagBigTicket: {"C2"}, TagPromo: {"C3"}, TagExplorer: {"C4"}}, []string{TagBrandLoyal}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := MustImport(t, tagFixture(t, c.promo, c.brands), ImportOptions{AsOf: asOf})
+			db := mustOpen(t, path)
+			got := map[string][]string{}
+			rows, err := db.Query(`SELECT t.tag, c.customer_id FROM customer_tags t JOIN customers c ON c.id = t.customer_key
+				WHERE t.as_of = '2026-11-22' ORDER BY t.tag, c.customer_id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var tag, id string
+				rows.Scan(&tag, &id)
+				got[tag] = append(got[tag], id)
+			}
+			rows.Close()
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("tags\n got %v\nwant %v", got, c.want)
+			}
+			cats, err := LoadTagCutoffs(context.Background(), db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cut := cats["2026-11-22"]
+			if cut == nil || cut.From != "2025-11-23" || cut.OrdersP80 != 4 || cut.PayP90 != 400 || cut.CategoriesP80 != 2 || cut.Buyers != 6 {
+				t.Fatalf("cut-offs %+v", cut)
+			}
+			for _, tag := range BehaviourTags {
+				why := cut.Unavailable(tag)
+				skipped := false
+				for _, s := range c.skipped {
+					skipped = skipped || s == tag
+				}
+				if (why != "") != skipped {
+					t.Errorf("%s unavailable: %q", tag, why)
+				}
+				if cut.Counts[tag] != len(c.want[tag]) {
+					t.Errorf("%s count %d, want %d", tag, cut.Counts[tag], len(c.want[tag]))
+				}
+			}
+		})
+	}
+	if why := (*TagCutoffs)(nil).Unavailable(TagFrequent); !strings.Contains(why, "refresh") {
+		t.Errorf("a snapshot from before the tags: %q", why)
+	}
+}
+
+func TestNearestRank(t *testing.T) {
+	for _, c := range []struct {
+		vals []int64
+		k    int
+		want int64
+	}{
+		{nil, 80, 0},
+		{[]int64{7}, 80, 7},
+		{[]int64{5, 1, 4, 2, 3}, 80, 4},    // rank ⌈4⌉ = 4
+		{[]int64{1, 2, 3, 4, 5, 6}, 80, 5}, // rank ⌈4.8⌉ = 5
+		{[]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 90, 9},
+	} {
+		if got := nearestRank(append([]int64{}, c.vals...), c.k); got != c.want {
+			t.Errorf("P%d of %v = %d, want %d", c.k, c.vals, got, c.want)
+		}
+	}
+}
