@@ -50,6 +50,7 @@ func newCatalogSets(cat *schema.Catalog) catalogSets {
 		put(string(CondLifecycle), []string{st.Name})
 	}
 	put(string(CondPotential), []string{schema.PotentialName})
+	put(string(CondTag), schema.BehaviourTags)
 	return s
 }
 
@@ -89,6 +90,9 @@ func (e *Engine) Check(p *Plan) error {
 		}
 	} else if p.Answer == AnswerTable {
 		return bad("表格回答需要一个分组维度")
+	}
+	if err := e.checkTags(p); err != nil {
+		return err
 	}
 	for _, m := range p.Measures {
 		if _, ok := Measures[m]; !ok {
@@ -238,7 +242,7 @@ func (e *Engine) buyersOnly(n *Node) bool {
 		return false
 	}
 	switch c := n.Cond; c.Kind {
-	case CondRFM, CondPotential:
+	case CondRFM, CondPotential, CondTag:
 		return true
 	case CondLifecycle:
 		never := "未购客户"
@@ -351,7 +355,7 @@ func (e *Engine) checkCond(c *Cond) error {
 		if c.Kind == CondMeasure {
 			return e.checkMeasure(c, bad)
 		}
-	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondPotential:
+	case CondRFM, CondLifecycle, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondPotential, CondTag:
 		if len(c.Values) == 0 {
 			return bad("条件 %s 没有取值", c.Kind)
 		}
@@ -403,8 +407,42 @@ func (e *Engine) checkMeasure(c *Cond, bad func(string, ...any) error) error {
 
 var itemKindName = map[ItemKind]string{ItemCategory: "品类", ItemCategoryL1: "大类", ItemBrand: "品牌", ItemProduct: "商品"}
 
-var condKindName = map[CondKind]string{CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别", CondPotential: "价值分群",
+var condKindName = map[CondKind]string{CondTag: "行为标签", CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别", CondPotential: "价值分群",
 	CondCity: "城市", CondProvince: "省份", CondMemberLevel: "会员等级", CondRegisterChannel: "注册渠道"}
+
+// checkTags asks back about a behaviour tag the snapshot could not compute
+// (no promotion data, no brands) or a snapshot made before the tags, with
+// the reason; grouping by the tags needs the tags, and says which are left
+// out.
+func (e *Engine) checkTags(p *Plan) error {
+	if e.Catalog == nil {
+		return nil
+	}
+	var err error
+	Walk(p.Filter, func(n *Node) {
+		if err != nil || n.Cond == nil || n.Cond.Kind != CondTag {
+			return
+		}
+		day := p.AsOf
+		if n.Cond.At != nil {
+			day = *n.Cond.At
+		}
+		cut := e.Catalog.TagCutoffsAt(day.Time)
+		for _, tag := range n.Cond.Values {
+			if why := cut.Unavailable(tag); why != "" {
+				err = &PlanError{Msg: fmt.Sprintf("无法按「%s」筛选：%s", tag, why)}
+				return
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if p.GroupBy == "tag" && e.Catalog.HasSnapshot(p.AsOf.Time) && e.Catalog.TagCutoffsAt(p.AsOf.Time) == nil {
+		return &PlanError{Msg: "无法按行为标签分组：" + (*schema.TagCutoffs)(nil).Unavailable("")}
+	}
+	return nil
+}
 
 // checkSnapshot requires a segment snapshot on day d.
 func (e *Engine) checkSnapshot(d Date) error {

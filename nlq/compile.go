@@ -59,6 +59,9 @@ type compiler struct {
 	// whether customers must be joined (a condition or grouping reads it).
 	key   string
 	needC bool
+	// needT: the customers are grouped by their behaviour tags, so each
+	// snapshot row is joined to its tags (one row per customer and tag).
+	needT bool
 }
 
 // Compile turns a checked Plan into one SQL statement with bound
@@ -116,7 +119,7 @@ func needsSnapshot(p *Plan) bool {
 		need = need || predictedMeasure(m) || m == "new_customers" || lifecycleMeasure(m)
 	}
 	Walk(p.Filter, func(n *Node) {
-		if n.Cond != nil && (n.Cond.Kind == CondRFM || n.Cond.Kind == CondLifecycle || n.Cond.Kind == CondPotential ||
+		if n.Cond != nil && (n.Cond.Kind == CondRFM || n.Cond.Kind == CondLifecycle || n.Cond.Kind == CondPotential || n.Cond.Kind == CondTag ||
 			(n.Cond.Kind == CondMeasure && predictedMeasure(n.Cond.Measure))) {
 			need = true
 		}
@@ -160,6 +163,9 @@ func (c *compiler) base(s *sqlText) {
 		s.w("customer_measures m")
 	default:
 		s.w("customers c")
+	}
+	if c.snap && c.needT {
+		s.w(" JOIN customer_tags t ON t.as_of = m.as_of AND t.customer_key = m.customer_key")
 	}
 }
 

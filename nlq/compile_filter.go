@@ -78,6 +78,16 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		}
 		s.w(attrColumn[k.Kind].SQL() + " IN ")
 		s.in(k.Values)
+	case CondTag:
+		// The customers carrying any of the tags at the snapshot (never
+		// NULL: under a NOT, everyone else).
+		day := c.asOf
+		if k.At != nil {
+			day = k.At.String()
+		}
+		s.w(c.key+" IN (SELECT t.customer_key FROM customer_tags t WHERE t.as_of = ? AND t.tag IN ", day)
+		s.in(k.Values)
+		s.w(")")
 	case CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
 		s.w(c.col(attrColumn[k.Kind]) + " IN ")
 		s.in(k.Values)

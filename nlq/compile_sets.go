@@ -70,7 +70,7 @@ func attrLeaf(n *Node) bool {
 // segmentKind reports the snapshot's segment columns (RFM class,
 // lifecycle stage, potential), NULL for customers outside every value.
 func segmentKind(k CondKind) bool {
-	return k == CondRFM || k == CondLifecycle || k == CondPotential
+	return k == CondRFM || k == CondLifecycle || k == CondPotential || k == CondTag
 }
 
 // setAttr is the customer_sets attr of a condition kind ("" if none).
@@ -78,6 +78,8 @@ func setAttr(k CondKind) string {
 	switch k {
 	case CondRFM, CondLifecycle, CondPotential, CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel:
 		return attrColumn[k].Name
+	case CondTag:
+		return schema.TagSetAttr
 	}
 	return ""
 }

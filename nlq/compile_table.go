@@ -154,6 +154,7 @@ func (c *compiler) table() *Query {
 			return q
 		}
 	}
+	c.needT = dim.Tags
 	needOrders := dim.OrderLevel
 	for _, m := range p.Measures {
 		if m != "customers" && !lifecycleMeasure(m) {
@@ -241,7 +242,7 @@ func (c *compiler) table() *Query {
 		switch {
 		case p.Sort != nil:
 			c.rankGroups(s, "g")
-		case p.GroupBy == "rfm" || p.GroupBy == "lifecycle":
+		case p.GroupBy == "rfm" || p.GroupBy == "lifecycle" || p.GroupBy == "tag":
 			s.w("CASE g")
 			for i, name := range c.segmentOrder(p.GroupBy) {
 				s.w(fmt.Sprintf(" WHEN ? THEN %d", i), name)
@@ -299,6 +300,9 @@ func (c *compiler) segmentOrder(dim string) []string {
 		model = c.e.Catalog.Model
 	}
 	var out []string
+	if dim == "tag" {
+		return schema.BehaviourTags
+	}
 	if dim == "rfm" {
 		for _, r := range model.RFM {
 			out = append(out, r.Name)

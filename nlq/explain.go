@@ -2,7 +2,10 @@ package nlq
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/chatbi/chatbi/schema"
 )
 
 // Explain renders a plan in Chinese: the answer, the time window with
@@ -76,9 +79,12 @@ func (e *Engine) Explain(p *Plan) string {
 			}
 			rank += fmt.Sprintf("；%s占比 = 该组数值 ÷ 各组合计（保留四位小数）", strings.Join(names, "、"))
 		}
-		if Dimensions[p.GroupBy].Line {
+		switch {
+		case Dimensions[p.GroupBy].Line:
 			line("结果：按%s分组，计算%s（订单行按所买商品归组，一位客户买过几组就计入几组）%s", Dimensions[p.GroupBy].Name, e.measureList(p), rank)
-		} else {
+		case Dimensions[p.GroupBy].Tags:
+			line("结果：按%s分组，计算%s（一位客户可有多个标签，在每个标签下都计入；没有标签的客户不计入）%s", Dimensions[p.GroupBy].Name, e.measureList(p), rank)
+		default:
 			line("结果：按%s分组，计算%s；未填写%s的客户不计入%s", Dimensions[p.GroupBy].Name, e.measureList(p), Dimensions[p.GroupBy].Name, rank)
 		}
 	}
@@ -116,6 +122,7 @@ func (e *Engine) Explain(p *Plan) string {
 		}
 	})
 	e.segmentDefinitions(p, line)
+	e.tagDefinitions(p, line)
 	for _, n := range p.Notes {
 		line("说明：%s", n)
 	}
@@ -207,6 +214,8 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		return atPhrase(c) + "生命周期阶段为「" + strings.Join(c.Values, "」或「") + "」"
 	case CondPotential:
 		return "属于「" + strings.Join(c.Values, "」") + "」（按预测价值排在有购买客户的前 20%）"
+	case CondTag:
+		return atPhrase(c) + "行为标签含「" + strings.Join(c.Values, "」或「") + "」"
 	case CondGender:
 		return "性别为" + strings.Join(c.Values, "或")
 	case CondCity:
@@ -375,6 +384,73 @@ func (e *Engine) segmentDefinitions(p *Plan, line func(string, ...any)) {
 		line("生命周期定义：%s=首次购买在 %d 天内；%s=最近购买在 %d 天内且非新客；%s=最近购买在 %d–%d 天前；%s=最近购买在 %d 天及以前；%s=注册后从未购买",
 			l.New.Name, l.NewDays, l.Active.Name, l.ActiveDays, l.Silent.Name, l.ActiveDays, l.SilentDays-1, l.Lost.Name, l.SilentDays, l.NeverBuyer.Name)
 	}
+}
+
+// tagDefinitions states each behaviour tag a plan uses with the cut-offs
+// its snapshot computed ("P80 = 4 单"), so the marketer sees the rule and
+// the numbers behind the list.
+func (e *Engine) tagDefinitions(p *Plan, line func(string, ...any)) {
+	days := map[Date][]string{} // snapshot → tags named at it
+	var order []Date
+	use := func(d Date, tags []string) {
+		if _, ok := days[d]; !ok {
+			order = append(order, d)
+		}
+		for _, t := range tags {
+			if !slices.Contains(days[d], t) {
+				days[d] = append(days[d], t)
+			}
+		}
+	}
+	if p.GroupBy == "tag" {
+		use(p.AsOf, schema.BehaviourTags)
+	}
+	Walk(p.Filter, func(n *Node) {
+		if n.Cond != nil && n.Cond.Kind == CondTag {
+			d := p.AsOf
+			if n.Cond.At != nil {
+				d = *n.Cond.At
+			}
+			use(d, n.Cond.Values)
+		}
+	})
+	if e.Catalog == nil {
+		return
+	}
+	for _, d := range order {
+		cut := e.Catalog.TagCutoffsAt(d.Time)
+		if cut == nil {
+			continue
+		}
+		var rules []string
+		for _, tag := range schema.BehaviourTags {
+			if slices.Contains(days[d], tag) {
+				rules = append(rules, tag+"="+tagRule(tag, cut))
+			}
+		}
+		line("行为标签定义（%s 的快照，按 %s 至 %s 近12个月的已完成订单；P 为最近秩百分位）：%s",
+			d, cut.From, cut.To, strings.Join(rules, "；"))
+	}
+}
+
+// tagRule is one tag's rule with the cut-offs computed (spec semantics.md).
+func tagRule(tag string, cut *schema.TagCutoffs) string {
+	if why := cut.Unavailable(tag); why != "" {
+		return "未计算（" + why + "）"
+	}
+	switch tag {
+	case schema.TagFrequent:
+		return fmt.Sprintf("订单数 ≥ 3 且 ≥ P80（P80 = %d 单）", cut.OrdersP80)
+	case schema.TagBigTicket:
+		return fmt.Sprintf("订单数 1–2 单且最大一笔实付 ≥ 全部订单实付的 P90（P90 = %s 元）", trimFloat(cut.PayP90))
+	case schema.TagPromo:
+		return "订单数 ≥ 2 且至少 60% 的订单用了优惠券或有折扣"
+	case schema.TagBrandLoyal:
+		return "订单数 ≥ 3 且单一品牌占商品金额 ≥ 60%"
+	case schema.TagExplorer:
+		return fmt.Sprintf("买过的品类数 ≥ 4 且 ≥ P80（P80 = %d 个品类）", cut.CategoriesP80)
+	}
+	return ""
 }
 
 func trimFloat(v float64) string {

@@ -79,7 +79,7 @@ func timed(k CondKind) bool {
 // value replaces the old one in 只看/换成).
 func attrKind(k CondKind) bool {
 	switch k {
-	case CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondRFM, CondLifecycle, CondAge, CondBirthYear:
+	case CondGender, CondCity, CondProvince, CondMemberLevel, CondRegisterChannel, CondRFM, CondLifecycle, CondAge, CondBirthYear, CondTag:
 		return true
 	}
 	return false

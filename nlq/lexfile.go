@@ -5,7 +5,10 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/chatbi/chatbi/schema"
 )
 
 // Phrasing is data: every word of the fixed vocabulary (spec semantics.md and
@@ -66,6 +69,9 @@ func ParseLexicon(name string, data []byte) ([]Entry, error) {
 			e.Alias = true
 		} else if k, ok := kindNames[kindName]; ok {
 			e.Kind = k
+			if k == KTag && !slices.Contains(schema.BehaviourTags, val) {
+				return nil, fmt.Errorf("%s:%d: tag=%s: 不是行为标签（%s）", name, line, val, strings.Join(schema.BehaviourTags, "、"))
+			}
 		} else {
 			return nil, fmt.Errorf("%s:%d: unknown kind %q", name, line, kindName)
 		}

@@ -59,21 +59,25 @@ type DimensionDef struct {
 	OrderLevel bool
 	Snapshot   bool // needs the segment snapshot
 	Line       bool // an attribute of the item on an order line (compile_lines.go)
+	Tags       bool // the behaviour tags: several per customer, from customer_tags
 }
 
 // Dimensions by key.
 var Dimensions = map[string]DimensionDef{
-	"rfm":              {"rfm", "RFM分群", schema.ColRFM, "", false, true, false},
-	"lifecycle":        {"lifecycle", "生命周期阶段", schema.ColLifecycle, "", false, true, false},
-	"city":             {"city", "城市", schema.ColCity, "", false, false, false},
-	"province":         {"province", "省份", schema.ColProvince, "", false, false, false},
-	"gender":           {"gender", "性别", schema.ColGender, "", false, false, false},
-	"member_level":     {"member_level", "会员等级", schema.ColMemberLevel, "", false, false, false},
-	"register_channel": {"register_channel", "注册渠道", schema.ColRegisterChannel, "", false, false, false},
-	"channel":          {"channel", "购买渠道", schema.Column{}, schema.ColOrderChannel.SQL(), true, false, false},
-	"month":            {"month", "月份", schema.Column{}, "substr(po.date, 1, 7)", true, false, false},
+	"rfm":              {Key: "rfm", Name: "RFM分群", Column: schema.ColRFM, Snapshot: true},
+	"lifecycle":        {Key: "lifecycle", Name: "生命周期阶段", Column: schema.ColLifecycle, Snapshot: true},
+	"city":             {Key: "city", Name: "城市", Column: schema.ColCity},
+	"province":         {Key: "province", Name: "省份", Column: schema.ColProvince},
+	"gender":           {Key: "gender", Name: "性别", Column: schema.ColGender},
+	"member_level":     {Key: "member_level", Name: "会员等级", Column: schema.ColMemberLevel},
+	"register_channel": {Key: "register_channel", Name: "注册渠道", Column: schema.ColRegisterChannel},
+	"channel":          {Key: "channel", Name: "购买渠道", Expr: schema.ColOrderChannel.SQL(), OrderLevel: true},
+	"month":            {Key: "month", Name: "月份", Expr: "substr(po.date, 1, 7)", OrderLevel: true},
 	"category":         {Key: "category", Name: "品类", Expr: "p.category", Line: true},
 	"category_l1":      {Key: "category_l1", Name: "大类", Expr: "p.category_l1", Line: true},
 	"brand":            {Key: "brand", Name: "品牌", Expr: "p.brand", Line: true},
 	"product":          {Key: "product", Name: "商品", Expr: "p.product_name", Line: true},
+	// A customer counts in each of their behaviour tags (compile_table.go
+	// joins customer_tags for it).
+	"tag": {Key: "tag", Name: "行为标签", Expr: "t.tag", Snapshot: true, Tags: true},
 }

@@ -207,13 +207,13 @@ func (p *parser) registerAge() bool {
 // that value belongs in: 女性 → gender, 深圳 → city, 金卡 → member level.
 var valueConds = map[Kind]CondKind{
 	KGender: CondGender, KCity: CondCity, KProvince: CondProvince, KLevel: CondMemberLevel,
-	KRFM: CondRFM, KLifecycle: CondLifecycle, KPotential: CondPotential,
+	KRFM: CondRFM, KLifecycle: CondLifecycle, KPotential: CondPotential, KTag: CondTag,
 }
 
 // dimValueKind is the kind of value word a dimension word may name:
 // 城市 → a city, 会员等级 → a member level.
 var dimValueKind = map[string]Kind{"city": KCity, "province": KProvince, "gender": KGender,
-	"member_level": KLevel, "rfm": KRFM, "lifecycle": KLifecycle}
+	"member_level": KLevel, "rfm": KRFM, "lifecycle": KLifecycle, "tag": KTag}
 
 // attribute: 女性, 深圳, 广东省, 一线城市, 金卡会员, 重要价值客户, 沉默客户.
 func (p *parser) attribute() bool {
@@ -268,7 +268,7 @@ func (p *parser) attribute() bool {
 			return false
 		}
 	}
-	if c.Kind == CondRFM || c.Kind == CondLifecycle || c.Kind == CondPotential {
+	if c.Kind == CondRFM || c.Kind == CondLifecycle || c.Kind == CondPotential || c.Kind == CondTag {
 		return p.segment(c)
 	}
 	p.pos++
@@ -284,19 +284,23 @@ func (p *parser) attribute() bool {
 	return true
 }
 
-// datedByTime reports whether only 的 stands between the last time phrase
-// and the current token.
+// datedByTime reports whether only 的 (or 是) stands between the last time
+// phrase and the current token.
 func (p *parser) datedByTime() bool {
 	if p.snap.timeWin == nil || p.snap.timeEnd > p.pos {
 		return false
 	}
 	for i := p.snap.timeEnd; i < p.pos; i++ {
-		if t := p.toks[i]; !(t.Kind == KFiller && t.Text == "的") {
+		if t := p.toks[i]; !(t.Kind == KFiller && datingWords[t.Text]) {
 			return false
 		}
 	}
 	return true
 }
+
+// datingWords may stand between a time phrase and the segment it dates:
+// 上个季度的重要价值客户, 上个季度是品牌忠诚型.
+var datingWords = map[string]bool{"的": true, "是": true, "为": true, "属于": true}
 
 // snapshotAtOrBefore is the latest snapshot date in [from, to], or false.
 func (p *parser) snapshotIn(from, to Date) (Date, bool) {
@@ -383,6 +387,43 @@ func (p *parser) segment(c *Cond) bool {
 	p.pos++
 	p.snap.lastSegment = n
 	p.add(n)
+	return true
+}
+
+// noLonger: 上个季度是品牌忠诚型、现在不是的 / 现在是重要价值客户、上个季度
+// 不是的 — a 不是 with nothing after it denies the segment just named, at
+// the snapshot its own time phrase says (else as of now).
+func (p *parser) noLonger() bool {
+	t := p.tok(0)
+	if t.Kind != KExclude || t.Text != "不是" && t.Text != "不属于" && t.Text != "并非" || p.snap.lastSegment == nil {
+		return false
+	}
+	j := 1
+	for p.kind(j) == KFiller && (p.tok(j).Text == "了" || p.tok(j).Text == "的") {
+		j++
+	}
+	if _, value := valueConds[p.kind(j)]; value || p.kind(j) == KItem || p.kind(j) == KTier1 || p.kind(j) == KChannel ||
+		p.kind(j) == KOnline || p.kind(j) == KDim || p.kind(j) == KBuy || p.kind(j) == KNum {
+		return false // 不是女性, 不是在门店买的: the exclusion of what follows
+	}
+	was := *p.snap.lastSegment.Cond
+	was.At = nil
+	if p.datedByTime() {
+		w := p.snap.timeWin
+		d, ok := p.snapshotIn(w.From, w.To)
+		if !ok {
+			p.unplace(1, fmt.Sprintf("「%s」没有分群快照（已有快照的日期：%s）", w.Phrase, p.snapshotList()), nil)
+			return true
+		}
+		was.At = &d
+		p.snap.segmentWins[w] = true
+	}
+	if sameDay(was.At, p.snap.lastSegment.Cond.At) {
+		p.unplace(1, "「不是」否定了同一时间的同一分群，请说明比较的时间（如“上个季度是…、现在不是的”）", nil)
+		return true
+	}
+	p.pos++
+	p.add(&Node{Op: OpNot, Kids: []*Node{leaf(&was)}})
 	return true
 }
 

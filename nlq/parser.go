@@ -134,7 +134,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 func (p *parser) rules() []func() bool {
 	return []func() bool{
 		p.editWords, p.promo, p.noOrder, p.lineMeasure, p.whichTop, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
-		p.attribute, p.groupBy, p.answerWords, p.connector,
+		p.attribute, p.groupBy, p.answerWords, p.noLonger, p.connector,
 	}
 }
 

@@ -85,6 +85,7 @@ const (
 	CondPotential       CondKind = "potential"        // 高潜力客户 (the CLV segment)
 	CondFirstPurchase   CondKind = "first_purchase"   // first completed purchase in the window
 	CondBirthMonth      CondKind = "birth_month"      // birthday in month Value (1–12)
+	CondTag             CondKind = "tag"              // carries a behaviour tag in Values (any of them)
 )
 
 // Cond is one condition on a customer.

@@ -29,7 +29,7 @@ var dateType = reflect.TypeOf(Date{})
 var planEnums = map[string][]string{
 	"answer":   {string(AnswerCustomers), string(AnswerCount), string(AnswerTable)},
 	"op":       {OpAnd, OpOr, OpNot, OpCond},
-	"kind":     {string(CondBirthMonth), string(CondFirstPurchase), string(CondPotential), string(CondBought), string(CondRFM), string(CondLifecycle), string(CondGender), string(CondAge), string(CondCity), string(CondProvince), string(CondMemberLevel), string(CondRegisterChannel), string(CondRegistered), string(CondMeasure), string(CondBirthYear)},
+	"kind":     {string(CondBirthMonth), string(CondFirstPurchase), string(CondPotential), string(CondBought), string(CondRFM), string(CondLifecycle), string(CondGender), string(CondAge), string(CondCity), string(CondProvince), string(CondMemberLevel), string(CondRegisterChannel), string(CondRegistered), string(CondMeasure), string(CondBirthYear), string(CondTag)},
 	"cmp":      {">", ">=", "<", "<=", "=", "between"},
 	"measure":  {"spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive"},
 	"measures": {"customers", "spend", "orders", "aov", "arpu", "repurchase", "clv", "exp_purchases", "p_alive", "new_customers", "churn_rate", "active_rate", "repurchase_interval", "sales", "units", "buyers"},

@@ -85,6 +85,7 @@ const (
 	KPromo             // 用过优惠券 (Val: coupon), 参加过促销 (Val: promo)
 	KNoOrder           // 一笔订单都没有, 没有订单 (no purchase at all in the window)
 	KDropVerb          // 去了, 不要了, 删掉 after 条件 (把…这个条件去了: a follow-up drops it)
+	KTag               // a behaviour tag: 高频购买型, 促销敏感的 … (Val: the tag's name)
 )
 
 // Promotions a purchase may be restricted to (Cond.Promo).
@@ -101,6 +102,7 @@ var kindNames = map[string]Kind{
 	"cond_word":    KCondWord,
 	"no_limit":     KNoLimit,
 	"drop_verb":    KDropVerb,
+	"tag":          KTag,
 	"festival":     KFestival,
 	"promo":        KPromo,
 	"no_order":     KNoOrder,

@@ -67,7 +67,7 @@ func TestDemoAndEval(t *testing.T) {
 	pub := filepath.Join(t.TempDir(), "pub.db")
 	chatbi(t, "import", "--db", pub, "../../testdata/eval/public/data")
 	code, out, _ = chatbi(t, "eval", "--db", pub, "--questions", "../../testdata/eval/public/questions.jsonl")
-	if code != 0 || !strings.Contains(out, "99 passed, 0 failed") {
+	if code != 0 || !strings.Contains(out, "105 passed, 0 failed") {
 		t.Fatalf("eval: %d %s", code, out)
 	}
 }

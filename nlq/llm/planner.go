@@ -17,6 +17,7 @@ import (
 
 	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/prompts"
+	"github.com/chatbi/chatbi/schema"
 )
 
 // Errors. Every one of them means "no plan": the caller asks back.
@@ -170,8 +171,10 @@ func (p *Planner) Prompt(question string, asOf nlq.Date, prev *nlq.Plan) (*promp
 
 func segmentText(e *nlq.Engine) string {
 	l := e.Catalog.Model.Lifecycle
-	return fmt.Sprintf("RFM 八类按 R（距最近购买天数，≤均值为高）、F（订单数，≥均值为高）、M（消费金额，≥均值为高）划分；生命周期：%s=首购 %d 天内，%s=最近购买 %d 天内，%s=%d–%d 天，%s=%d 天及以上，%s=从未购买。",
-		l.New.Name, l.NewDays, l.Active.Name, l.ActiveDays, l.Silent.Name, l.ActiveDays, l.SilentDays-1, l.Lost.Name, l.SilentDays, l.NeverBuyer.Name)
+	return fmt.Sprintf("RFM 八类按 R（距最近购买天数，≤均值为高）、F（订单数，≥均值为高）、M（消费金额，≥均值为高）划分；生命周期：%s=首购 %d 天内，%s=最近购买 %d 天内，%s=%d–%d 天，%s=%d 天及以上，%s=从未购买。"+
+		"行为标签 kind=tag，values 取 %s（按近12个月的订单计算，一位客户可有多个或没有）；按行为标签分组用 group_by=tag。",
+		l.New.Name, l.NewDays, l.Active.Name, l.ActiveDays, l.Silent.Name, l.ActiveDays, l.SilentDays-1, l.Lost.Name, l.SilentDays, l.NeverBuyer.Name,
+		strings.Join(schema.BehaviourTags, "、"))
 }
 
 const toolName = "submit_plan"

@@ -1,0 +1,145 @@
+package nlq
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatbi/chatbi/schema"
+)
+
+// TestBehaviourTagWords: the tags' names and plain short forms, alone and
+// with every other kind of condition, and 行为标签 as a dimension.
+func TestBehaviourTagWords(t *testing.T) {
+	e, db := publicEngineDB(t)
+	checkReadings(t, e, map[string]string{
+		"促销敏感型客户有多少":            "tag:促销敏感型",
+		"促销敏感的客户":               "tag:促销敏感型",
+		"忠于某个品牌的客户有多少":          "tag:品牌忠诚型",
+		"高频客户里的女性":              "and(tag:高频购买型 gender:女)",
+		"近3个月没买过东西的品牌忠诚型客户":     "and(not(bought:) tag:品牌忠诚型)",
+		"爱尝鲜的重要价值客户":            "and(tag:品类探索型 rfm:重要价值客户)",
+		"上海的偶发大额客户":             "and(city:上海 tag:偶发大额型)",
+		"近一年消费超过3000元的高频客户":     "and(measure: tag:高频购买型)",
+		"不是促销敏感型的重要价值客户":        "and(not(tag:促销敏感型) rfm:重要价值客户)",
+		"品类探索型客户中买过口红的有多少":      "and(tag:品类探索型 bought:口红)",
+		"高频购买型和品牌忠诚型都是的客户有多少":   "and(tag:高频购买型 tag:品牌忠诚型)",
+		"近3个月在天猫买过面霜的促销敏感型金卡会员": "and(bought:面霜 tag:促销敏感型 member_level:金卡)",
+	}, func(p *Plan) string { return filterString(p.Filter) })
+	checkReadings(t, e, map[string]string{
+		"各行为标签的人数":          "tag",
+		"按行为标签看近3个月买过口红的客户": "tag",
+		"重要价值客户的行为标签分布":     "tag",
+	}, func(p *Plan) string { return p.GroupBy })
+	// The spec's counts (public set pub-100, pub-102), on both SQL paths.
+	for _, plain := range []bool{false, true} {
+		e.PlainSQL = plain
+		if n, err := countFor(e, db, "促销敏感型客户有多少"); err != nil || n != 91 {
+			t.Errorf("plain %v: 促销敏感型 %d (%v), want 91", plain, n, err)
+		}
+		if n, err := countFor(e, db, "品类探索型客户中买过口红的有多少"); err != nil || n != 267 {
+			t.Errorf("plain %v: 品类探索型 × 口红 %d (%v), want 267", plain, n, err)
+		}
+	}
+	e.PlainSQL = false
+}
+
+// withTags is the public engine over a catalog whose tag record is
+// replaced (a snapshot without promotions, a second snapshot …).
+func withTags(t *testing.T, edit func(c *schema.Catalog)) *Engine {
+	t.Helper()
+	e, _ := publicEngine(t)
+	cat := *e.Catalog
+	cat.Tags = map[string]*schema.TagCutoffs{}
+	for k, v := range e.Catalog.Tags {
+		cp := *v
+		cp.Skipped = map[string]string{}
+		for a, b := range v.Skipped {
+			cp.Skipped[a] = b
+		}
+		cat.Tags[k] = &cp
+	}
+	cat.Snapshots = append([]time.Time{}, e.Catalog.Snapshots...)
+	edit(&cat)
+	return NewEngine(&cat)
+}
+
+// A tag the data cannot support, or a snapshot from before the tags, is
+// asked back with the reason — never answered as an empty list.
+func TestBehaviourTagUnavailable(t *testing.T) {
+	day := schema.FormatDate(asOf.Time)
+	for _, c := range []struct {
+		name, q, want string
+		edit          func(c *schema.Catalog)
+	}{
+		{"no promotions", "促销敏感型客户有多少", "没有促销信息", func(c *schema.Catalog) {
+			c.Tags[day].Skipped[schema.TagPromo] = "数据中没有促销信息"
+		}},
+		{"no brands", "近3个月买过口红的品牌忠诚型客户", "没有任何商品品牌", func(c *schema.Catalog) {
+			c.Tags[day].Skipped[schema.TagBrandLoyal] = "数据中没有任何商品品牌"
+		}},
+		{"old snapshot", "高频客户有多少", "refresh", func(c *schema.Catalog) { c.Tags[day] = nil }},
+		{"old snapshot, grouped", "各行为标签的人数", "refresh", func(c *schema.Catalog) { c.Tags[day] = nil }},
+	} {
+		e := withTags(t, c.edit)
+		_, err := e.Parse(c.q, asOf, nil)
+		var pe *PlanError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Msg, c.want) {
+			t.Errorf("%s: %q → %v, want a question back saying %q", c.name, c.q, err, c.want)
+		}
+	}
+	// The other tags still answer when one is missing.
+	e := withTags(t, func(c *schema.Catalog) { c.Tags[day].Skipped[schema.TagPromo] = "数据中没有促销信息" })
+	if _, err := e.Parse("高频客户有多少", asOf, nil); err != nil {
+		t.Errorf("高频客户 with promotions missing: %v", err)
+	}
+}
+
+// 上个季度是品牌忠诚型、现在不是的: the tag at last quarter's snapshot and
+// not at today's — a 不是 with nothing after it denies the segment just said.
+func TestNoLongerInSegment(t *testing.T) {
+	q3 := D(time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC))
+	e := withTags(t, func(c *schema.Catalog) {
+		c.Snapshots = append([]time.Time{q3.Time}, c.Snapshots...)
+		c.Tags[q3.String()] = c.Tags[schema.FormatDate(asOf.Time)]
+	})
+	for q, want := range map[string]string{
+		"上个季度是品牌忠诚型、现在不是的客户":   "and(tag@2026-09-30:品牌忠诚型 not(tag:品牌忠诚型))",
+		"上个季度是重要价值客户、现在不是的有多少": "and(rfm@2026-09-30:重要价值客户 not(rfm:重要价值客户))",
+		"现在是重要价值客户、上个季度不是的":    "and(rfm:重要价值客户 not(rfm@2026-09-30:重要价值客户))",
+		"上个季度是高频客户，现在已经不是了的客户": "and(tag@2026-09-30:高频购买型 not(tag:高频购买型))",
+	} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if got := datedFilter(p.Filter); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", q, got, want)
+		}
+	}
+	// 不是 with nothing to compare with is asked back, not read as "everyone".
+	if _, err := e.Parse("重要价值客户不是的", asOf, nil); err == nil {
+		t.Error("重要价值客户不是的: answered")
+	}
+}
+
+// datedFilter is filterString with each segment's snapshot date.
+func datedFilter(n *Node) string {
+	if n == nil {
+		return ""
+	}
+	if n.Op != OpCond {
+		var kids []string
+		for _, k := range n.Kids {
+			kids = append(kids, datedFilter(k))
+		}
+		return n.Op + "(" + strings.Join(kids, " ") + ")"
+	}
+	at := ""
+	if n.Cond.At != nil {
+		at = "@" + n.Cond.At.String()
+	}
+	return string(n.Cond.Kind) + at + ":" + strings.Join(n.Cond.Values, ",")
+}
