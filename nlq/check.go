@@ -94,6 +94,10 @@ func (e *Engine) Check(p *Plan) error {
 	if err := e.checkTags(p); err != nil {
 		return err
 	}
+	if p.Strategy && len(p.Segments()) == 0 {
+		return &PlanError{Msg: "运营建议是按分群给出的：请说明是哪个分群、生命周期阶段或行为标签（如“重要挽留客户应该怎么运营”）",
+			Suggestions: []string{"重要挽留客户应该怎么运营", "沉默客户怎么唤醒", "促销敏感型客户用什么策略"}}
+	}
 	for _, m := range p.Measures {
 		if _, ok := Measures[m]; !ok {
 			return bad("未知的指标 %q", m)

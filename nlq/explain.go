@@ -123,6 +123,9 @@ func (e *Engine) Explain(p *Plan) string {
 	})
 	e.segmentDefinitions(p, line)
 	e.tagDefinitions(p, line)
+	if p.Strategy {
+		line("运营建议：按分群给出（%s），见回答中的运营建议", strings.Join(p.Segments(), "、"))
+	}
 	for _, n := range p.Notes {
 		line("说明：%s", n)
 	}

@@ -326,7 +326,7 @@ func (p *parser) plan() *Plan {
 			}
 		}
 	}
-	pl := &Plan{AsOf: p.asOf, Window: p.window, Notes: p.notes}
+	pl := &Plan{AsOf: p.asOf, Window: p.window, Notes: p.notes, Strategy: p.strategy}
 	pl.GroupBy = p.group
 	if p.snap.migration {
 		if m, err := p.migrationPlan(); err != nil {
@@ -380,7 +380,8 @@ func (p *parser) plan() *Plan {
 	case len(p.measures) > 0 && p.answer != AnswerCustomers:
 		pl.Answer = AnswerCount
 		pl.Measures = dedupe(p.measures)
-	case p.answer == AnswerCount:
+	case p.answer == AnswerCount, p.strategy && p.answer == "":
+		// 重要挽留客户应该怎么运营: how many there are, and what to do.
 		pl.Answer = AnswerCount
 	default:
 		pl.Answer = AnswerCustomers

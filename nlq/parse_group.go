@@ -137,6 +137,8 @@ func (p *parser) answerWords() bool {
 		}
 	case KShare:
 		p.share, p.shareSpan = true, p.text.OrigSpan(t.I, t.J)
+	case KStrategy:
+		p.strategy = true
 	default:
 		return false
 	}

@@ -29,6 +29,7 @@ type parser struct {
 	sort         *Sort
 	limit        int
 	share        bool // 占比: a table's measures also as shares of their total
+	strategy     bool // 怎么运营: the answer carries the segments' suggested actions
 	shareSpan    Span
 	notes        []string
 	content      bool // something that asks for data was said

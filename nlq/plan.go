@@ -35,6 +35,30 @@ type Plan struct {
 	Lines []ItemTerm `json:"lines,omitempty"`
 	// Migration, for a table: customers by their segment at From × at To.
 	Migration *Migration `json:"migration,omitempty"`
+	// Strategy: the question asks how to act on the segments it names
+	// (重要挽留客户应该怎么运营); the answer leads with their suggested actions.
+	Strategy bool `json:"strategy,omitempty"`
+}
+
+// Segments are the segments, lifecycle stages, 高潜力 and behaviour tags the
+// plan's filter requires now (not under a NOT, not at an earlier snapshot):
+// the ones whose suggested action an answer carries.
+func (p *Plan) Segments() []string {
+	var out []string
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		if n == nil || n.Op == OpNot {
+			return
+		}
+		if c := n.Cond; c != nil && c.At == nil && (segmentKind(c.Kind)) {
+			out = append(out, c.Values...)
+		}
+		for _, k := range n.Kids {
+			walk(k)
+		}
+	}
+	walk(p.Filter)
+	return out
 }
 
 // Migration compares two segment snapshots.

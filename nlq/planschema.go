@@ -33,7 +33,7 @@ var planEnums = map[string][]string{
 	"cmp":      {">", ">=", "<", "<=", "=", "between"},
 	"measure":  {"spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive"},
 	"measures": {"customers", "spend", "orders", "aov", "arpu", "repurchase", "clv", "exp_purchases", "p_alive", "new_customers", "churn_rate", "active_rate", "repurchase_interval", "sales", "units", "buyers"},
-	"group_by": {"rfm", "lifecycle", "city", "province", "gender", "member_level", "register_channel", "channel", "month", "category", "category_l1", "brand", "product"},
+	"group_by": {"rfm", "lifecycle", "tag", "city", "province", "gender", "member_level", "register_channel", "channel", "month", "category", "category_l1", "brand", "product"},
 	"by":       {"spend", "orders", "aov", "arpu", "clv", "exp_purchases", "p_alive", SortLastPurchase},
 	"kinds":    {string(ItemCategory), string(ItemCategoryL1), string(ItemBrand), string(ItemProduct)},
 }

@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -142,4 +143,30 @@ func datedFilter(n *Node) string {
 		at = "@" + n.Cond.At.String()
 	}
 	return string(n.Cond.Kind) + at + ":" + strings.Join(n.Cond.Values, ",")
+}
+
+// "…怎么运营" asks for the suggested action of the segments named: a count
+// of them with Plan.Strategy; a segment under 不是 is not one of them.
+func TestStrategyQuestions(t *testing.T) {
+	e, _ := publicEngine(t)
+	for q, want := range map[string]string{
+		"重要挽留客户应该怎么运营":     "count 重要挽留客户",
+		"沉默客户怎么唤醒":         "count 沉默客户",
+		"促销敏感型客户用什么策略":     "count 促销敏感型",
+		"上海的流失客户有什么营销建议":   "count 流失客户",
+		"不是重要价值客户的高频客户怎么做": "count 高频购买型",
+	} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if got := fmt.Sprintf("%s %s", p.Answer, strings.Join(p.Segments(), ",")); got != want || !p.Strategy {
+			t.Errorf("%s: %q strategy %v, want %q", q, got, p.Strategy, want)
+		}
+	}
+	var pe *PlanError
+	if _, err := e.Parse("应该怎么运营", asOf, nil); !errors.As(err, &pe) {
+		t.Errorf("no segment: %v", err)
+	}
 }

@@ -86,6 +86,7 @@ const (
 	KNoOrder           // 一笔订单都没有, 没有订单 (no purchase at all in the window)
 	KDropVerb          // 去了, 不要了, 删掉 after 条件 (把…这个条件去了: a follow-up drops it)
 	KTag               // a behaviour tag: 高频购买型, 促销敏感的 … (Val: the tag's name)
+	KStrategy          // 怎么运营, 有什么营销建议 (the answer is the segment's suggested action)
 )
 
 // Promotions a purchase may be restricted to (Cond.Promo).
@@ -103,6 +104,7 @@ var kindNames = map[string]Kind{
 	"no_limit":     KNoLimit,
 	"drop_verb":    KDropVerb,
 	"tag":          KTag,
+	"strategy":     KStrategy,
 	"festival":     KFestival,
 	"promo":        KPromo,
 	"no_order":     KNoOrder,

@@ -98,6 +98,7 @@ func (s *Server) botText(a *Answer, err error, maxRows int) string {
 	if a.AnswerType != nlq.AnswerCount && len(a.Rows) > 0 {
 		b.WriteString(compactTable(a, maxRows))
 	}
+	b.WriteString(a.StrategyText())
 	if a.AnswerID != "" {
 		b.WriteString("完整名单（CSV，1 小时内有效）：" + s.absolute(s.ExportURL(a.AnswerID, "csv")) + "\n")
 	}

@@ -106,6 +106,11 @@ func TestSlackCommand(t *testing.T) {
 	if code, body := postSigned(t, ts.URL+"/slack/command", slackSecret1, slackTS1, form2, ""); code != 200 || !strings.Contains(body, "客户数：") {
 		t.Fatalf("follow-up: %d %s", code, body)
 	}
+	// How to act on a segment: its size and the suggested action, as a line.
+	form3 := strings.Replace(form, url.QueryEscape("过去3个月买过口红没买过粉底液的重要价值客户"), url.QueryEscape("重要挽留客户应该怎么运营"), 1)
+	if code, body := postSigned(t, ts.URL+"/slack/command", slackSecret1, slackTS1, form3, ""); code != 200 || !strings.Contains(body, "运营建议（重要挽留客户）") {
+		t.Fatalf("strategy: %d %s", code, body)
+	}
 }
 
 // TestSlackSlowQuestion: past the deadline the command is acknowledged at
@@ -335,7 +340,7 @@ func TestWeComSlowQuestion(t *testing.T) {
 	}
 	select {
 	case got := <-sender.got:
-		if !strings.HasPrefix(got, "lisi: ") || !strings.Contains(got, "281") {
+		if !strings.HasPrefix(got, "lisi: ") || !strings.Contains(got, "281") || !strings.Contains(got, "运营建议（重要价值客户）") {
 			t.Fatalf("sent %q", got)
 		}
 	case <-time.After(10 * time.Second):

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/schema/schematest"
+	"github.com/chatbi/chatbi/server/strategy"
 )
 
 // dbPath is the public warehouse (set by MustOpenService).
@@ -211,4 +212,58 @@ func checksum(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
+}
+
+// TestStrategies: an answer whose conditions name segments carries each
+// one's suggested action (not a negated or earlier-snapshot one); "…应该
+// 怎么运营" answers with the segment's size and its suggestion; with no
+// segment named it asks back.
+func TestStrategies(t *testing.T) {
+	svc := MustOpenService(t)
+	ask := func(q string) *Answer {
+		t.Helper()
+		a, err := svc.Ask(context.Background(), AskRequest{Question: q})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return a
+	}
+	segs := func(a *Answer) string {
+		var s []string
+		for _, sg := range a.Strategies {
+			s = append(s, sg.Segment)
+		}
+		return strings.Join(s, ",")
+	}
+	for q, want := range map[string]string{
+		"近3个月买过口红的促销敏感型重要价值客户": "促销敏感型,重要价值客户",
+		"沉默客户有多少":     "沉默客户",
+		"不是重要价值客户的女性": "",
+		"近3个月买过口红的客户": "",
+		"各RFM分群的客户数":  "",
+	} {
+		if got := segs(ask(q)); got != want {
+			t.Errorf("%s: strategies %q, want %q", q, got, want)
+		}
+	}
+	a := ask("重要挽留客户应该怎么运营")
+	if a.Status != "ok" || a.AnswerType != "count" || segs(a) != "重要挽留客户" || !strings.Contains(a.Explanation, "运营建议") ||
+		!strings.HasPrefix(a.StrategyText(), "运营建议（重要挽留客户）：") {
+		t.Errorf("strategy question: %+v", a)
+	}
+	if a := ask("应该怎么运营"); a.Status != "clarify" || len(a.Strategies) != 0 {
+		t.Errorf("no segment: %+v", a)
+	}
+	// A retailer's table is the one answers carry.
+	dir := t.TempDir()
+	os.WriteFile(dir+"/shop.txt", []byte("沉默客户: 店长发一条问候。\n"), 0o644)
+	tb, err := strategy.Load(dir + "/shop.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Strategies = tb
+	if a := ask("沉默客户有多少"); len(a.Strategies) != 1 || a.Strategies[0].Action != "店长发一条问候。" ||
+		!strings.Contains(a.StrategyText(), "店长发一条问候") {
+		t.Errorf("retailer table: %+v", a.Strategies)
+	}
 }

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/server/strategy"
 )
 
 // AskRequest is the body of POST /api/v1/ask (spec api.md).
@@ -46,7 +48,10 @@ type Answer struct {
 	Planner        string         `json:"planner"`
 	AnswerID       string         `json:"answer_id,omitempty"` // names this answer for its export
 	Export         *ExportLinks   `json:"export,omitempty"`    // signed download links (HTTP only)
-	Plan           *nlq.Plan      `json:"plan,omitempty"`
+	// Strategies: the suggested action for each segment the answer's
+	// conditions name (server/strategy); empty when none is named.
+	Strategies []strategy.Suggestion `json:"strategies,omitempty"`
+	Plan       *nlq.Plan             `json:"plan,omitempty"`
 }
 
 // ExportLinks are signed, expiring download links for a whole answer.
@@ -72,6 +77,18 @@ type Service struct {
 	Audit    Auditor    // nil: no audit log
 	LLM      LLMPlanner // nil: rules only
 	MaxLimit int        // largest page; default 10000
+	// Strategies: the suggested action per segment; nil: the embedded
+	// default table.
+	Strategies *strategy.Table
+}
+
+var defaultStrategies = sync.OnceValue(strategy.Default)
+
+func (s *Service) strategies() *strategy.Table {
+	if s.Strategies != nil {
+		return s.Strategies
+	}
+	return defaultStrategies()
 }
 
 // LLMPlanner proposes a validated Plan for a question the rules could not
@@ -293,6 +310,7 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 		}
 	}
 	ans.Plan = plan
+	ans.Strategies = s.strategies().For(plan.Segments())
 	if plan.Answer != nlq.AnswerCount {
 		ans.AnswerID = newID()
 		if err := s.Convs.PutAnswer(ans.AnswerID, Entry{Owner: req.Caller, Plan: plan}); err != nil {
@@ -300,6 +318,16 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 		}
 	}
 	return ans, nil
+}
+
+// StrategyText is a line per suggested action, for a text reply (a bot's,
+// the terminal's).
+func (a *Answer) StrategyText() string {
+	var b strings.Builder
+	for _, sg := range a.Strategies {
+		b.WriteString("运营建议（" + sg.Segment + "）：" + sg.Action + "\n")
+	}
+	return b.String()
 }
 
 // total counts a customer plan's rows (for a page past the end).

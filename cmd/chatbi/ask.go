@@ -75,6 +75,7 @@ func printAnswer(w io.Writer, a *server.Answer) {
 		return
 	}
 	fmt.Fprintln(w, a.Explanation)
+	fmt.Fprint(w, a.StrategyText())
 	fmt.Fprintln(w)
 	switch a.AnswerType {
 	case "count":

@@ -159,6 +159,25 @@ func TestChatPageInBrowser(t *testing.T) {
 		t.Fatalf("chart bars %q: %v", bars, err)
 	}
 	saveShot(t, "chat-table.png", shot)
+	// Behaviour tags as a table, then how to act on a segment: its
+	// suggested action on a card of its own.
+	var strategyCard string
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(`#question`, "各行为标签的人数", chromedp.ByQuery),
+		chromedp.Click(`#send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-type="table"] + .msg.user + .answer[data-type="table"] svg.chart`, chromedp.ByQuery),
+		chromedp.Evaluate(`String(document.querySelectorAll('.answer[data-type="table"]')[1].querySelectorAll('svg.chart rect.bar').length)`, &bars),
+		chromedp.SendKeys(`#question`, "重要挽留客户应该怎么运营", chromedp.ByQuery),
+		chromedp.Click(`#send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-type="count"] .strategy`, chromedp.ByQuery),
+		chromedp.Text(`.answer[data-type="count"] .strategy`, &strategyCard, chromedp.ByQuery),
+		chromedp.ScrollIntoView(`.answer[data-type="count"] .strategy`, chromedp.ByQuery),
+		chromedp.CaptureScreenshot(&shot),
+	)
+	if err != nil || bars != "5" || !strings.Contains(strategyCard, "运营建议 · 重要挽留客户") || !strings.Contains(strategyCard, "召回") {
+		t.Fatalf("tag chart bars %q, strategy card %q: %v", bars, strategyCard, err)
+	}
+	saveShot(t, "chat-strategy.png", shot)
 	// A phone-width screen keeps the page usable.
 	err = chromedp.Run(ctx, chromedp.EmulateViewport(390, 844),
 		chromedp.ScrollIntoView(`.answer[data-status="clarify"]`, chromedp.ByQuery), chromedp.CaptureScreenshot(&shot),

@@ -8,10 +8,13 @@ import (
 	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/server"
+	"github.com/chatbi/chatbi/server/strategy"
 )
 
 // openService opens the warehouse for questions with the retailer's own
-// words from CHATBI_LEXICON (comma-separated lexicon files, README).
+// words from CHATBI_LEXICON (comma-separated lexicon files, README) and its
+// own suggested actions from CHATBI_STRATEGY (comma-separated files of
+// "分群名: 建议" lines over the embedded table).
 func openService(e env, db string, opt executor.Options) (*server.Service, error) {
 	var entries []nlq.Entry
 	for _, path := range strings.Split(os.Getenv("CHATBI_LEXICON"), ",") {
@@ -28,5 +31,20 @@ func openService(e env, db string, opt executor.Options) (*server.Service, error
 			return nil, fmt.Errorf("CHATBI_LEXICON: %w", err)
 		}
 	}
-	return server.NewServiceWith(e.ctx, db, opt, entries)
+	var files []string
+	for _, path := range strings.Split(os.Getenv("CHATBI_STRATEGY"), ",") {
+		if path = strings.TrimSpace(path); path != "" {
+			files = append(files, path)
+		}
+	}
+	table, err := strategy.Load(files...)
+	if err != nil {
+		return nil, fmt.Errorf("CHATBI_STRATEGY: %w", err)
+	}
+	svc, err := server.NewServiceWith(e.ctx, db, opt, entries)
+	if err != nil {
+		return nil, err
+	}
+	svc.Strategies = table
+	return svc, nil
 }

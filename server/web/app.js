@@ -75,6 +75,9 @@ function renderAnswer(a, question) {
     box.append(el("p", { class: "count" }, a.columns[0] + "：", el("b", { class: "total" }, fmt(a.rows[0] && a.rows[0][0], a.columns[0]))));
   }
   box.append(el("div", { class: "explain" }, a.explanation));
+  for (const sg of a.strategies || []) {
+    box.append(el("div", { class: "strategy" }, el("div", { class: "strategy-title" }, "运营建议 · " + sg.segment), el("p", {}, sg.action)));
+  }
   if (a.answer_type === "table") box.append(barChart(a));
   if (a.answer_type !== "count") {
     const holder = el("div", { class: "tablewrap" });
