@@ -69,6 +69,9 @@ func (e *Engine) Check(p *Plan) error {
 	default:
 		return bad("未知的回答类型 %q", p.Answer)
 	}
+	if p.Why != nil {
+		return e.checkWhy(p)
+	}
 	if p.AsOf.IsZero() {
 		return bad("缺少 as-of 日期")
 	}
@@ -413,6 +416,43 @@ var itemKindName = map[ItemKind]string{ItemCategory: "品类", ItemCategoryL1: "
 
 var condKindName = map[CondKind]string{CondTag: "行为标签", CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别", CondPotential: "价值分群",
 	CondCity: "城市", CondProvince: "省份", CondMemberLevel: "会员等级", CondRegisterChannel: "注册渠道"}
+
+// checkWhy validates a why plan: a metric it knows, two snapshots in
+// order that both have customer sets (the analysis reads only those).
+func (e *Engine) checkWhy(p *Plan) error {
+	w := p.Why
+	bad := func(format string, a ...any) error { return &PlanError{Msg: fmt.Sprintf(format, a...)} }
+	if p.Answer != AnswerTable || p.Filter != nil || p.GroupBy != "" || len(p.Measures) > 0 || p.Migration != nil {
+		return bad("“为什么”的计划只能说明指标和比较的两个快照")
+	}
+	switch w.Metric {
+	case WhySegment:
+		if w.Segment == nil || !segmentKind(w.Segment.Kind) || w.Segment.At != nil {
+			return bad("“为什么”要分析的分群不成立")
+		}
+		if err := e.checkCond(w.Segment); err != nil {
+			return err
+		}
+	case "churn_rate", "active_rate":
+		if w.Segment != nil {
+			return bad("比率指标不带分群")
+		}
+	default:
+		return bad("不能分析指标 %q 的变化", w.Metric)
+	}
+	if !w.From.Before(w.To.Time) || !w.To.Equal(p.AsOf.Time) {
+		return bad("比较的快照 %s 必须早于 %s", w.From, w.To)
+	}
+	for _, d := range []Date{w.From, w.To} {
+		if err := e.checkSnapshot(d); err != nil {
+			return err
+		}
+		if e.Catalog != nil && !e.Catalog.HasSets(d.Time) {
+			return bad("%s 的快照没有客户集合，请先运行 chatbi refresh --as-of %s 重新计算", d, d)
+		}
+	}
+	return nil
+}
 
 // checkTags asks back about a behaviour tag the snapshot could not compute
 // (no promotion data, no brands) or a snapshot made before the tags, with

@@ -17,6 +17,10 @@ func (e *Engine) Explain(p *Plan) string {
 	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 
 	line("数据截至：%s", p.AsOf)
+	if p.Why != nil {
+		e.explainWhy(p, line)
+		return strings.TrimRight(b.String(), "\n")
+	}
 	if p.Window != nil {
 		line("时间范围：%s（%s 至 %s）", orDefault(p.Window.Phrase, "指定时间"), p.Window.From, p.Window.To)
 	} else if usesTime(p) {
@@ -387,6 +391,38 @@ func (e *Engine) segmentDefinitions(p *Plan, line func(string, ...any)) {
 		line("生命周期定义：%s=首次购买在 %d 天内；%s=最近购买在 %d 天内且非新客；%s=最近购买在 %d–%d 天前；%s=最近购买在 %d 天及以前；%s=注册后从未购买",
 			l.New.Name, l.NewDays, l.Active.Name, l.ActiveDays, l.Silent.Name, l.ActiveDays, l.SilentDays-1, l.Lost.Name, l.SilentDays, l.NeverBuyer.Name)
 	}
+}
+
+// explainWhy states how a why question was read: the metric, the two
+// snapshots compared and what the metric means. (The server adds how the
+// change was decomposed and what it found.)
+func (e *Engine) explainWhy(p *Plan, line func(string, ...any)) {
+	w := p.Why
+	said := map[string]string{"up": "（问题说的是上升/变多）", "down": "（问题说的是下降/变少）"}[w.Said]
+	line("问题：%s的变化原因%s", WhyMetricName(w), said)
+	line("比较：%s 与 %s 两个分群快照", w.From, w.To)
+	switch w.Metric {
+	case WhySegment:
+		line("指标：%s的人数（%s）", WhyMetricName(w), e.phrase(p, leaf(w.Segment)))
+		e.segmentDefinitions(&Plan{AsOf: p.AsOf, Filter: leaf(w.Segment)}, line)
+		e.tagDefinitions(&Plan{AsOf: p.AsOf, Filter: leaf(w.Segment)}, line)
+	default:
+		line("指标定义：%s = %s", Measures[w.Metric].Name, Measures[w.Metric].Definition)
+		e.segmentDefinitions(&Plan{AsOf: p.AsOf, GroupBy: "lifecycle"}, line)
+	}
+}
+
+// WhyMetricName is how an answer names a why plan's metric: 流失率, or the
+// segment (流失客户, 品牌忠诚型客户).
+func WhyMetricName(w *Why) string {
+	if w.Metric != WhySegment {
+		return Measures[w.Metric].Name
+	}
+	name := strings.Join(w.Segment.Values, "、")
+	if w.Segment.Kind == CondTag {
+		name += "客户"
+	}
+	return name
 }
 
 // tagDefinitions states each behaviour tag a plan uses with the cut-offs

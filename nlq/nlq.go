@@ -176,6 +176,23 @@ func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	if prev != nil && !p.edit.follow && len(p.conds) == 0 && p.window == nil && p.edit.regroup && !p.mentions(KWho) {
 		p.edit.follow = true
 	}
+	if p.why.asked {
+		// 为什么流失客户变多了: a change between two snapshots, explained by
+		// server/insight; it stands alone even in a conversation.
+		plan, err := p.whyPlan()
+		if err != nil {
+			return nil, err
+		}
+		if err := e.Check(plan); err != nil {
+			return nil, err
+		}
+		return plan, nil
+	}
+	if p.why.said != "" || p.why.compare {
+		return nil, &UnplacedError{Question: question, List: []Unplaced{{Span: Span{0, n}, Text: question,
+			Reason:      "说到了变化（变多、下降、相比…），要问原因请用“为什么”（如“为什么流失客户变多了”）；要看两个时间的对比可以问“上个季度和现在的RFM分群迁移”",
+			Suggestions: []string{"为什么流失客户变多了", "流失率为什么上升了"}}}}
+	}
 	plan := p.plan()
 	p.unusedWindows(plan)
 	if len(p.errs.List) > 0 {

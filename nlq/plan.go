@@ -38,7 +38,22 @@ type Plan struct {
 	// Strategy: the question asks how to act on the segments it names
 	// (重要挽留客户应该怎么运营); the answer leads with their suggested actions.
 	Strategy bool `json:"strategy,omitempty"`
+	// Why: the question asks what drove a change between two snapshots
+	// (为什么流失客户变多了); answered by server/insight, not by SQL.
+	Why *Why `json:"why,omitempty"`
 }
+
+// Why is a change to explain: a metric at snapshot From against To.
+type Why struct {
+	Metric  string `json:"metric"`            // WhySegment, or a rate: churn_rate, active_rate
+	Segment *Cond  `json:"segment,omitempty"` // for WhySegment: the customers counted (rfm, lifecycle, tag, potential)
+	From    Date   `json:"from"`
+	To      Date   `json:"to"`
+	Said    string `json:"said,omitempty"` // the direction the question assumed: up, down
+}
+
+// WhySegment: the change of a segment's size.
+const WhySegment = "segment"
 
 // Segments are the segments, lifecycle stages, 高潜力 and behaviour tags the
 // plan's filter requires now (not under a NOT, not at an earlier snapshot):

@@ -87,6 +87,9 @@ const (
 	KDropVerb          // 去了, 不要了, 删掉 after 条件 (把…这个条件去了: a follow-up drops it)
 	KTag               // a behaviour tag: 高频购买型, 促销敏感的 … (Val: the tag's name)
 	KStrategy          // 怎么运营, 有什么营销建议 (the answer is the segment's suggested action)
+	KWhy               // 为什么, 什么原因 (the answer is what drove a change)
+	KChange            // 变多, 上升 / 变少, 下降 (Val: up, down)
+	KCompare           // 比, 相比 (和上个季度比: the snapshot compared with)
 )
 
 // Promotions a purchase may be restricted to (Cond.Promo).
@@ -105,6 +108,9 @@ var kindNames = map[string]Kind{
 	"drop_verb":    KDropVerb,
 	"tag":          KTag,
 	"strategy":     KStrategy,
+	"why":          KWhy,
+	"change":       KChange,
+	"compare":      KCompare,
 	"festival":     KFestival,
 	"promo":        KPromo,
 	"no_order":     KNoOrder,

@@ -14,6 +14,38 @@ type DemoOptions struct {
 	Seed      uint64
 	End       time.Time // the last order date; default 2026-11-22
 	Years     int       // history length; default 3
+	// Plant, if set, plants a cause for the why-analysis's tests: the
+	// members of one city who registered on one channel stop buying from
+	// a date on (their orders after it move before it), so their churn
+	// rises between a snapshot at that date and a later one, and no one
+	// else's does.
+	Plant *PlantedChurn
+}
+
+// PlantedChurn names the group whose purchases stop, and when.
+type PlantedChurn struct {
+	City, RegisterChannel string
+	From                  time.Time
+}
+
+// plantedDay moves an order day of a planted customer who registered
+// before the plant's date into the time before it (proportionally, so no
+// random number is drawn and the rest of the data stays as without it).
+func (d *DemoOptions) plantedDay(day, reg time.Time, city, channel string) time.Time {
+	p := d.Plant
+	if p == nil || city != p.City || channel != p.RegisterChannel || day.Before(p.From) || !reg.Before(p.From) {
+		return day
+	}
+	span, before := d.End.Sub(reg), p.From.Sub(reg)
+	if span <= 0 {
+		return reg
+	}
+	moved := reg.Add(time.Duration(float64(day.Sub(reg)) / float64(span) * float64(before)))
+	moved = time.Date(moved.Year(), moved.Month(), moved.Day(), 0, 0, 0, 0, time.UTC)
+	if !moved.Before(p.From) {
+		moved = p.From.AddDate(0, 0, -1)
+	}
+	return moved
 }
 
 // Demo builds a deterministic synthetic beauty-retail warehouse at path: the
@@ -237,6 +269,7 @@ func (g *demoGen) customer(i int) error {
 	for k := 0; k < orders; k++ {
 		day := reg.AddDate(0, 0, r.IntN(activeDays))
 		day = g.peak(day, reg)
+		day = d.plantedDay(day, reg, city.city, regChannel)
 		if err := g.makeOrder(cid, day, regChannel, city.city, favBrand); err != nil {
 			return err
 		}

@@ -322,13 +322,13 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		return err
 	}
 	lap(&rt.Segments, &t)
-	tags, err := computeTags(ctx, tx, asOf)
+	tags, topCategory, err := computeTags(ctx, tx, asOf)
 	if err != nil {
 		return err
 	}
 	tagsJSON, _ := json.Marshal(tags)
 	lap(&rt.Tags, &t)
-	if err := buildCustomerSets(ctx, tx, day); err != nil {
+	if err := buildCustomerSets(ctx, tx, asOf, topCategory); err != nil {
 		return err
 	}
 	lap(&rt.Sets, &t)

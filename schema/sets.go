@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/chatbi/chatbi/schema/custset"
 )
@@ -30,6 +31,39 @@ var SetAttrs = []string{"rfm_class", "lifecycle", "potential", "gender", "city",
 
 // AllCustomers is the customer_sets attr whose one set holds every customer.
 const AllCustomers = "*"
+
+// Derived attrs of customer_sets, for the why-analysis's dimensions: the
+// age band at the snapshot and the leaf category a buyer spent most on in
+// the behaviour window (schema/tags.go).
+const (
+	AgeBandAttr     = "age_band"
+	TopCategoryAttr = "top_category"
+)
+
+// AgeBands label whole-year ages at the snapshot; a customer without a
+// birth date has none.
+var AgeBands = []struct {
+	Label    string
+	Min, Max int // inclusive
+}{{"25岁以下", 0, 24}, {"25–34岁", 25, 34}, {"35–44岁", 35, 44}, {"45–54岁", 45, 54}, {"55岁及以上", 55, 200}}
+
+// ageBand is the band of a birth date (YYYY-MM-DD) at day, or "".
+func ageBand(birth string, day time.Time) string {
+	b, err := ParseDate(birth)
+	if err != nil {
+		return ""
+	}
+	age := day.Year() - b.Year()
+	if day.Month() < b.Month() || day.Month() == b.Month() && day.Day() < b.Day() {
+		age--
+	}
+	for _, band := range AgeBands {
+		if age >= band.Min && age <= band.Max {
+			return band.Label
+		}
+	}
+	return ""
+}
 
 type setKey struct{ level, term, date, channel string }
 
@@ -252,11 +286,12 @@ func (g *setGroups) finish() error {
 // every value of every SetAttrs column, read back from the snapshot rows
 // refresh just wrote: the sets hold exactly what the compiler's plain-SQL
 // conditions on those columns would select (a NULL is in no value's set).
-func buildCustomerSets(ctx context.Context, tx *sql.Tx, day string) error {
+func buildCustomerSets(ctx context.Context, tx *sql.Tx, asOf time.Time, topCategory map[int64]string) error {
+	day := FormatDate(asOf)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_sets WHERE as_of = ?`, day); err != nil {
 		return fmt.Errorf("clear customer sets %s: %w", day, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT customer_key, `+strings.Join(SetAttrs, ", ")+
+	rows, err := tx.QueryContext(ctx, `SELECT customer_key, birth_date, `+strings.Join(SetAttrs, ", ")+
 		` FROM customer_measures WHERE as_of = ?`, day)
 	if err != nil {
 		return fmt.Errorf("read snapshot %s: %w", day, err)
@@ -270,8 +305,9 @@ func buildCustomerSets(ctx context.Context, tx *sql.Tx, day string) error {
 		sets[k].Add(m)
 	}
 	var key int64
+	var birth sql.NullString
 	vals := make([]sql.NullString, len(SetAttrs))
-	dest := []any{&key}
+	dest := []any{&key, &birth}
 	for i := range vals {
 		dest = append(dest, &vals[i])
 	}
@@ -290,6 +326,12 @@ func buildCustomerSets(ctx context.Context, tx *sql.Tx, day string) error {
 			if v.Valid {
 				add(SetAttrs[i], v.String, m)
 			}
+		}
+		if band := ageBand(birth.String, asOf); band != "" {
+			add(AgeBandAttr, band, m)
+		}
+		if c, ok := topCategory[key]; ok {
+			add(TopCategoryAttr, c, m)
 		}
 	}
 	rows.Close()

@@ -47,6 +47,19 @@ func TestCustomerSetsMatchFacts(t *testing.T) {
 	}
 	collect(`SELECT as_of || '|*|', customer_key FROM customer_measures ORDER BY 1, 2`)
 	collect(`SELECT as_of || '|tag|' || tag, customer_key FROM customer_tags ORDER BY 1, 2`)
+	// Age bands at each snapshot, in SQL's own arithmetic.
+	collect(`SELECT as_of || '|age_band|' || CASE WHEN age < 25 THEN '25岁以下' WHEN age < 35 THEN '25–34岁' WHEN age < 45 THEN '35–44岁'
+		WHEN age < 55 THEN '45–54岁' ELSE '55岁及以上' END, customer_key
+		FROM (SELECT as_of, customer_key, CAST(substr(as_of, 1, 4) AS INTEGER) - CAST(substr(birth_date, 1, 4) AS INTEGER)
+			- (substr(as_of, 6, 5) < substr(birth_date, 6, 5)) AS age FROM customer_measures WHERE birth_date IS NOT NULL) ORDER BY 1, 2`)
+	// Each buyer's top leaf category over the 12 months to the snapshot
+	// (ties: the first name).
+	collect(`SELECT s.as_of || '|top_category|' || (SELECT p.category FROM purchase_lines pl JOIN products p ON p.id = pl.product_key
+			WHERE pl.customer_key = b.customer_key AND pl.date BETWEEN date(s.as_of, '-12 months', '+1 day') AND s.as_of
+			GROUP BY p.category ORDER BY sum(pl.amount_cents) DESC, p.category LIMIT 1), b.customer_key
+		FROM snapshots s JOIN (SELECT DISTINCT customer_key FROM purchase_lines) b
+		WHERE EXISTS (SELECT 1 FROM purchase_lines pl WHERE pl.customer_key = b.customer_key AND pl.date BETWEEN date(s.as_of, '-12 months', '+1 day') AND s.as_of)
+		ORDER BY 1, 2`)
 
 	got := map[string][]uint32{}
 	read := func(q string) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -77,11 +78,20 @@ type behaviour struct {
 	lines         int64 // item amount, cents
 	topBrand      int64 // the largest one brand's item amount, cents
 	categories    int
+	topCategory   int32 // the leaf category with the largest item amount (why-analysis dimension)
 }
 
 // computeTags works out every customer's tags as of day and writes them to
-// customer_tags; it returns the cut-offs used.
-func computeTags(ctx context.Context, tx *sql.Tx, asOf time.Time) (*TagCutoffs, error) {
+// customer_tags; it returns the cut-offs used, and each buyer's top
+// category in the window (the leaf category they spent most on), which the
+// customer sets keep as a dimension for the why-analysis.
+func computeTags(ctx context.Context, tx *sql.Tx, asOf time.Time) (cut *TagCutoffs, top map[int64]string, err error) {
+	top = map[int64]string{}
+	cut, err = computeTagsInto(ctx, tx, asOf, top)
+	return cut, top, err
+}
+
+func computeTagsInto(ctx context.Context, tx *sql.Tx, asOf time.Time, top map[int64]string) (*TagCutoffs, error) {
 	day := FormatDate(asOf)
 	from := FormatDate(addMonths(asOf, -behaviourMonths).AddDate(0, 0, 1))
 	cut := &TagCutoffs{From: from, To: day, Counts: map[string]int{}, Skipped: map[string]string{}}
@@ -191,7 +201,13 @@ func computeTags(ctx context.Context, tx *sql.Tx, asOf time.Time) (*TagCutoffs, 
 	if err != nil {
 		return nil, fmt.Errorf("read behaviour lines: %w", err)
 	}
-	cats, brands := map[int32]bool{}, map[int32]int64{}
+	catName := make([]string, len(names))
+	for n, id := range names {
+		if strings.HasPrefix(n, "c") {
+			catName[id] = n[1:]
+		}
+	}
+	cats, brands := map[int32]int64{}, map[int32]int64{}
 	for k, ls := range lines {
 		b := by[k]
 		if b == nil {
@@ -201,7 +217,7 @@ func computeTags(ctx context.Context, tx *sql.Tx, asOf time.Time) (*TagCutoffs, 
 		clear(brands)
 		for _, l := range ls {
 			pi := prods[l.product]
-			cats[pi.category] = true
+			cats[pi.category] += l.amount
 			b.lines += l.amount
 			if pi.brand >= 0 {
 				brands[pi.brand] += l.amount
@@ -210,6 +226,17 @@ func computeTags(ctx context.Context, tx *sql.Tx, asOf time.Time) (*TagCutoffs, 
 		b.categories = len(cats)
 		for _, amt := range brands {
 			b.topBrand = max(b.topBrand, amt)
+		}
+		best := int64(-1)
+		for c, amt := range cats { // ties: the first name in order, so the choice is stable
+			if amt > best || amt == best && catName[c] < catName[b.topCategory] {
+				b.topCategory, best = c, amt
+			}
+		}
+	}
+	for k, b := range by {
+		if b.categories > 0 {
+			top[k] = catName[b.topCategory]
 		}
 	}
 	// Nearest-rank percentiles over the window's buyers (orders: over the

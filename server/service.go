@@ -51,7 +51,10 @@ type Answer struct {
 	// Strategies: the suggested action for each segment the answer's
 	// conditions name (server/strategy); empty when none is named.
 	Strategies []strategy.Suggestion `json:"strategies,omitempty"`
-	Plan       *nlq.Plan             `json:"plan,omitempty"`
+	// Insight: for a why question (为什么流失客户变多了), the metric then and
+	// now and the summary; the drivers are the rows.
+	Insight *Insight  `json:"insight,omitempty"`
+	Plan    *nlq.Plan `json:"plan,omitempty"`
 }
 
 // ExportLinks are signed, expiring download links for a whole answer.
@@ -279,6 +282,17 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	}
 	if err != nil {
 		return askBack(err)
+	}
+	if plan.Why != nil {
+		convPlan, err := s.answerWhy(ctx, v, plan, ans)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Convs.Put(convID, Entry{Owner: req.Caller, Plan: convPlan}); err != nil {
+			return nil, storeError(err)
+		}
+		ans.Plan = plan
+		return ans, nil
 	}
 	query, err := v.Engine.Compile(plan, page)
 	if err != nil {

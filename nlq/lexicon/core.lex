@@ -147,6 +147,11 @@ dim=tag: 行为标签 标签 行为类型 客户标签 购买行为标签 行为
 # Asking how to act on a segment: the answer is its size and the suggested
 # action (server/strategy).
 strategy: 怎么运营 如何运营 该怎么运营 应该怎么运营 要怎么运营 怎样运营 运营策略 运营建议 营销策略 营销建议 运营方案 营销方案 怎么营销 如何营销 该怎么做 应该怎么做 怎么做 怎么办 如何维护 怎么维护 如何挽回 怎么挽回 如何召回 怎么召回 如何激活 怎么激活 怎么唤醒 如何唤醒 怎么跟进 如何跟进 策略建议 有什么建议 有什么策略 什么策略 用什么策略 采取什么策略 什么建议 什么营销建议 什么运营建议 有什么营销建议 有什么运营建议 有哪些建议 哪些建议 有什么办法 什么办法 有什么好办法 该做什么
+# Why a segment or a rate changed between two snapshots (server/insight).
+why: 为什么 为何 为啥 什么原因 是什么原因 原因是什么 因为什么 怎么回事 是什么导致 什么导致 的原因 原因
+change=up: 变多 变多了 增加 增加了 增多 增多了 上升 上升了 升高 升高了 涨 涨了 上涨 上涨了 多了 提高 提高了 变高 变高了 增长 增长了 走高
+change=down: 变少 变少了 减少 减少了 下降 下降了 降低 降低了 跌 跌了 下跌 少了 变低 变低了 下滑 下滑了 走低
+compare: 比 相比 对比 相较 较 比起 相比于 相较于 比较
 # Behaviour tags (spec semantics.md): the names and how marketers say them.
 tag=高频购买型: 高频购买型 高频购买 高频客户 高频购买客户 高频消费客户 高频消费者 高频用户 高频买家 高频会员 购买频繁的 经常购买的 买得勤的
 tag=偶发大额型: 偶发大额型 偶发大额 偶发大额客户 偶尔大额消费的 偶尔大额购买的 低频大额 低频大额客户 偶尔买但买得多的

@@ -139,7 +139,7 @@ function barChart(a) {
     bar.setAttribute("class", "bar"); bar.setAttribute("x", labelW); bar.setAttribute("y", y + 2);
     bar.setAttribute("height", rowH - 8); bar.setAttribute("width", Math.max(1, (width - labelW - valueW) * v / max));
     const val = document.createElementNS(NS, "text");
-    val.setAttribute("x", width - valueW + 6); val.setAttribute("y", y + 15); val.textContent = fmt(v);
+    val.setAttribute("x", width - valueW + 6); val.setAttribute("y", y + 15); val.textContent = fmt(v, a.columns[a.columns.length - 1]);
     svg.append(label, bar, val);
   });
   return svg;
