@@ -155,7 +155,8 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 			return st, err
 		}
 	}
-	if err := refreshTx(ctx, tx, asOf, model, nil); err != nil {
+	// The facts are not committed yet: the tags are read in this tx.
+	if err := refreshTx(ctx, tx, asOf, model, nil, ""); err != nil {
 		return st, err
 	}
 	if err := tx.Commit(); err != nil {

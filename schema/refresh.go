@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -25,9 +26,12 @@ type RefreshTimings struct {
 	Copy     time.Duration // copying the warehouse to refresh it aside
 	Segments time.Duration // RFM classes, lifecycle stages and the snapshot rows
 	Predict  time.Duration // BG/NBD and Gamma-Gamma fit and scores
-	Tags     time.Duration // behaviour tags
-	Sets     time.Duration // the snapshot's customer sets
-	Total    time.Duration
+	Tags     time.Duration // behaviour tags: waiting for them and writing them
+	// TagsAside is the tags' own work, done on another connection while
+	// the segments and CLV are computed (so mostly not added to Total).
+	TagsAside time.Duration
+	Sets      time.Duration // the snapshot's customer sets
+	Total     time.Duration
 }
 
 // lap adds the time since *t to *d and restarts *t.
@@ -126,7 +130,7 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 			return asOf, err
 		}
 	}
-	if err := refreshTx(ctx, tx, asOf, model, rt); err != nil {
+	if err := refreshTx(ctx, tx, asOf, model, rt, tmp); err != nil {
 		return asOf, err
 	}
 	if asOf.After(cur) {
@@ -212,9 +216,27 @@ type buyer struct {
 	f, m        int64
 }
 
-func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentModel, rt *RefreshTimings) error {
+// refreshTx computes the snapshot of asOf in tx. With readPath (a file
+// whose facts are committed: a refresh's copy), the behaviour tags, which
+// only read the facts, are worked out meanwhile on a connection of their
+// own — the other core's work — and only written in tx.
+func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentModel, rt *RefreshTimings, readPath string) error {
 	if rt == nil {
 		rt = &RefreshTimings{}
+	}
+	tags := func() (*behaviourTags, error) { return readTags(ctx, tx, asOf) }
+	if readPath != "" {
+		done := make(chan struct{})
+		var bt *behaviourTags
+		var terr error
+		go func() {
+			defer close(done)
+			start := time.Now()
+			bt, terr = readTagsAside(ctx, readPath, asOf)
+			rt.TagsAside = time.Since(start)
+		}()
+		tags = func() (*behaviourTags, error) { <-done; return bt, terr }
+		defer func() { <-done }() // never leave the reader running past the transaction
 	}
 	t := time.Now()
 	day := FormatDate(asOf)
@@ -238,58 +260,35 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_measures WHERE as_of = ?`, day); err != nil {
 		return fmt.Errorf("clear snapshot %s: %w", day, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, register_date, gender, birth_date, city, province, member_level, register_channel
-		FROM customers ORDER BY id`)
-	if err != nil {
-		return fmt.Errorf("read customers: %w", err)
-	}
-	type cust struct {
-		key   int64
-		reg   string
-		attrs [6]sql.NullString // gender, birth_date, city, province, member_level, register_channel
-	}
-	var custs []cust
-	for rows.Next() {
-		var c cust
-		if err := rows.Scan(&c.key, &c.reg, &c.attrs[0], &c.attrs[1], &c.attrs[2], &c.attrs[3], &c.attrs[4], &c.attrs[5]); err != nil {
-			rows.Close()
-			return err
-		}
-		custs = append(custs, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-
 	lap(&rt.Segments, &t)
 	preds, clvModel, err := predict(ctx, tx, asOf)
 	if err != nil {
 		return err
 	}
 	lap(&rt.Predict, &t)
-	cols := []string{"as_of", "customer_key", "first_date", "last_date", "recency", "frequency", "monetary_cents", "rfm_class", "lifecycle",
-		"p_alive", "exp_purchases", "clv", "potential",
-		"gender", "birth_date", "city", "province", "member_level", "register_channel", "register_date"}
-	b, err := newBatch(ctx, tx, "customer_measures", cols)
+	// The buyers' figures go to a temporary table; one INSERT … SELECT then
+	// writes every customer's snapshot row with the attributes copied from
+	// customers inside SQLite (a million customers' eight attributes never
+	// travel through Go).
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.refresh_buyers;
+		CREATE TEMP TABLE refresh_buyers (customer_key INTEGER PRIMARY KEY, first_date TEXT, last_date TEXT, recency INTEGER,
+			frequency INTEGER, monetary_cents INTEGER, rfm_class TEXT, lifecycle TEXT, p_alive REAL, exp_purchases REAL, clv REAL, potential TEXT)`); err != nil {
+		return fmt.Errorf("stage buyers: %w", err)
+	}
+	b, err := newBatch(ctx, tx, "refresh_buyers", []string{"customer_key", "first_date", "last_date", "recency", "frequency", "monetary_cents",
+		"rfm_class", "lifecycle", "p_alive", "exp_purchases", "clv", "potential"})
 	if err != nil {
 		return err
 	}
+	keys := make([]int64, 0, len(buyers))
+	for k := range buyers {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	lc := model.Lifecycle
-	for _, c := range custs {
-		bu, ok := buyers[c.key]
-		if !ok {
-			var stage any // registered after as_of: not a customer yet
-			if c.reg <= day {
-				stage = lc.NeverBuyer.Name
-			}
-			if err := b.add(day, c.key, nil, nil, nil, 0, 0, nil, stage, nil, nil, nil, nil,
-				c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
-				return err
-			}
-			continue
-		}
-		r := recency[c.key]
+	for _, k := range keys {
+		bu := buyers[k]
+		r := recency[k]
 		rHigh := mulLE(uint64(r), n, sumR)
 		fHigh := mulGE(uint64(bu.f), n, sumF)
 		mHigh := mulGE(uint64(bu.m), n, sumM)
@@ -307,28 +306,46 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 			stage = lc.Lost.Name
 		}
 		var pAlive, purchases, value, potential any
-		if p, ok := preds[c.key]; ok {
+		if p, ok := preds[k]; ok {
 			pAlive, purchases, value = p.pAlive, p.purchases, p.value
 			if p.potential {
 				potential = PotentialName
 			}
 		}
-		if err := b.add(day, c.key, bu.first, bu.last, r, bu.f, bu.m, model.ClassFor(rHigh, fHigh, mHigh), stage,
-			pAlive, purchases, value, potential, c.attrs[0], c.attrs[1], c.attrs[2], c.attrs[3], c.attrs[4], c.attrs[5], c.reg); err != nil {
+		if err := b.add(k, bu.first, bu.last, r, bu.f, bu.m, model.ClassFor(rHigh, fHigh, mHigh), stage,
+			pAlive, purchases, value, potential); err != nil {
 			return err
 		}
 	}
 	if err := b.flush(); err != nil {
 		return err
 	}
+	// Everyone else: 未购客户 once registered; before that not a customer yet.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO customer_measures (as_of, customer_key, first_date, last_date, recency, frequency,
+			monetary_cents, rfm_class, lifecycle, p_alive, exp_purchases, clv, potential,
+			gender, birth_date, city, province, member_level, register_channel, register_date)
+		SELECT ?, c.id, b.first_date, b.last_date, b.recency, coalesce(b.frequency, 0), coalesce(b.monetary_cents, 0), b.rfm_class,
+			CASE WHEN b.customer_key IS NOT NULL THEN b.lifecycle WHEN c.register_date <= ? THEN ? END,
+			b.p_alive, b.exp_purchases, b.clv, b.potential,
+			c.gender, c.birth_date, c.city, c.province, c.member_level, c.register_channel, c.register_date
+		FROM customers c LEFT JOIN temp.refresh_buyers b ON b.customer_key = c.id
+		ORDER BY c.id`, day, day, lc.NeverBuyer.Name); err != nil {
+		return fmt.Errorf("write snapshot %s: %w", day, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.refresh_buyers`); err != nil {
+		return fmt.Errorf("stage buyers: %w", err)
+	}
 	lap(&rt.Segments, &t)
-	tags, topCategory, err := computeTags(ctx, tx, asOf)
+	bt, err := tags()
 	if err != nil {
 		return err
 	}
-	tagsJSON, _ := json.Marshal(tags)
+	if err := writeTags(ctx, tx, day, bt); err != nil {
+		return err
+	}
+	tagsJSON, _ := json.Marshal(bt.cut)
 	lap(&rt.Tags, &t)
-	if err := buildCustomerSets(ctx, tx, asOf, topCategory); err != nil {
+	if err := buildCustomerSets(ctx, tx, asOf, bt.top); err != nil {
 		return err
 	}
 	lap(&rt.Sets, &t)

@@ -103,7 +103,10 @@ type execer interface {
 // fsync per commit (a failed build is deleted, never repaired), a large page
 // cache and in-memory sorting so index builds over 10M rows stay quick.
 func openBuild(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=OFF&_synchronous=OFF&_cache_size=-1048576")
+	// A long busy timeout: a refresh reads the tags on a second connection
+	// (refreshTx); should this writer need its exclusive lock meanwhile
+	// (a cache spill), it waits for that reader instead of failing.
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=OFF&_synchronous=OFF&_cache_size=-1048576&_busy_timeout=600000")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
