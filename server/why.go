@@ -50,7 +50,7 @@ func (s *Service) answerWhy(ctx context.Context, v *view, plan *nlq.Plan, ans *A
 	ex := []string{v.Engine.Explain(plan),
 		"分解：按" + strings.Join(dims, "、") + "分组（行为标签和最常买的品类只分组近12个月有购买的客户）。每组的贡献 = 组内比例的变化 × 平均人数占比 + 人数占比的变化 × 平均比例（前者是“比例变化”，后者是“人数结构变化”，各组相加等于总变化）。",
 		"排序：按“超出同比例预期”——该组现在的人数比它按整体同样比例变化时多出（或少了）多少，以标准误计——从高到低，并在排第一的组内再按另一个维度细分一层。",
-		fmt.Sprintf("“突出”的标准：超出同比例预期至少 %d 个标准误且至少 %d 人。", insight.MinZ, insight.MinExcess)}
+		fmt.Sprintf("“突出”的标准：超出同比例预期至少 %d 个标准误、至少 %d 人，且比预期多出至少 %.0f%%。", insight.MinZ, insight.MinExcess, 100*insight.MinLift)}
 	if len(r.Missing) > 0 {
 		ex = append(ex, "未参与分解（"+r.From+" 的快照早于这些维度，重新计算该快照后可用）："+strings.Join(r.Missing, "、"))
 	}

@@ -64,6 +64,10 @@ func TestWhyFindsThePlantedCause(t *testing.T) {
 			if !strings.Contains(a.Insight.Summary, "变化最反常") || !strings.Contains(a.Explanation, "结论：") {
 				t.Errorf("%d %s: summary %q", n, q, a.Insight.Summary)
 			}
+			// The Slack and WeCom replies carry the conclusion and the drivers.
+			if txt := (&Server{}).botText(a, nil, 5); !strings.Contains(txt, "结论：") || !strings.Contains(txt, "城市=杭州") {
+				t.Errorf("%d %s: bot reply %q", n, q, txt)
+			}
 			// 这些客户有哪些: the driver's lost customers, listed.
 			list, err := svc.Ask(context.Background(), AskRequest{Question: "这些客户有哪些", ConversationID: a.ConversationID})
 			if err != nil || list.Status != "ok" || list.AnswerType != "customers" || list.Total == 0 ||
@@ -76,19 +80,21 @@ func TestWhyFindsThePlantedCause(t *testing.T) {
 		}
 	}
 	// The control: the same data without the plant.
-	path, _ := plantedWarehouse(t, 20000, false)
-	svc, err := NewService(context.Background(), path, executor.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
-	for _, q := range []string{"流失率为什么上升了", "为什么流失客户变多了"} {
-		a, err := svc.Ask(context.Background(), AskRequest{Question: q})
-		if err != nil || a.Insight == nil {
-			t.Fatalf("control %s: %v %+v", q, err, a)
+	for _, n := range sizes {
+		path, _ := plantedWarehouse(t, n, false)
+		svc, err := NewService(context.Background(), path, executor.Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if a.Insight.StandsOut || !strings.Contains(a.Insight.Summary, "没有哪个分组特别突出") {
-			t.Errorf("control %s: %+v rows %v", q, a.Insight, a.Rows[:1])
+		defer svc.Close()
+		for _, q := range []string{"流失率为什么上升了", "为什么流失客户变多了"} {
+			a, err := svc.Ask(context.Background(), AskRequest{Question: q})
+			if err != nil || a.Insight == nil {
+				t.Fatalf("control %d %s: %v %+v", n, q, err, a)
+			}
+			if a.Insight.StandsOut || !strings.Contains(a.Insight.Summary, "没有哪个分组特别突出") {
+				t.Errorf("control %d %s: %+v rows %v", n, q, a.Insight, a.Rows[:1])
+			}
 		}
 	}
 }

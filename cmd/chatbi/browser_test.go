@@ -25,6 +25,10 @@ func startServer(t *testing.T, keys ...string) string {
 	if code, _, errs := chatbi(t, "import", "--db", db, "../../testdata/eval/public/data"); code != 0 {
 		t.Fatalf("import: %s", errs)
 	}
+	// A second, earlier snapshot for "why did it change" questions.
+	if code, _, errs := chatbi(t, "refresh", "--db", db, "--as-of", "2026-08-24"); code != 0 {
+		t.Fatalf("refresh: %s", errs)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan int, 1)
@@ -178,6 +182,21 @@ func TestChatPageInBrowser(t *testing.T) {
 		t.Fatalf("tag chart bars %q, strategy card %q: %v", bars, strategyCard, err)
 	}
 	saveShot(t, "chat-strategy.png", shot)
+	// Why did it change: the summary, the drivers table and its chart.
+	var why, driverRows string
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(`#question`, "流失率为什么上升了", chromedp.ByQuery),
+		chromedp.Click(`#send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-type="count"] + .msg.user + .answer[data-type="table"] .insight`, chromedp.ByQuery),
+		chromedp.Text(`.answer[data-type="count"] + .msg.user + .answer[data-type="table"] .insight`, &why, chromedp.ByQuery),
+		chromedp.Evaluate(`String(document.querySelectorAll('.answer[data-type="count"] + .msg.user + .answer[data-type="table"] svg.chart rect.bar').length)`, &driverRows),
+		chromedp.ScrollIntoView(`.answer[data-type="count"] + .msg.user + .answer[data-type="table"] svg.chart`, chromedp.ByQuery),
+		chromedp.CaptureScreenshot(&shot),
+	)
+	if err != nil || !strings.Contains(why, "流失率从 2026-08-24 的") || driverRows == "0" || driverRows == "" {
+		t.Fatalf("why: %q, chart bars %q: %v", why, driverRows, err)
+	}
+	saveShot(t, "chat-why.png", shot)
 	// A phone-width screen keeps the page usable.
 	err = chromedp.Run(ctx, chromedp.EmulateViewport(390, 844),
 		chromedp.ScrollIntoView(`.answer[data-status="clarify"]`, chromedp.ByQuery), chromedp.CaptureScreenshot(&shot),

@@ -157,6 +157,7 @@ type Driver struct {
 	// the whole; Z is that excess in standard errors.
 	Excess float64
 	Z      float64
+	Lift   float64 // Excess ÷ what proportion predicted
 
 	set0, set1 *custset.Set // the group's customers at the two days
 	n0, n1     float64      // its customers in the metric
@@ -181,12 +182,15 @@ type Result struct {
 	Missing               []string // dimensions without sets at one of the days
 }
 
-// A group stands out when its excess is at least MinZ standard errors and
-// at least MinExcess customers. A second level is kept when it carries at
-// least minChild of its parent's excess.
+// A group stands out when its excess is at least MinZ standard errors (not
+// chance), at least MinExcess customers and at least MinLift of what
+// proportion predicted (not a slight tilt that a million customers make
+// significant). A second level is kept when it carries at least minChild
+// of its parent's excess.
 const (
 	MinZ      = 5
 	MinExcess = 20
+	MinLift   = 0.2
 	minChild  = 0.5
 	maxRows   = 6
 )
@@ -267,7 +271,7 @@ func Analyze(m Metric, s0, s1 *Snapshot) Result {
 		}
 		r.Drivers = append(r.Drivers, d)
 	}
-	r.StandsOut = r.Change != 0 && a.aligned(first.Z) >= MinZ && a.aligned(first.Excess) >= MinExcess
+	r.StandsOut = r.Change != 0 && a.aligned(first.Z) >= MinZ && a.aligned(first.Excess) >= MinExcess && a.aligned(first.Lift) >= MinLift
 	return r
 }
 
@@ -340,6 +344,11 @@ func (a *analysis) driver(d Dim, c Cond, g0, g1 *custset.Set, parent *Driver) Dr
 	}
 	dr.n0, dr.n1 = x.n0, x.n1
 	dr.Excess = x.n1 - expected
+	if expected > 0 {
+		dr.Lift = dr.Excess / expected
+	} else if x.n1 > 0 {
+		dr.Lift = math.Inf(1)
+	}
 	// Counts of customers: Poisson-like variances of now and of the
 	// scaled past.
 	v := x.n1

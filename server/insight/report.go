@@ -71,7 +71,8 @@ func (r Result) Table() (columns []string, rows [][]any) {
 	if m.Rate {
 		unit = "（百分点）"
 	}
-	columns = []string{"分组", r.From + " " + m.Name, r.To + " " + m.Name, "超出同比例预期（人）", "贡献" + unit, "其中比例变化" + unit, "其中人数结构变化" + unit, "贡献占比"}
+	// The contribution last: the page charts the last column.
+	columns = []string{"分组", r.From + " " + m.Name, r.To + " " + m.Name, "超出同比例预期（人）", "其中比例变化" + unit, "其中人数结构变化" + unit, "贡献占比", "贡献" + unit}
 	if !m.Rate {
 		columns[1], columns[2] = r.From+" 人数", r.To+" 人数"
 	}
@@ -88,8 +89,8 @@ func (r Result) Table() (columns []string, rows [][]any) {
 		if !m.Rate {
 			before, after = int64(math.Round(d.Before)), int64(math.Round(d.After))
 		}
-		rows = append(rows, []any{d.Label(), before, after, int64(math.Round(d.Excess)), round(scale*d.Contribution, 2), round(scale*d.RateEffect, 2),
-			round(scale*d.MixEffect, 2), round(d.Share, 4)})
+		rows = append(rows, []any{d.Label(), before, after, int64(math.Round(d.Excess)), round(scale*d.RateEffect, 2),
+			round(scale*d.MixEffect, 2), round(d.Share, 4), round(scale*d.Contribution, 2)})
 	}
 	return columns, rows
 }

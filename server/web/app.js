@@ -74,6 +74,7 @@ function renderAnswer(a, question) {
   } else if (a.answer_type === "count") {
     box.append(el("p", { class: "count" }, a.columns[0] + "：", el("b", { class: "total" }, fmt(a.rows[0] && a.rows[0][0], a.columns[0]))));
   }
+  if (a.insight) box.append(el("p", { class: "insight" }, a.insight.summary));
   box.append(el("div", { class: "explain" }, a.explanation));
   for (const sg of a.strategies || []) {
     box.append(el("div", { class: "strategy" }, el("div", { class: "strategy-title" }, "运营建议 · " + sg.segment), el("p", {}, sg.action)));
@@ -123,7 +124,9 @@ function barChart(a) {
   const NS = "http://www.w3.org/2000/svg";
   const rows = a.rows.filter((r) => typeof r[r.length - 1] === "number");
   const max = Math.max(...rows.map((r) => r[r.length - 1]), 0) || 1;
-  const labelW = a.columns.length > 2 && typeof (a.rows[0] || [])[1] === "string" ? 200 : 110;
+  const labelOf = (r) => r.slice(0, -1).filter((c) => typeof c !== "number").join(" → ") || String(r[0]);
+  const longest = Math.max(0, ...rows.map((r) => labelOf(r).length));
+  const labelW = Math.min(320, Math.max(110, 13 * longest + 10));
   const rowH = 24, valueW = 90, width = 560 + labelW - 110;
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("class", "chart");
@@ -134,7 +137,7 @@ function barChart(a) {
     const v = r[r.length - 1], y = i * rowH + 4;
     const label = document.createElementNS(NS, "text");
     label.setAttribute("x", 0); label.setAttribute("y", y + 15);
-    label.textContent = r.slice(0, -1).filter((c) => typeof c !== "number").join(" → ") || String(r[0]);
+    label.textContent = labelOf(r);
     const bar = document.createElementNS(NS, "rect");
     bar.setAttribute("class", "bar"); bar.setAttribute("x", labelW); bar.setAttribute("y", y + 2);
     bar.setAttribute("height", rowH - 8); bar.setAttribute("width", Math.max(1, (width - labelW - valueW) * v / max));
