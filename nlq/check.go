@@ -79,8 +79,8 @@ func (e *Engine) Check(p *Plan) error {
 		return err
 	}
 	if m := p.Migration; m != nil {
-		if m.Dim != "rfm" && m.Dim != "lifecycle" {
-			return bad("迁移只能按 RFM 分群或生命周期")
+		if m.Dim != "rfm" && m.Dim != "lifecycle" && m.Dim != "tag" {
+			return bad("迁移只能按 RFM 分群、生命周期或行为标签")
 		}
 		for _, d := range []Date{m.From, m.To} {
 			if err := e.checkSnapshot(d); err != nil {

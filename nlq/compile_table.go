@@ -40,6 +40,9 @@ func (c *compiler) lifecycleCols(s *sqlText) {
 // another (m), optionally among the customers the filter selects.
 func (c *compiler) migration() *Query {
 	mg := c.p.Migration
+	if mg.Dim == "tag" {
+		return c.tagMigration()
+	}
 	col := map[string]string{"rfm": "rfm_class", "lifecycle": "lifecycle"}[mg.Dim]
 	s := &sqlText{}
 	s.w(`SELECT coalesce(f.` + col + `, '无') AS "原分群", coalesce(m.` + col + `, '无') AS "现分群", count(*) AS "客户数"` + "\n")
@@ -64,6 +67,39 @@ func (c *compiler) migration() *Query {
 		s.w(" ELSE 99 END")
 	}
 	cols := []string{"原分群", "现分群", "客户数"}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
+}
+
+// tagMigration is the migration table of the behaviour tags: a customer
+// holding several tags counts in every (then, now) pair of them; one
+// without any tag at both snapshots is not listed.
+func (c *compiler) tagMigration() *Query {
+	mg := c.p.Migration
+	s := &sqlText{}
+	s.w(`SELECT coalesce(ft.tag, '无') AS "原标签", coalesce(mt.tag, '无') AS "现标签", count(*) AS "客户数"` + "\n")
+	s.w("FROM customer_measures m JOIN customer_measures f ON f.customer_key = m.customer_key AND f.as_of = ?", mg.From.String())
+	if c.needC {
+		s.w(" JOIN customers c ON c.id = m.customer_key")
+	}
+	s.w("\nLEFT JOIN customer_tags ft ON ft.as_of = f.as_of AND ft.customer_key = m.customer_key")
+	s.w("\nLEFT JOIN customer_tags mt ON mt.as_of = m.as_of AND mt.customer_key = m.customer_key")
+	s.w("\nWHERE m.as_of = ? AND (ft.tag IS NOT NULL OR mt.tag IS NOT NULL)", mg.To.String())
+	if c.p.Filter != nil {
+		s.w(" AND ")
+		c.node(s, c.p.Filter)
+	}
+	s.w("\nGROUP BY 1, 2\nORDER BY ")
+	for i, side := range []string{`"原标签"`, `"现标签"`} {
+		if i > 0 {
+			s.w(", ")
+		}
+		s.w("CASE " + side)
+		for j, name := range schema.BehaviourTags {
+			s.w(fmt.Sprintf(" WHEN ? THEN %d", j), name)
+		}
+		s.w(" ELSE 99 END")
+	}
+	cols := []string{"原标签", "现标签", "客户数"}
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
 }
 

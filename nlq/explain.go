@@ -64,7 +64,10 @@ func (e *Engine) Explain(p *Plan) string {
 			line("结果：%s", e.measureList(p))
 		}
 	case AnswerTable:
-		if m := p.Migration; m != nil {
+		if m := p.Migration; m != nil && m.Dim == "tag" {
+			line("结果：行为标签迁移表，%s 快照的标签 × %s 快照的标签，各格为客户数（一位客户有几个标签就按每一对计入；“无”= 当时没有标签；两次都没有标签的客户不列）", m.From, m.To)
+			break
+		} else if m != nil {
 			line("结果：分群迁移表，%s 快照的分群 × %s 快照的分群，各格为客户数（“无”= 当时没有购买、没有分群）", m.From, m.To)
 			break
 		}

@@ -473,8 +473,17 @@ func (p *parser) migrationPlan() (*Migration, error) {
 		m.Dim = p.snap.migrationDim
 	case p.group == "lifecycle" || p.mentions(KLifecycle) || p.mentionsDim("lifecycle"):
 		m.Dim = "lifecycle"
+	case p.group == "tag" || p.mentionsDim("tag"):
+		m.Dim = "tag"
 	}
-	if w := p.window; w != nil {
+	if w := p.window; w != nil && p.saysNow() {
+		// 上个季度和现在的…迁移: from that period's snapshot to as_of's.
+		from, ok := p.snapshotIn(w.From, w.To)
+		if !ok || !from.Before(p.asOf.Time) {
+			return nil, fmt.Errorf("「%s」没有分群快照可比较（已有快照的日期：%s）", w.Phrase, p.snapshotList())
+		}
+		m.From = from
+	} else if w != nil {
 		from, ok1 := p.snapshotIn(D(w.From.AddDate(-200, 0, 0)), w.From)
 		to, ok2 := p.snapshotIn(w.From, w.To)
 		if !ok1 || !ok2 || !from.Before(to.Time) {
@@ -490,13 +499,23 @@ func (p *parser) migrationPlan() (*Migration, error) {
 	}
 	for _, n := range p.conds {
 		Walk(n, func(x *Node) {
-			if x.Cond != nil && (x.Cond.Kind == CondRFM || x.Cond.Kind == CondLifecycle) && x.Cond.At == nil {
+			if x.Cond != nil && (x.Cond.Kind == CondRFM || x.Cond.Kind == CondLifecycle || x.Cond.Kind == CondTag) && x.Cond.At == nil {
 				from := m.From
 				x.Cond.At = &from
 			}
 		})
 	}
 	return m, nil
+}
+
+// saysNow reports 现在 / 目前 / 当前 in the question (filler elsewhere).
+func (p *parser) saysNow() bool {
+	for _, t := range p.toks {
+		if t.Text == "现在" || t.Text == "目前" || t.Text == "当前" {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) mentions(k Kind) bool {

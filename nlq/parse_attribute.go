@@ -247,7 +247,7 @@ func (p *parser) attribute() bool {
 		return true
 	case KDim:
 		// RFM分群迁移 / 生命周期的迁移: the dimension of a migration table.
-		if v := t.Val(); (v == "rfm" || v == "lifecycle") && p.kind(p.skipDe(1)) == KMigration {
+		if v := t.Val(); (v == "rfm" || v == "lifecycle" || v == "tag") && p.kind(p.skipDe(1)) == KMigration {
 			p.snap.migrationDim = v
 			p.pos++
 			return true

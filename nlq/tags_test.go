@@ -170,3 +170,75 @@ func TestStrategyQuestions(t *testing.T) {
 		t.Errorf("no segment: %v", err)
 	}
 }
+
+// 行为标签迁移: a migration table of the tags between two snapshots (every
+// (then, now) pair a customer holds); 上个季度和现在的…迁移 compares that
+// quarter's snapshot with now's.
+func TestTagMigration(t *testing.T) {
+	q3 := D(time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC))
+	e := withTags(t, func(c *schema.Catalog) {
+		c.Snapshots = append([]time.Time{q3.Time}, c.Snapshots...)
+		c.Tags[q3.String()] = c.Tags[schema.FormatDate(asOf.Time)]
+	})
+	_, db := publicEngineDB(t)
+	for q, dim := range map[string]string{"行为标签迁移": "tag", "上个季度和现在的行为标签迁移": "tag", "上个季度和现在的RFM分群迁移": "rfm"} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if p.Migration == nil || p.Migration.Dim != dim || p.Migration.From != q3 || p.Migration.To != asOf {
+			t.Errorf("%s: %+v", q, p.Migration)
+			continue
+		}
+		qy, err := e.Compile(p, Page{})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if st, err := db.Prepare(qy.SQL); err != nil {
+			t.Errorf("%s: SQLite rejects %v\n%s", q, err, qy.SQL)
+		} else {
+			st.Close()
+		}
+	}
+}
+
+// Why questions: the metric, the snapshot compared with, the direction said.
+func TestWhyQuestions(t *testing.T) {
+	q3 := D(time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC))
+	e := withTags(t, func(c *schema.Catalog) {
+		c.Snapshots = append([]time.Time{q3.Time}, c.Snapshots...)
+		c.SetSnapshots = append([]time.Time{q3.Time}, c.SetSnapshots...)
+		c.Tags[q3.String()] = c.Tags[schema.FormatDate(asOf.Time)]
+	})
+	for q, want := range map[string]string{
+		"为什么流失客户变多了":        "segment lifecycle:流失客户 up",
+		"流失率为什么上升了":         "churn_rate  up",
+		"重要价值客户为什么比上个季度少了":  "segment rfm:重要价值客户 down",
+		"和上个季度比，活跃率为什么下降了":  "active_rate  down",
+		"品牌忠诚型客户为什么变少了":     "segment tag:品牌忠诚型 down",
+		"流失客户增加了是什么原因":      "segment lifecycle:流失客户 up",
+		"为什么高潜力客户少了":        "segment potential:高潜力客户 down",
+	} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		w := p.Why
+		seg := ""
+		if w != nil && w.Segment != nil {
+			seg = string(w.Segment.Kind) + ":" + strings.Join(w.Segment.Values, ",")
+		}
+		if w == nil || fmt.Sprintf("%s %s %s", w.Metric, seg, w.Said) != want || w.From != q3 || w.To != asOf {
+			t.Errorf("%s: %+v, want %s from %s", q, w, want, q3)
+		}
+	}
+	// What it cannot analyse is asked back, not answered as something else.
+	for _, q := range []string{"为什么上海的流失客户变多了", "为什么近3个月买过口红的客户变多了", "流失客户变多了",
+		"为什么各城市的流失客户变多了"} {
+		if _, err := e.Parse(q, asOf, nil); err == nil {
+			t.Errorf("%s: answered", q)
+		}
+	}
+}
