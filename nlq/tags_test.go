@@ -212,13 +212,13 @@ func TestWhyQuestions(t *testing.T) {
 		c.Tags[q3.String()] = c.Tags[schema.FormatDate(asOf.Time)]
 	})
 	for q, want := range map[string]string{
-		"为什么流失客户变多了":        "segment lifecycle:流失客户 up",
-		"流失率为什么上升了":         "churn_rate  up",
-		"重要价值客户为什么比上个季度少了":  "segment rfm:重要价值客户 down",
-		"和上个季度比，活跃率为什么下降了":  "active_rate  down",
-		"品牌忠诚型客户为什么变少了":     "segment tag:品牌忠诚型 down",
-		"流失客户增加了是什么原因":      "segment lifecycle:流失客户 up",
-		"为什么高潜力客户少了":        "segment potential:高潜力客户 down",
+		"为什么流失客户变多了":       "segment lifecycle:流失客户 up",
+		"流失率为什么上升了":        "churn_rate  up",
+		"重要价值客户为什么比上个季度少了": "segment rfm:重要价值客户 down",
+		"和上个季度比，活跃率为什么下降了": "active_rate  down",
+		"品牌忠诚型客户为什么变少了":    "segment tag:品牌忠诚型 down",
+		"流失客户增加了是什么原因":     "segment lifecycle:流失客户 up",
+		"为什么高潜力客户少了":       "segment potential:高潜力客户 down",
 	} {
 		p, err := e.Parse(q, asOf, nil)
 		if err != nil {
