@@ -467,7 +467,7 @@ func (e *Engine) tagDefinitions(p *Plan, line func(string, ...any)) {
 		var rules []string
 		for _, tag := range schema.BehaviourTags {
 			if slices.Contains(days[d], tag) {
-				rules = append(rules, tag+"="+tagRule(tag, cut))
+				rules = append(rules, tag+"="+TagRule(tag, cut))
 			}
 		}
 		line("行为标签定义（%s 的快照，按 %s 至 %s 近12个月的已完成订单；P 为最近秩百分位）：%s",
@@ -475,8 +475,8 @@ func (e *Engine) tagDefinitions(p *Plan, line func(string, ...any)) {
 	}
 }
 
-// tagRule is one tag's rule with the cut-offs computed (spec semantics.md).
-func tagRule(tag string, cut *schema.TagCutoffs) string {
+// TagRule is one tag's rule with the cut-offs computed (spec semantics.md).
+func TagRule(tag string, cut *schema.TagCutoffs) string {
 	if why := cut.Unavailable(tag); why != "" {
 		return "未计算（" + why + "）"
 	}

@@ -25,6 +25,7 @@ type CatalogView struct {
 	Snapshots        []string      `json:"snapshots"`
 	RFM              []SegmentView `json:"rfm"`
 	Lifecycle        []SegmentView `json:"lifecycle"`
+	Tags             []SegmentView `json:"tags"` // behaviour tags at the as-of snapshot, with their cut-offs
 	Measures         []nlq.MeasureDef
 	Dimensions       []string `json:"dimensions"`
 	Categories       []string `json:"categories"`
@@ -49,6 +50,8 @@ var Examples = []string{
 	"各RFM分群的客户数",
 	"各会员等级的复购率",
 	"近6个月每月的消费金额",
+	"各行为标签的人数",
+	"重要挽留客户应该怎么运营",
 }
 
 func segmentViews(m *schema.SegmentModel) (rfm, lc []SegmentView) {
@@ -79,6 +82,20 @@ func segmentViews(m *schema.SegmentModel) (rfm, lc []SegmentView) {
 	return rfm, lc
 }
 
+// tagViews are the behaviour tags with their rules at the as-of snapshot
+// (none for a snapshot from before the tags).
+func tagViews(cat *schema.Catalog) []SegmentView {
+	cut := cat.TagCutoffsAt(cat.AsOf)
+	if cut == nil {
+		return []SegmentView{}
+	}
+	var out []SegmentView
+	for _, tag := range schema.BehaviourTags {
+		out = append(out, SegmentView{Name: tag, Definition: "近12个月：" + nlq.TagRule(tag, cut)})
+	}
+	return out
+}
+
 func (s *Server) catalog(c *gin.Context) {
 	cat := s.svc.Engine().Catalog
 	v := CatalogView{AsOf: schema.FormatDate(cat.AsOf), Categories: cat.Categories, CategoriesL1: cat.CategoriesL1,
@@ -88,10 +105,11 @@ func (s *Server) catalog(c *gin.Context) {
 		v.Snapshots = append(v.Snapshots, schema.FormatDate(t))
 	}
 	v.RFM, v.Lifecycle = segmentViews(cat.Model)
+	v.Tags = tagViews(cat)
 	for _, k := range []string{"customers", "spend", "orders", "aov", "arpu", "repurchase"} {
 		v.Measures = append(v.Measures, nlq.Measures[k])
 	}
-	for _, k := range []string{"rfm", "lifecycle", "city", "province", "gender", "member_level", "register_channel", "channel", "month"} {
+	for _, k := range []string{"rfm", "lifecycle", "tag", "city", "province", "gender", "member_level", "register_channel", "channel", "month"} {
 		v.Dimensions = append(v.Dimensions, nlq.Dimensions[k].Name)
 	}
 	c.Render(http.StatusOK, jsonRender{v})
@@ -104,10 +122,14 @@ func (s *Server) segments(c *gin.Context) {
 	defer v.release()
 	cat := v.Engine.Catalog
 	rfm, lc := segmentViews(cat.Model)
+	tags := tagViews(cat)
 	for _, g := range []struct {
 		dim  string
 		segs []SegmentView
-	}{{"rfm", rfm}, {"lifecycle", lc}} {
+	}{{"rfm", rfm}, {"lifecycle", lc}, {"tag", tags}} {
+		if len(g.segs) == 0 {
+			continue
+		}
 		plan := &nlq.Plan{Answer: nlq.AnswerTable, AsOf: nlq.D(cat.AsOf), GroupBy: g.dim, Measures: []string{"customers"}}
 		q, err := v.Engine.Compile(plan, nlq.Page{})
 		if err != nil {
@@ -128,5 +150,5 @@ func (s *Server) segments(c *gin.Context) {
 			g.segs[i].Customers = &n
 		}
 	}
-	c.Render(http.StatusOK, jsonRender{gin.H{"as_of": schema.FormatDate(cat.AsOf), "rfm": rfm, "lifecycle": lc}})
+	c.Render(http.StatusOK, jsonRender{gin.H{"as_of": schema.FormatDate(cat.AsOf), "rfm": rfm, "lifecycle": lc, "tags": tags}})
 }

@@ -185,11 +185,13 @@ func TestPagesCatalogSegmentsMetrics(t *testing.T) {
 	resp, body = c.do("GET", "/api/v1/catalog", "")
 	var cat CatalogView
 	json.Unmarshal(body, &cat)
-	if resp.StatusCode != 200 || len(cat.RFM) != 8 || len(cat.Lifecycle) != 5 || len(cat.Categories) == 0 || cat.AsOf != "2026-11-22" {
+	if resp.StatusCode != 200 || len(cat.RFM) != 8 || len(cat.Lifecycle) != 5 || len(cat.Tags) != 5 || len(cat.Categories) == 0 || cat.AsOf != "2026-11-22" ||
+		!strings.Contains(cat.Tags[0].Definition, "P80 = 4 单") {
 		t.Fatalf("catalog: %d %s", resp.StatusCode, body[:min(200, len(body))])
 	}
 	resp, body = c.do("GET", "/api/v1/segments", "")
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"重要价值客户"`) || !strings.Contains(string(body), `"customers":281`) {
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"重要价值客户"`) || !strings.Contains(string(body), `"customers":281`) ||
+		!strings.Contains(string(body), `"name":"促销敏感型"`) || !strings.Contains(string(body), `"customers":91`) {
 		t.Fatalf("segments: %d %s", resp.StatusCode, body)
 	}
 	resp, body = c.do("GET", "/metrics", "")

@@ -178,7 +178,7 @@ async function loadPanel() {
     $("asof").textContent = "数据截至 " + cat.as_of;
     $("examples").replaceChildren(...cat.examples.map((q) => el("li", {}, el("button", { type: "button", onclick: () => ask(q) }, q))));
     const seg = await api("/api/v1/segments");
-    for (const [id, list] of [["rfm", seg.rfm], ["lifecycle", seg.lifecycle]]) {
+    for (const [id, list] of [["rfm", seg.rfm], ["lifecycle", seg.lifecycle], ["tags", seg.tags || []]]) {
       $(id).replaceChildren(...list.map((s) => el("li", {},
         el("button", { type: "button", class: "name", onclick: () => ask(s.name + "有哪些") }, s.name),
         el("span", { class: "size" }, fmt(s.customers) + " 人"),
