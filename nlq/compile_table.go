@@ -40,67 +40,50 @@ func (c *compiler) lifecycleCols(s *sqlText) {
 // another (m), optionally among the customers the filter selects.
 func (c *compiler) migration() *Query {
 	mg := c.p.Migration
-	if mg.Dim == "tag" {
-		return c.tagMigration()
-	}
 	col := map[string]string{"rfm": "rfm_class", "lifecycle": "lifecycle"}[mg.Dim]
+	m := migrationSQL{from: "f." + col, to: "m." + col, names: [2]string{"原分群", "现分群"}, order: c.segmentOrder(mg.Dim)}
+	if mg.Dim == "tag" {
+		// A customer holding several tags counts in every (then, now)
+		// pair of them; one without a tag at both snapshots is not listed.
+		m = migrationSQL{from: "ft.tag", to: "mt.tag", names: [2]string{"原标签", "现标签"}, order: schema.BehaviourTags,
+			joins: "\nLEFT JOIN customer_tags ft ON ft.as_of = f.as_of AND ft.customer_key = m.customer_key" +
+				"\nLEFT JOIN customer_tags mt ON mt.as_of = m.as_of AND mt.customer_key = m.customer_key",
+			where: " AND (ft.tag IS NOT NULL OR mt.tag IS NOT NULL)"}
+	}
 	s := &sqlText{}
-	s.w(`SELECT coalesce(f.` + col + `, '无') AS "原分群", coalesce(m.` + col + `, '无') AS "现分群", count(*) AS "客户数"` + "\n")
+	s.w(`SELECT coalesce(` + m.from + `, '无') AS "` + m.names[0] + `", coalesce(` + m.to + `, '无') AS "` + m.names[1] + `", count(*) AS "客户数"` + "\n")
 	s.w("FROM customer_measures m JOIN customer_measures f ON f.customer_key = m.customer_key AND f.as_of = ?", mg.From.String())
 	if c.needC {
 		s.w(" JOIN customers c ON c.id = m.customer_key")
 	}
-	s.w("\nWHERE m.as_of = ?", mg.To.String())
+	s.w(m.joins)
+	s.w("\nWHERE m.as_of = ?"+m.where, mg.To.String())
 	if c.p.Filter != nil {
 		s.w(" AND ")
 		c.node(s, c.p.Filter)
 	}
 	s.w("\nGROUP BY 1, 2\nORDER BY ")
-	for i, side := range []string{`"原分群"`, `"现分群"`} {
+	for i, side := range m.names {
 		if i > 0 {
 			s.w(", ")
 		}
-		s.w("CASE " + side)
-		for j, name := range c.segmentOrder(mg.Dim) {
+		s.w(`CASE "` + side + `"`)
+		for j, name := range m.order {
 			s.w(fmt.Sprintf(" WHEN ? THEN %d", j), name)
 		}
 		s.w(" ELSE 99 END")
 	}
-	cols := []string{"原分群", "现分群", "客户数"}
+	cols := []string{m.names[0], m.names[1], "客户数"}
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
 }
 
-// tagMigration is the migration table of the behaviour tags: a customer
-// holding several tags counts in every (then, now) pair of them; one
-// without any tag at both snapshots is not listed.
-func (c *compiler) tagMigration() *Query {
-	mg := c.p.Migration
-	s := &sqlText{}
-	s.w(`SELECT coalesce(ft.tag, '无') AS "原标签", coalesce(mt.tag, '无') AS "现标签", count(*) AS "客户数"` + "\n")
-	s.w("FROM customer_measures m JOIN customer_measures f ON f.customer_key = m.customer_key AND f.as_of = ?", mg.From.String())
-	if c.needC {
-		s.w(" JOIN customers c ON c.id = m.customer_key")
-	}
-	s.w("\nLEFT JOIN customer_tags ft ON ft.as_of = f.as_of AND ft.customer_key = m.customer_key")
-	s.w("\nLEFT JOIN customer_tags mt ON mt.as_of = m.as_of AND mt.customer_key = m.customer_key")
-	s.w("\nWHERE m.as_of = ? AND (ft.tag IS NOT NULL OR mt.tag IS NOT NULL)", mg.To.String())
-	if c.p.Filter != nil {
-		s.w(" AND ")
-		c.node(s, c.p.Filter)
-	}
-	s.w("\nGROUP BY 1, 2\nORDER BY ")
-	for i, side := range []string{`"原标签"`, `"现标签"`} {
-		if i > 0 {
-			s.w(", ")
-		}
-		s.w("CASE " + side)
-		for j, name := range schema.BehaviourTags {
-			s.w(fmt.Sprintf(" WHEN ? THEN %d", j), name)
-		}
-		s.w(" ELSE 99 END")
-	}
-	cols := []string{"原标签", "现标签", "客户数"}
-	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
+// migrationSQL is what differs between the migration tables: the values
+// then and now, their column names and order, and for tags their joins.
+type migrationSQL struct {
+	from, to     string
+	names        [2]string
+	order        []string
+	joins, where string
 }
 
 // newCustomersByMonth counts customers by the month of their first

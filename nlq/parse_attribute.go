@@ -330,6 +330,23 @@ func (p *parser) snapshotList() string {
 	return strings.Join(s, "、")
 }
 
+// datedSnapshot is the snapshot a time phrase right before the current
+// token dates a segment at (上个季度的重要价值客户): nil for none (as of
+// now); false, with the token reported, when that period has no snapshot.
+func (p *parser) datedSnapshot() (*Date, bool) {
+	if !p.datedByTime() {
+		return nil, true
+	}
+	w := p.snap.timeWin
+	d, ok := p.snapshotIn(w.From, w.To)
+	if !ok {
+		p.unplace(1, fmt.Sprintf("「%s」没有分群快照（已有快照的日期：%s）", w.Phrase, p.snapshotList()), nil)
+		return nil, false
+	}
+	p.snap.segmentWins[w] = true
+	return &d, true
+}
+
 // segment places a segment condition, dated when a time phrase or 变成/新晋
 // says so.
 func (p *parser) segment(c *Cond) bool {
@@ -342,16 +359,11 @@ func (p *parser) segment(c *Cond) bool {
 		p.add(leaf(&Cond{Kind: CondFirstPurchase, Window: p.snap.timeWin}))
 		return true
 	}
-	if p.datedByTime() {
-		w := p.snap.timeWin
-		d, ok := p.snapshotIn(w.From, w.To)
-		if !ok {
-			p.unplace(1, fmt.Sprintf("「%s」没有分群快照（已有快照的日期：%s）", w.Phrase, p.snapshotList()), nil)
-			return true
-		}
-		c.At = &d
-		p.snap.segmentWins[w] = true
+	at, ok := p.datedSnapshot()
+	if !ok {
+		return true
 	}
+	c.At = at
 	n := leaf(c)
 	switch {
 	case p.snap.newly:
@@ -407,17 +419,11 @@ func (p *parser) noLonger() bool {
 		return false // 不是女性, 不是在门店买的: the exclusion of what follows
 	}
 	was := *p.snap.lastSegment.Cond
-	was.At = nil
-	if p.datedByTime() {
-		w := p.snap.timeWin
-		d, ok := p.snapshotIn(w.From, w.To)
-		if !ok {
-			p.unplace(1, fmt.Sprintf("「%s」没有分群快照（已有快照的日期：%s）", w.Phrase, p.snapshotList()), nil)
-			return true
-		}
-		was.At = &d
-		p.snap.segmentWins[w] = true
+	at, ok := p.datedSnapshot()
+	if !ok {
+		return true
 	}
+	was.At = at
 	if sameDay(was.At, p.snap.lastSegment.Cond.At) {
 		p.unplace(1, "「不是」否定了同一时间的同一分群，请说明比较的时间（如“上个季度是…、现在不是的”）", nil)
 		return true
