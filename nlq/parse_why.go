@@ -38,6 +38,9 @@ func (p *parser) whyPlan() (*Plan, error) {
 		return &PlanError{Msg: fmt.Sprintf(format, a...), Suggestions: []string{"为什么流失客户变多了", "流失率为什么上升了", "重要价值客户为什么比上个季度少了"}}
 	}
 	w := &Why{To: p.asOf, Said: p.why.said}
+	if w.Said == "any" {
+		w.Said = "" // 为什么流失率变了: no direction assumed
+	}
 	switch {
 	case len(p.conds) == 1 && len(p.measures) == 0:
 		n := p.conds[0]

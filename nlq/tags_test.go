@@ -219,6 +219,7 @@ func TestWhyQuestions(t *testing.T) {
 		"品牌忠诚型客户为什么变少了":    "segment tag:品牌忠诚型 down",
 		"流失客户增加了是什么原因":     "segment lifecycle:流失客户 up",
 		"为什么高潜力客户少了":       "segment potential:高潜力客户 down",
+		"流失率为什么有变化":        "churn_rate  ",
 	} {
 		p, err := e.Parse(q, asOf, nil)
 		if err != nil {
