@@ -85,6 +85,9 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 	if p.Migration != nil {
 		return c.migration(), nil
 	}
+	if p.Why != nil {
+		return nil, &PlanError{Msg: "“为什么”由变化分析回答，不编译成 SQL"}
+	}
 	if isLinePlan(p) && p.Answer != AnswerCustomers {
 		return c.lineTable(), nil
 	}

@@ -510,6 +510,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("近3个月买过口红或")
 	f.Add("排除")
+	f.Add("为什么流失客户比上个季度变多了")
+	f.Add("上个季度是品牌忠诚型、现在不是的客户")
+	f.Add("促销敏感型重要挽留客户应该怎么运营")
 	f.Fuzz(func(t *testing.T, q string) {
 		p, err := e.Parse(q, asOf, nil)
 		if err != nil {
