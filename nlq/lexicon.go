@@ -166,6 +166,13 @@ func (l *Lexicon) node(surface string, create bool) *trieNode {
 }
 
 // add puts a vocabulary word; the first sense of a surface stays.
+// Knows reports whether the word as a whole is already in the lexicon (a
+// new sense for it would not take: the first one stays).
+func (l *Lexicon) Knows(word string) bool {
+	n := l.node(word, false)
+	return n != nil && n.sense != nil
+}
+
 func (l *Lexicon) add(surface string, s *Sense) {
 	n := l.node(surface, true)
 	if n.sense == nil {

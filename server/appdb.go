@@ -75,12 +75,48 @@ CREATE TABLE IF NOT EXISTS answers (
   plan_json  TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
+-- Feedback on an answer (one per answer: the latest rating stands).
+CREATE TABLE IF NOT EXISTS feedback (
+  answer_id TEXT PRIMARY KEY,
+  owner     TEXT NOT NULL,
+  rating    TEXT NOT NULL,
+  comment   TEXT NOT NULL DEFAULT '',
+  at        TEXT NOT NULL
+);
+-- What admins taught the parser (server/teach.go): never deleted, undone
+-- by marking, so every change has who and when.
+CREATE TABLE IF NOT EXISTS teachings (
+  id         INTEGER PRIMARY KEY,
+  word       TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  target     TEXT NOT NULL DEFAULT '',
+  taught_by  TEXT NOT NULL,
+  taught_at  TEXT NOT NULL,
+  undone_by  TEXT,
+  undone_at  TEXT
+);
+-- Questions an admin verified, with the plan they must keep reading as.
+CREATE TABLE IF NOT EXISTS examples (
+  question   TEXT PRIMARY KEY,
+  plan_json  TEXT NOT NULL,
+  saved_by   TEXT NOT NULL,
+  saved_at   TEXT NOT NULL
+);
 `
 
 // Columns added since the first release (a missing one is added at open).
 var appAddedColumns = []string{
 	`ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
 	`ALTER TABLE answers ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
+	// The audit names each answer, its conversation, the spans not
+	// understood and the channel: the correction queue, the usage console
+	// and each user's history are read from it.
+	`ALTER TABLE audit ADD COLUMN answer_id TEXT`,
+	`ALTER TABLE audit ADD COLUMN conversation_id TEXT`,
+	`ALTER TABLE audit ADD COLUMN unknown TEXT`,
+	`ALTER TABLE audit ADD COLUMN channel TEXT`,
+	`CREATE INDEX IF NOT EXISTS audit_answer ON audit(answer_id)`,
+	`CREATE INDEX IF NOT EXISTS audit_conversation ON audit(conversation_id, at)`,
 }
 
 // OpenAppDB opens (creating if needed) the application database with the
@@ -223,6 +259,11 @@ type AuditRecord struct {
 	Total    int
 	Duration time.Duration
 	Error    string
+
+	AnswerID       string
+	ConversationID string
+	Unknown        []string // for a clarify: the spans not understood
+	Channel        string   // page, api, slack, wecom, cli
 }
 
 // Auditor records questions. An error means the record was not kept.
@@ -232,14 +273,27 @@ type Auditor interface {
 
 // Audit writes one record, even when the request's context has ended.
 func (a *AppDB) Audit(ctx context.Context, r AuditRecord) error {
-	_, err := a.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO audit(at, api_key, question, planner, status, sql_text, row_count, total, duration_ms, error)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	var unknown any
+	if len(r.Unknown) > 0 {
+		b, _ := json.Marshal(r.Unknown)
+		unknown = string(b)
+	}
+	_, err := a.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO audit(at, api_key, question, planner, status, sql_text, row_count, total, duration_ms, error,
+			answer_id, conversation_id, unknown, channel)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.At.UTC().Format(time.RFC3339Nano), r.Key, r.Question, r.Planner, r.Status, r.SQL, r.Rows, r.Total,
-		float64(r.Duration.Microseconds())/1000, r.Error)
+		float64(r.Duration.Microseconds())/1000, r.Error, nullable(r.AnswerID), nullable(r.ConversationID), unknown, nullable(r.Channel))
 	if err != nil {
 		return fmt.Errorf("write audit record: %w", err)
 	}
 	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // Fingerprint identifies an API key in logs without revealing it.

@@ -35,7 +35,8 @@ func (s *Server) botAsk(ctx context.Context, place, question, principal string) 
 	}
 	limit := 10
 	start := time.Now()
-	ans, err := s.svc.Ask(ctx, AskRequest{Question: question, ConversationID: id, Limit: &limit, Caller: principal})
+	channel, _, _ := strings.Cut(principal, ":") // slack, wecom
+	ans, err := s.svc.Ask(ctx, AskRequest{Question: question, ConversationID: id, Limit: &limit, Caller: principal, Channel: channel})
 	s.metrics.ask(ans, err, time.Since(start))
 	return ans, err
 }
@@ -99,7 +100,7 @@ func (s *Server) botText(a *Answer, err error, maxRows int) string {
 		b.WriteString(compactTable(a, maxRows))
 	}
 	b.WriteString(a.StrategyText())
-	if a.AnswerID != "" {
+	if a.exportable {
 		b.WriteString("完整名单（CSV，1 小时内有效）：" + s.absolute(s.ExportURL(a.AnswerID, "csv")) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")

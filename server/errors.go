@@ -42,6 +42,7 @@ const (
 	CodeCanceled     = "canceled"
 	CodeForbidden    = "forbidden"
 	CodeMediaType    = "unsupported_media_type"
+	CodeConflict     = "conflict" // a teaching that would change verified answers
 	CodeInternal     = "internal"
 )
 
@@ -58,6 +59,7 @@ var statusOf = map[string]int{
 	CodeCanceled:     499, // the client went away (nginx's convention); nobody reads it
 	CodeForbidden:    http.StatusForbidden,
 	CodeMediaType:    http.StatusUnsupportedMediaType,
+	CodeConflict:     http.StatusConflict,
 	CodeInternal:     http.StatusInternalServerError,
 }
 

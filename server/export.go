@@ -78,7 +78,7 @@ func (s *Server) exportAuth(c *gin.Context) {
 			return
 		}
 	}
-	who, keyed := s.keyHolder(c)
+	who, _, keyed := s.keyHolder(c)
 	if !signed && !keyed {
 		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
 		s.fail(c, errBadLink)

@@ -30,6 +30,7 @@ const MaxBodyBytes = 64 << 10
 // Config is the HTTP surface's settings.
 type Config struct {
 	Keys         []string      // API keys; empty: no auth (loopback only, see cmd)
+	AdminKeys    []string      // keys that may also use the admin pages (CHATBI_ADMIN_KEYS); without any key the local user is admin
 	Rate         float64       // requests per second per key (or client IP); 0: 10
 	Burst        int           // bucket size; 0: 20
 	ExportSecret []byte        // signs export links; empty: a random secret per process
@@ -109,6 +110,16 @@ func NewServer(svc *Service, cfg Config) (*Server, error) {
 	api.GET("/catalog", s.catalog)
 	api.GET("/segments", s.segments)
 	api.GET("/answers/:id", s.page)
+	api.POST("/answers/:id/feedback", s.jsonOnly, s.feedback)
+	api.GET("/conversations", s.conversations)
+	api.GET("/conversations/:id", s.conversation)
+	admin := api.Group("/admin", s.adminOnly)
+	admin.GET("/queue", s.queue)
+	admin.GET("/teachings", s.teachings)
+	admin.POST("/teachings", s.jsonOnly, s.teach)
+	admin.DELETE("/teachings/:id", s.undo)
+	admin.POST("/examples", s.jsonOnly, s.saveExample)
+	admin.GET("/usage", s.usage)
 	s.chatPage(r)
 	s.slackRoutes(r)
 	if err := s.wecomRoutes(r); err != nil {
@@ -158,31 +169,35 @@ func (s *Server) observe(c *gin.Context) {
 // auth requires a valid Bearer key when keys are configured and names the
 // caller (the key's fingerprint; LocalPrincipal without keys).
 func (s *Server) auth(c *gin.Context) {
-	who, ok := s.keyHolder(c)
+	who, admin, ok := s.keyHolder(c)
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="chatbi"`)
 		s.fail(c, newError(CodeUnauthorized, "需要有效的 API key：Authorization: Bearer <key> (missing or invalid API key)", nil))
 		return
 	}
 	c.Set("caller", who)
+	c.Set("admin", admin)
 	c.Next()
 }
 
 // keyHolder is the principal of the request's Bearer key. Every key is
 // compared in constant time, and all of them, so timing says nothing.
-func (s *Server) keyHolder(c *gin.Context) (string, bool) {
-	if len(s.cfg.Keys) == 0 {
-		return LocalPrincipal, true
+func (s *Server) keyHolder(c *gin.Context) (who string, admin, ok bool) {
+	if len(s.cfg.Keys) == 0 && len(s.cfg.AdminKeys) == 0 {
+		return LocalPrincipal, true, true // a loopback, single-user tool
 	}
 	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	match := 0
+	user, adm := 0, 0
 	for _, k := range s.cfg.Keys {
-		match |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
+		user |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
 	}
-	if !ok || match != 1 {
-		return "", false
+	for _, k := range s.cfg.AdminKeys {
+		adm |= subtle.ConstantTimeCompare([]byte(got), []byte(k))
 	}
-	return Fingerprint(got), true
+	if !ok || user|adm != 1 {
+		return "", false, false
+	}
+	return Fingerprint(got), adm == 1, true
 }
 
 // limit applies a token bucket per API key. Without keys the service is a
@@ -274,6 +289,10 @@ func (s *Server) ask(c *gin.Context) {
 		return
 	}
 	req.Caller = c.GetString("caller")
+	req.Channel = "api"
+	if c.GetHeader("X-Chatbi-Client") == "page" {
+		req.Channel = "page" // the chat page says so; anything else is the API
+	}
 	start := time.Now()
 	ans, err := s.svc.Ask(c.Request.Context(), req)
 	s.metrics.ask(ans, err, time.Since(start))
@@ -281,7 +300,7 @@ func (s *Server) ask(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if ans.AnswerID != "" {
+	if ans.exportable {
 		ans.Export = s.exportLinks(ans.AnswerID)
 	}
 	c.Render(http.StatusOK, jsonRender{ans})

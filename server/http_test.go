@@ -61,7 +61,7 @@ func serviceWithAppDB(t *testing.T) (*Service, *AppDB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Close() })
-	svc.Convs, svc.Audit = app, app
+	svc.Convs, svc.Audit, svc.App = app, app, app
 	return svc, app
 }
 

@@ -30,6 +30,9 @@ type AskRequest struct {
 	// without keys, slack:TEAM:USER or wecom:CORP:USER. It owns the
 	// conversation and the answers, and is what the audit log records.
 	Caller string `json:"-"`
+	// Channel is where the question came from: page, api, slack, wecom,
+	// cli (the usage console counts by it).
+	Channel string `json:"-"`
 }
 
 // Answer is the ask answer (spec api.md).
@@ -51,6 +54,7 @@ type Answer struct {
 	// Strategies: the suggested action for each segment the answer's
 	// conditions name (server/strategy); empty when none is named.
 	Strategies []strategy.Suggestion `json:"strategies,omitempty"`
+	exportable bool                  // a list or table whose whole rows can be exported (AnswerID names the stored plan)
 	// Insight: for a why question (为什么流失客户变多了), the metric then and
 	// now and the summary; the drivers are the rows.
 	Insight *Insight  `json:"insight,omitempty"`
@@ -83,6 +87,9 @@ type Service struct {
 	// Strategies: the suggested action per segment; nil: the embedded
 	// default table.
 	Strategies *strategy.Table
+	// App is the app database, for feedback, teachings, the correction
+	// queue, usage and history (nil: those are unavailable).
+	App *AppDB
 }
 
 var defaultStrategies = sync.OnceValue(strategy.Default)
@@ -164,11 +171,20 @@ func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 		err = newError(CodeCanceled, "请求已取消 (client went away)", err)
 	}
 	if s.Audit != nil {
-		r := AuditRecord{At: start, Key: req.Caller, Question: req.Question, Duration: time.Since(start), Planner: "rules"}
+		r := AuditRecord{At: start, Key: req.Caller, Question: req.Question, Duration: time.Since(start), Planner: "rules", Channel: req.Channel}
 		if err != nil {
 			r.Status, r.Error = AsError(err).Code, err.Error()
 		} else {
 			r.Status, r.Planner, r.SQL, r.Rows, r.Total = ans.Status, ans.Planner, ans.SQL, len(ans.Rows), ans.Total
+			r.AnswerID, r.ConversationID = ans.AnswerID, ans.ConversationID
+			if ans.Clarification != nil {
+				for _, u := range ans.Clarification.Unknown {
+					r.Unknown = append(r.Unknown, u.Text)
+				}
+				if len(r.Unknown) == 0 {
+					r.Unknown = []string{""} // asked back as a whole (a plan it cannot run)
+				}
+			}
 		}
 		if aerr := s.Audit.Audit(ctx, r); aerr != nil && err == nil {
 			return nil, storeError(aerr)
@@ -257,7 +273,8 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	} else {
 		convID = newID() // stored with the answer below: one write, not two
 	}
-	ans := &Answer{ConversationID: convID, Planner: "rules", Columns: []string{}, Rows: [][]any{}}
+	// Every answer has an id, a clarify or a count too: feedback names it.
+	ans := &Answer{ConversationID: convID, AnswerID: newID(), Planner: "rules", Columns: []string{}, Rows: [][]any{}}
 	defer func() { ans.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000 }()
 	// askBack answers clarify and, for a new conversation, stores it (with
 	// no plan) so that the next turn can name it.
@@ -326,7 +343,8 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	ans.Plan = plan
 	ans.Strategies = s.strategies().For(plan.Segments())
 	if plan.Answer != nlq.AnswerCount {
-		ans.AnswerID = newID()
+		// Its pages and exports re-run the stored plan.
+		ans.exportable = true
 		if err := s.Convs.PutAnswer(ans.AnswerID, Entry{Owner: req.Caller, Plan: plan}); err != nil {
 			return nil, storeError(err)
 		}

@@ -25,6 +25,8 @@ type warehouse struct {
 	opt  executor.Options
 	log  *slog.Logger
 	lex  []nlq.Entry // a retailer's own words, on top of the core lexicon
+	// taught: the admins' teachings in force, on top of lex (teach.go).
+	taught atomic.Pointer[[]nlq.Entry]
 
 	cur       atomic.Pointer[view]
 	reopen    sync.Mutex   // one reopen at a time
@@ -130,7 +132,7 @@ func (w *warehouse) reload(ctx context.Context) error {
 
 // swap opens the file anew and retires old; the caller holds reopen.
 func (w *warehouse) swap(ctx context.Context, old *view) error {
-	v, err := openView(ctx, w.path, w.opt, w.lex)
+	v, err := openView(ctx, w.path, w.opt, w.words())
 	if err != nil {
 		w.log.Error("new warehouse file cannot be served: keeping the current one", "path", w.path, "err", err)
 		return err
@@ -139,6 +141,25 @@ func (w *warehouse) swap(ctx context.Context, old *view) error {
 	w.log.Info("serving a newly published warehouse", "path", w.path, "as_of", schema.FormatDate(v.Engine.Catalog.AsOf))
 	go old.retire()
 	return nil
+}
+
+// words are the lexicon entries on top of the core: the retailer's, then
+// the teachings in force.
+func (w *warehouse) words() []nlq.Entry {
+	out := append([]nlq.Entry{}, w.lex...)
+	if t := w.taught.Load(); t != nil {
+		out = append(out, *t...)
+	}
+	return out
+}
+
+// relearn serves the same file with new teachings: a new view, swapped in
+// like a newly published warehouse (questions under way finish on the old).
+func (w *warehouse) relearn(ctx context.Context, taught []nlq.Entry) error {
+	w.reopen.Lock()
+	defer w.reopen.Unlock()
+	w.taught.Store(&taught)
+	return w.swap(ctx, w.cur.Load())
 }
 
 // retire closes a view once no question uses it.

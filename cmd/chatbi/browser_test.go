@@ -20,6 +20,12 @@ import (
 // warehouse imported from the public data, and returns its base URL.
 func startServer(t *testing.T, keys ...string) string {
 	t.Helper()
+	return startServerWith(t, keys, nil)
+}
+
+// startServerWith is startServer with admin keys too.
+func startServerWith(t *testing.T, keys, adminKeys []string) string {
+	t.Helper()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "pub.db")
 	if code, _, errs := chatbi(t, "import", "--db", db, "../../testdata/eval/public/data"); code != 0 {
@@ -35,7 +41,7 @@ func startServer(t *testing.T, keys ...string) string {
 	var out bytes.Buffer
 	go func() {
 		e := env{ctx: ctx, stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard}
-		done <- serve(e, serveConfig{db: db, addr: "127.0.0.1:0", timeout: 5 * time.Second, maxRows: 10000, rate: 100, burst: 100, keys: keys},
+		done <- serve(e, serveConfig{db: db, addr: "127.0.0.1:0", timeout: 5 * time.Second, maxRows: 10000, rate: 100, burst: 100, keys: keys, adminKeys: adminKeys},
 			slog.New(slog.NewTextHandler(io.Discard, nil)), func(a string) { addrc <- a })
 	}()
 	t.Cleanup(func() {

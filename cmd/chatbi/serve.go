@@ -31,6 +31,7 @@ type serveConfig struct {
 	rate            float64
 	burst           int
 	keys            []string
+	adminKeys       []string
 	limits          server.Limits
 	concurrency     int
 	queueWait       time.Duration
@@ -71,6 +72,11 @@ func cmdServe(e env, args []string) int {
 			c.keys = append(c.keys, k)
 		}
 	}
+	for _, k := range strings.Split(os.Getenv("CHATBI_ADMIN_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.adminKeys = append(c.adminKeys, k)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	return serve(e, c, log, nil)
 }
@@ -84,7 +90,10 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 	case c.addr == "":
 		c.addr = "127.0.0.1:8080"
 	}
-	if len(c.keys) == 0 && !loopback(c.addr) {
+	if len(c.keys) == 0 && len(c.adminKeys) > 0 {
+		c.keys = []string{} // admin keys alone still require a key of everyone
+	}
+	if len(c.keys) == 0 && len(c.adminKeys) == 0 && !loopback(c.addr) {
 		log.Warn("CHATBI_API_KEYS is not set and the address is not loopback: anyone who can reach it can ask", "addr", c.addr)
 	}
 	if _, err := os.Stat(c.db); errors.Is(err, os.ErrNotExist) {
@@ -111,14 +120,18 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 		return 1
 	}
 	defer app.Close()
-	svc.Convs, svc.Audit = app, app
+	svc.Convs, svc.Audit, svc.App = app, app, app
+	if err := svc.LoadTeachings(e.ctx); err != nil {
+		fmt.Fprintln(e.stderr, "chatbi serve: teachings:", err)
+		return 1
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi serve:", err)
 		return 1
 	}
-	cfg := server.Config{Keys: c.keys, Rate: c.rate, Burst: c.burst, Log: log,
+	cfg := server.Config{Keys: c.keys, AdminKeys: c.adminKeys, Rate: c.rate, Burst: c.burst, Log: log,
 		ExportSecret: []byte(os.Getenv("CHATBI_EXPORT_SECRET")), PublicURL: os.Getenv("CHATBI_PUBLIC_URL"), Limits: c.limits}
 	botsFromEnv(&cfg, log)
 	h, err := server.NewServer(svc, cfg)

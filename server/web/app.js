@@ -17,7 +17,7 @@ function el(tag, attrs, ...kids) {
 }
 
 async function api(path, body) {
-  const headers = { "Content-Type": "application/json" };
+  const headers = { "Content-Type": "application/json", "X-Chatbi-Client": "page" };
   if (state.key) headers.Authorization = "Bearer " + state.key;
   const resp = await fetch(path, body ? { method: "POST", headers, body: JSON.stringify(body) } : { headers });
   let data = {};
@@ -55,6 +55,7 @@ async function ask(question) {
     const a = await api("/api/v1/ask", body);
     state.conversation = a.conversation_id;
     pending.replaceWith(renderAnswer(a, question));
+    loadHistory();
   } catch (e) {
     pending.replaceWith(el("div", { class: "msg error" }, e.message));
   } finally {
@@ -63,10 +64,27 @@ async function ask(question) {
   }
 }
 
+// feedbackBar rates an answer 👍 / 👎; a 👎 asks what was wrong (optional).
+function feedbackBar(a) {
+  const bar = el("div", { class: "feedback" }, "这个回答：");
+  const send = async (rating, comment) => {
+    await api("/api/v1/answers/" + encodeURIComponent(a.answer_id) + "/feedback", { rating, comment: comment || "" });
+    bar.querySelectorAll("button.rate").forEach((b) => b.classList.toggle("chosen", b.dataset.rating === rating));
+  };
+  const why = el("input", { class: "why", placeholder: "哪里不对？（可选）", maxlength: "500", hidden: "" });
+  const whySend = el("button", { type: "button", class: "whysend", hidden: "", onclick: async () => { await send("down", why.value); whySend.textContent = "已提交"; } }, "提交");
+  bar.append(
+    el("button", { type: "button", class: "rate up", "data-rating": "up", onclick: () => send("up") }, "👍"),
+    el("button", { type: "button", class: "rate down", "data-rating": "down", onclick: () => { send("down"); why.hidden = false; whySend.hidden = false; } }, "👎"),
+    why, whySend);
+  return bar;
+}
+
 function renderAnswer(a, question) {
   const box = el("div", { class: "msg bot answer", "data-status": a.status, "data-type": a.answer_type || "" });
   if (a.status === "clarify") {
     box.append(renderClarify(a, question));
+    if (a.answer_id) box.append(feedbackBar(a));
     return box;
   }
   if (a.answer_type === "customers") {
@@ -93,6 +111,7 @@ function renderAnswer(a, question) {
       el("a", { href: a.export.xlsx, class: "xlsx", download: "" }, "Excel")));
   }
   box.append(el("details", { class: "sql" }, el("summary", {}, "查看 SQL（" + fmt(a.elapsed_ms) + " ms）"), el("pre", {}, a.sql)));
+  if (a.answer_id) box.append(feedbackBar(a));
   return box;
 }
 
@@ -172,6 +191,28 @@ function renderClarify(a, question) {
   return frag;
 }
 
+// loadHistory lists the user's conversations (kept by the server: a reload
+// or another browser shows them); opening one shows its questions and
+// continues it.
+async function loadHistory() {
+  try {
+    const h = await api("/api/v1/conversations");
+    $("history").replaceChildren(...(h.conversations || []).slice(0, 15).map((c) => el("li", {},
+      el("button", { type: "button", onclick: () => openConversation(c.id) }, c.first_question),
+      el("span", { class: "size" }, c.turns + " 问"))));
+  } catch (e) { /* no app database (the command line): no history */ }
+}
+
+async function openConversation(id) {
+  const c = await api("/api/v1/conversations/" + encodeURIComponent(id));
+  addMessage(el("div", { class: "msg bot hint" }, "已打开历史对话，可以接着问。"));
+  for (const t of c.turns) {
+    addMessage(el("div", { class: "msg user" }, t.question));
+    addMessage(el("div", { class: "msg bot hint history-turn" }, t.status === "ok" ? "（当时已回答）" : "（当时需要澄清" + (t.unknown && t.unknown[0] ? "：「" + t.unknown[0] + "」" : "") + "）"));
+  }
+  state.conversation = id;
+}
+
 async function loadPanel() {
   try {
     const cat = await api("/api/v1/catalog");
@@ -187,6 +228,7 @@ async function loadPanel() {
   } catch (e) {
     $("examples").replaceChildren(el("li", { class: "unknown" }, e.message));
   }
+  loadHistory();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
