@@ -2,8 +2,15 @@ package server
 
 import (
 	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chatbi/chatbi/server/wecom"
 )
 
 // TestTeachingLoop: a user meets a word the parser does not know and is
@@ -160,5 +167,62 @@ func TestFeedbackHistoryUsage(t *testing.T) {
 	if len(u.Days) != 1 || u.Days[0].Questions != 3 || u.Days[0].Users != 1 || u.Days[0].ClarifyRate != 0.3333 ||
 		u.Days[0].DownRate != 0.3333 || len(u.Channels) != 1 || u.Channels[0].Label != "api" || u.TopUnknown[0].Label != "火星" {
 		t.Errorf("usage: %s", body)
+	}
+}
+
+// TestBotFeedback: a Slack answer carries 👍/👎 buttons whose click (a
+// signed interactivity payload) is recorded as the clicking user's; a
+// 企业微信 user rates their last answer by replying 👎 and why.
+func TestBotFeedback(t *testing.T) {
+	svc, app := serviceWithAppDB(t)
+	now := time.Unix(1409659813, 0).Add(10 * time.Second)
+	ts := httptest.NewServer(New(svc, Config{Now: func() time.Time { return now }, PublicURL: "https://chatbi.example",
+		Slack: SlackConfig{SigningSecret: slackSecret1}, WeCom: WeComConfig{Token: wcTokenA, AESKey: wcKeyA, CorpID: wcCorpA}}))
+	t.Cleanup(ts.Close)
+	stamp := strconv.FormatInt(now.Unix(), 10)
+
+	// Slack: the answer's buttons name it; a click rates it.
+	form := url.Values{"team_id": {"T1"}, "channel_id": {"C1"}, "user_id": {"U1"}, "command": {"/chatbi"},
+		"text": {"重要价值客户有多少"}, "response_url": {"https://hooks.slack.com/commands/x"}}.Encode()
+	code, body := postSigned(t, ts.URL+"/slack/command", slackSecret1, stamp, form, "")
+	m := regexp.MustCompile(`"value":"down:([0-9a-f]+)"`).FindStringSubmatch(body)
+	if code != 200 || m == nil {
+		t.Fatalf("slack answer without buttons: %d %s", code, body)
+	}
+	payload := `{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"actions":[{"action_id":"chatbi_rate","block_id":"chatbi_feedback","value":"down:` + m[1] + `"}]}`
+	if code, body := postSigned(t, ts.URL+"/slack/interact", slackSecret1, stamp, url.Values{"payload": {payload}}.Encode(), ""); code != 200 {
+		t.Fatalf("interact: %d %s", code, body)
+	}
+	var owner, rating string
+	if err := app.DB().QueryRow(`SELECT owner, rating FROM feedback WHERE answer_id = ?`, m[1]).Scan(&owner, &rating); err != nil ||
+		owner != "slack:T1:U1" || rating != "down" {
+		t.Errorf("slack feedback: %q %q %v", owner, rating, err)
+	}
+	// Another Slack user cannot rate it.
+	other := strings.Replace(payload, `"U1"`, `"U2"`, 1)
+	if code, _ := postSigned(t, ts.URL+"/slack/interact", slackSecret1, stamp, url.Values{"payload": {other}}.Encode(), ""); code != 404 {
+		t.Errorf("another user's click: %d", code)
+	}
+
+	// 企业微信: ask, then reply 👎 with why.
+	c, _ := wecom.New(wcTokenA, wcKeyA, wcCorpA)
+	send := func(id, text string) string {
+		msg := "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" + text + "]]></Content><MsgId>" + id + "</MsgId><AgentID>218</AgentID></xml>"
+		enc, _ := c.Encrypt([]byte(msg), nil)
+		sig := c.Signature(stamp, "7", enc)
+		_, body := postXML(t, ts.URL+"/wecom/callback?msg_signature="+sig+"&timestamp="+stamp+"&nonce=7", "<xml><Encrypt><![CDATA["+enc+"]]></Encrypt></xml>")
+		_, content := openReply(t, c, body)
+		return content
+	}
+	if got := send("51", "重要价值客户有多少"); !strings.Contains(got, "回复 👍 或 👎") {
+		t.Fatalf("wecom answer: %q", got)
+	}
+	if got := send("52", "👎 数字不对"); !strings.Contains(got, "已记录") {
+		t.Fatalf("wecom rating: %q", got)
+	}
+	var comment string
+	if err := app.DB().QueryRow(`SELECT rating, comment FROM feedback WHERE owner = ?`, "wecom:"+wcCorpA+":lisi").Scan(&rating, &comment); err != nil ||
+		rating != "down" || comment != "数字不对" {
+		t.Errorf("wecom feedback: %q %q %v", rating, comment, err)
 	}
 }

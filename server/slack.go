@@ -61,6 +61,7 @@ func (s *Server) slackRoutes(r *gin.Engine) {
 	s.slackSeen = newSeenSet(10000)
 	r.POST("/slack/command", s.slackVerified(s.slackCommand))
 	r.POST("/slack/events", s.slackVerified(s.slackEvents))
+	r.POST("/slack/interact", s.slackVerified(s.slackInteract))
 }
 
 // slackVerified reads the raw body (bounded) and checks Slack's signature
@@ -96,7 +97,37 @@ func (s *Server) slackMessage(a *Answer, err error) *slack.WebhookMessage {
 		}
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "```"+rest+"```", false, false), nil, nil))
 	}
+	if err == nil && a != nil && a.AnswerID != "" {
+		// 👍 / 👎 buttons: Slack posts the click to /slack/interact.
+		blocks = append(blocks, slack.NewActionBlock("chatbi_feedback",
+			slack.NewButtonBlockElement(slackFeedbackAction, "up:"+a.AnswerID, slack.NewTextBlockObject(slack.PlainTextType, "👍 有帮助", true, false)),
+			slack.NewButtonBlockElement(slackFeedbackAction, "down:"+a.AnswerID, slack.NewTextBlockObject(slack.PlainTextType, "👎 没帮助", true, false))))
+	}
 	return &slack.WebhookMessage{Text: text, Blocks: &slack.Blocks{BlockSet: blocks}, ResponseType: slack.ResponseTypeEphemeral}
+}
+
+// slackFeedbackAction names the feedback buttons' action.
+const slackFeedbackAction = "chatbi_rate"
+
+// slackInteract records a click on an answer's 👍 / 👎 button (Slack's
+// interactivity payload, signed like every request), as the clicking user.
+func (s *Server) slackInteract(c *gin.Context, _ []byte) {
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(c.Request.FormValue("payload")), &cb); err != nil {
+		s.fail(c, newError(CodeInvalid, "malformed interaction payload", err))
+		return
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		rating, id, ok := strings.Cut(act.Value, ":")
+		if act.ActionID != slackFeedbackAction || !ok || (rating != "up" && rating != "down") || s.svc.App == nil {
+			continue
+		}
+		if err := s.svc.App.PutFeedback(c.Request.Context(), id, "slack:"+cb.Team.ID+":"+cb.User.ID, rating, ""); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	c.Status(http.StatusOK)
 }
 
 func (s *Server) slackCommand(c *gin.Context, _ []byte) {

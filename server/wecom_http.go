@@ -148,11 +148,17 @@ func (s *Server) wecomMessage(c *gin.Context) {
 	}
 	key := "wecom:" + s.cfg.WeCom.CorpID + ":" + msg.FromUserName
 	question := strings.TrimSpace(msg.Content)
+	if rating, comment, ok := wecomRating(question); ok {
+		// 👍 / 👎 [原因]: feedback on the user's last answer (WeCom text
+		// messages have no buttons).
+		s.wecomReply(c, msg, ts, nonce, s.rateLast(c.Request.Context(), key, rating, comment))
+		return
+	}
 	withinDeadline(c.Request.Context(), s.cfg.WeCom.Deadline,
 		func(ctx context.Context) (*Answer, error) {
 			return s.botAsk(ctx, key, question, key)
 		},
-		func(a *Answer, err error) { s.wecomReply(c, msg, ts, nonce, s.botText(a, err, 10)) },
+		func(a *Answer, err error) { s.wecomReply(c, msg, ts, nonce, s.wecomText(a, err)) },
 		func() { s.wecomReply(c, msg, ts, nonce, "正在查询「"+question+"」，结果稍后发给你。") },
 		func(a *Answer, err error) {
 			if s.cfg.WeCom.Sender == nil {
@@ -160,10 +166,48 @@ func (s *Server) wecomMessage(c *gin.Context) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := s.cfg.WeCom.Sender.SendText(ctx, msg.FromUserName, truncateBytes(s.botText(a, err, 10), 2000)); err != nil {
+			if err := s.cfg.WeCom.Sender.SendText(ctx, msg.FromUserName, truncateBytes(s.wecomText(a, err), 2000)); err != nil {
 				s.log.Error("wecom: send answer", "err", err)
 			}
 		})
+}
+
+// wecomText is an answer as a WeCom text, with how to rate it.
+func (s *Server) wecomText(a *Answer, err error) string {
+	t := s.botText(a, err, 10)
+	if err == nil && a != nil && a.AnswerID != "" {
+		t += "\n（回复 👍 或 👎 加一句原因，评价这个回答）"
+	}
+	return t
+}
+
+// wecomRating reads a reply that rates the last answer: 👍, 👎, 好评, 差评,
+// optionally followed by why.
+func wecomRating(text string) (rating, comment string, ok bool) {
+	for word, r := range map[string]string{"👍": "up", "👎": "down", "好评": "up", "差评": "down"} {
+		if rest, found := strings.CutPrefix(text, word); found {
+			return r, strings.TrimSpace(rest), true
+		}
+	}
+	return "", "", false
+}
+
+// rateLast records feedback on the principal's latest answer in their
+// bot conversation, and says so.
+func (s *Server) rateLast(ctx context.Context, principal, rating, comment string) string {
+	if s.svc.App == nil {
+		return "评价需要应用数据库，暂时无法记录。"
+	}
+	var id string
+	err := s.svc.App.db.QueryRowContext(ctx, `SELECT answer_id FROM audit WHERE api_key = ? AND conversation_id = ? AND answer_id IS NOT NULL
+		ORDER BY at DESC LIMIT 1`, principal, s.botConversationID(principal)).Scan(&id)
+	if err != nil {
+		return "还没有可以评价的回答。"
+	}
+	if err := s.svc.App.PutFeedback(ctx, id, principal, rating, comment); err != nil {
+		return "评价没有记录成功，请稍后再试。"
+	}
+	return "已记录你的评价，谢谢！"
 }
 
 // wecomReply writes an encrypted passive text reply.
