@@ -384,6 +384,10 @@ func (e *Engine) checkCond(c *Cond) error {
 		if c.Value < 1900 || c.Value2 < c.Value || c.Value2 > 2200 {
 			return bad("出生年份范围不成立")
 		}
+	case CondCohort:
+		if len(c.Values) != 1 || len(c.IDs) == 0 || len(c.IDs) > MaxCohort {
+			return bad("已保存的人群条件不成立（要有名字和 1 到 %d 位客户）", MaxCohort)
+		}
 	case CondRegistered, CondFirstPurchase:
 	case CondBirthMonth:
 		if k := int(c.Value); float64(k) != c.Value || k < 1 || k > 12 {
@@ -416,6 +420,9 @@ var itemKindName = map[ItemKind]string{ItemCategory: "品类", ItemCategoryL1: "
 
 var condKindName = map[CondKind]string{CondTag: "行为标签", CondRFM: "RFM分群", CondLifecycle: "生命周期阶段", CondGender: "性别", CondPotential: "价值分群",
 	CondCity: "城市", CondProvince: "省份", CondMemberLevel: "会员等级", CondRegisterChannel: "注册渠道"}
+
+// MaxCohort bounds a saved list: its ids travel in every plan that uses it.
+const MaxCohort = 200000
 
 // checkWhy validates a why plan: a metric it knows, two snapshots in
 // order that both have customer sets (the analysis reads only those).

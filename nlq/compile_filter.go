@@ -4,6 +4,7 @@ package nlq
 // parameter (purchases, segments, attributes, thresholds).
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -78,6 +79,11 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		}
 		s.w(attrColumn[k.Kind].SQL() + " IN ")
 		s.in(k.Values)
+	case CondCohort:
+		// A saved list, by customer_id (stable across re-imports, unlike
+		// the keys): its ids are one bound JSON array.
+		ids, _ := json.Marshal(k.IDs)
+		s.w(c.key+" IN (SELECT cu.id FROM customers cu WHERE cu.customer_id IN (SELECT je.value FROM json_each(?) je))", string(ids))
 	case CondTag:
 		// The customers carrying any of the tags at the snapshot (never
 		// NULL: under a NOT, everyone else).

@@ -226,6 +226,8 @@ func (e *Engine) phrase(p *Plan, n *Node) string {
 		return "属于「" + strings.Join(c.Values, "」") + "」（按预测价值排在有购买客户的前 20%）"
 	case CondTag:
 		return atPhrase(c) + "行为标签含「" + strings.Join(c.Values, "」或「") + "」"
+	case CondCohort:
+		return fmt.Sprintf("属于已保存的人群「%s」（保存时 %d 位客户）", strings.Join(c.Values, ""), len(c.IDs))
 	case CondGender:
 		return "性别为" + strings.Join(c.Values, "或")
 	case CondCity:

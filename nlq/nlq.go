@@ -52,7 +52,28 @@ func NewEngineWith(cat *schema.Catalog, extra []Entry) (*Engine, error) {
 // question; *UnplacedError when any span could not be placed (the caller
 // answers clarify and runs nothing).
 func (e *Engine) Parse(question string, asOf Date, prev *Plan) (*Plan, error) {
-	plan, err := e.parse(question, asOf, prev)
+	return e.ParseWith(question, asOf, prev, nil)
+}
+
+// Cohort is a list the asker saved under a name (保存为人群): its name
+// in a question ("在「双11召回名单」里…") is a condition on its customers.
+type Cohort struct {
+	Name string
+	IDs  []string // customer_id
+}
+
+// ParseWith is Parse knowing the asker's saved lists.
+func (e *Engine) ParseWith(question string, asOf Date, prev *Plan, cohorts []Cohort) (*Plan, error) {
+	// A list named like a word the parser knows (双11) is that list only
+	// when quoted: 「双11」.
+	var named []Cohort
+	for _, c := range cohorts {
+		k := string(Normalize(c.Name).Runes)
+		if !e.Lex.Knows(k) || strings.Contains(question, "「"+c.Name+"」") || strings.Contains(question, "“"+c.Name+"”") {
+			named = append(named, c)
+		}
+	}
+	plan, err := e.parse(question, asOf, prev, named)
 	var ue *UnplacedError
 	if errors.As(err, &ue) && !ue.Forbidden() {
 		ue.Questions = e.rewrites(ue, asOf, prev)
@@ -86,7 +107,7 @@ func (e *Engine) rewrites(ue *UnplacedError, asOf Date, prev *Plan) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, q := range u.Rewrites {
-		if _, err := e.parse(q, asOf, prev); err == nil && !seen[q] {
+		if _, err := e.parse(q, asOf, prev, nil); err == nil && !seen[q] {
 			seen[q] = true
 			out = append(out, q)
 		}
@@ -97,7 +118,7 @@ func (e *Engine) rewrites(ue *UnplacedError, asOf Date, prev *Plan) []string {
 			continue
 		}
 		seen[q] = true
-		if _, err := e.parse(q, asOf, prev); err == nil {
+		if _, err := e.parse(q, asOf, prev, nil); err == nil {
 			out = append(out, q)
 		}
 	}
@@ -123,7 +144,7 @@ func (e *Engine) endsInBuyVerb(text string) bool {
 	return len(toks) > 0 && toks[len(toks)-1].Kind == KBuy
 }
 
-func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
+func (e *Engine) parse(question string, asOf Date, prev *Plan, cohorts []Cohort) (*Plan, error) {
 	if !utf8.ValidString(question) {
 		return nil, ErrNotUTF8
 	}
@@ -135,7 +156,7 @@ func (e *Engine) parse(question string, asOf Date, prev *Plan) (*Plan, error) {
 	if len(text.Runes) == 0 {
 		return nil, ErrEmpty
 	}
-	p := &parser{text: text, toks: e.Lex.Lex(text), asOf: asOf, lex: e.Lex, snap: snapState{segmentWins: map[*Window]bool{}}, edit: editState{hasPrev: prev != nil},
+	p := &parser{text: text, toks: markCohorts(e.Lex.Lex(text), text, cohorts), cohorts: cohorts, asOf: asOf, lex: e.Lex, snap: snapState{segmentWins: map[*Window]bool{}}, edit: editState{hasPrev: prev != nil},
 		windowSpans: map[*Window]Span{}}
 	if e.Catalog != nil {
 		for _, t := range e.Catalog.Snapshots {

@@ -31,6 +31,7 @@ type parser struct {
 	share        bool // 占比: a table's measures also as shares of their total
 	strategy     bool // 怎么运营: the answer carries the segments' suggested actions
 	why          whyState
+	cohorts      []Cohort // the asker's saved lists (KCohort tokens name them)
 	shareSpan    Span
 	notes        []string
 	content      bool // something that asks for data was said
@@ -135,7 +136,7 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
-		p.editWords, p.promo, p.noOrder, p.lineMeasure, p.whichTop, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
+		p.editWords, p.cohort, p.promo, p.noOrder, p.lineMeasure, p.whichTop, p.birthday, p.timePhrase, p.threshold, p.topN, p.sortBy, p.purchase, p.age, p.register,
 		p.attribute, p.groupBy, p.answerWords, p.whyWords, p.noLonger, p.connector,
 	}
 }

@@ -125,6 +125,7 @@ const (
 	CondFirstPurchase   CondKind = "first_purchase"   // first completed purchase in the window
 	CondBirthMonth      CondKind = "birth_month"      // birthday in month Value (1–12)
 	CondTag             CondKind = "tag"              // carries a behaviour tag in Values (any of them)
+	CondCohort          CondKind = "cohort"           // in a saved list (保存为人群): Values[0] its name, IDs its customers
 )
 
 // Cond is one condition on a customer.
@@ -151,6 +152,10 @@ type Cond struct {
 
 	// At: a segment read at an earlier snapshot (nil: the as-of snapshot)
 	At *Date `json:"at,omitempty"`
+
+	// cohort: the saved list's customer_ids, carried in the plan so that
+	// its pages and exports read the list as it was when asked
+	IDs []string `json:"ids,omitempty"`
 
 	// time scope (bought, registered, measure)
 	Window  *Window `json:"window,omitempty"`   // its own window; nil: the plan's window

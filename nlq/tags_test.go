@@ -1,6 +1,7 @@
 package nlq
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -242,4 +243,53 @@ func TestWhyQuestions(t *testing.T) {
 			t.Errorf("%s: answered", q)
 		}
 	}
+}
+
+// A saved list is a condition by its name, in brackets or not, with any
+// other condition; its customers are bound as one JSON array of ids.
+func TestCohorts(t *testing.T) {
+	e, db := publicEngineDB(t)
+	ids := []string{"C000002", "C000014", "C000016", "C000030", "nobody"}
+	cohorts := []Cohort{{Name: "双11召回名单", IDs: ids}, {Name: "双11", IDs: []string{"C000002"}}}
+	for q, want := range map[string]string{
+		"在「双11召回名单」里近30天没下单的": "and(cohort:双11召回名单 not(bought:))",
+		"双11召回名单中的女性有多少":      "and(cohort:双11召回名单 gender:女)",
+		"双11召回名单里的重要价值客户":     "and(cohort:双11召回名单 rfm:重要价值客户)",
+		"双11期间买过口红的客户":        "bought:口红", // the festival, not the list named 双11
+	} {
+		p, err := e.ParseWith(q, asOf, nil, cohorts)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if got := filterString(p.Filter); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", q, got, want)
+		}
+	}
+	p, err := e.ParseWith("双11召回名单有多少人", asOf, nil, cohorts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, plain := range []bool{false, true} {
+		e.PlainSQL = plain
+		cp := p.Clone()
+		if n, err := countOf(e, db, cp); err != nil || n != 4 {
+			t.Errorf("plain %v: %d customers of the list (%v), want the 4 that exist", plain, n, err)
+		}
+	}
+	e.PlainSQL = false
+	// Without the asker's lists the name is not understood.
+	if _, err := e.Parse("双11召回名单有多少人", asOf, nil); err == nil {
+		t.Error("a list of nobody's answered")
+	}
+}
+
+func countOf(e *Engine, db *sql.DB, p *Plan) (int, error) {
+	qy, err := e.Compile(p, Page{})
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = db.QueryRow(qy.SQL, qy.Args...).Scan(&n)
+	return n, err
 }

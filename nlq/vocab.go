@@ -90,6 +90,7 @@ const (
 	KWhy               // 为什么, 什么原因 (the answer is what drove a change)
 	KChange            // 变多, 上升 / 变少, 下降 (Val: up, down)
 	KCompare           // 比, 相比 (和上个季度比: the snapshot compared with)
+	KCohort            // a saved list's name (Val), found by ParseWith
 )
 
 // Promotions a purchase may be restricted to (Cond.Promo).

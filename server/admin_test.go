@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/schematest"
 	"github.com/chatbi/chatbi/server/wecom"
 )
 
@@ -224,5 +229,84 @@ func TestBotFeedback(t *testing.T) {
 	if err := app.DB().QueryRow(`SELECT rating, comment FROM feedback WHERE owner = ?`, "wecom:"+wcCorpA+":lisi").Scan(&rating, &comment); err != nil ||
 		rating != "down" || comment != "数字不对" {
 		t.Errorf("wecom feedback: %q %q %v", rating, comment, err)
+	}
+}
+
+// TestSavedLists: a list answer saved under a name (保存为人群) is a
+// condition in later questions of its owner — with others, in the rules'
+// plain words — and nobody else's.
+func TestSavedLists(t *testing.T) {
+	ts, _, _ := newTestServer(t, Config{Keys: []string{"user-key", "other-key"}})
+	user, other := client{t, ts.URL, "user-key"}, client{t, ts.URL, "other-key"}
+	_, list := user.ask("过去3个月买过口红没买过粉底液的重要价值客户", "")
+	if list.Status != "ok" || list.Total != 78 {
+		t.Fatalf("list: %+v", list)
+	}
+	resp, body := user.do("POST", "/api/v1/cohorts", `{"answer_id":"`+list.AnswerID+`","name":"双11召回名单"}`)
+	if resp.StatusCode != 201 || !strings.Contains(string(body), `"size":78`) {
+		t.Fatalf("save: %d %s", resp.StatusCode, body)
+	}
+	_, n := user.ask("双11召回名单有多少人", "")
+	if n.Status != "ok" || toInt(n.Rows[0][0]) != 78 || !strings.Contains(n.Explanation, "已保存的人群「双11召回名单」") {
+		t.Fatalf("the list by name: %+v", n)
+	}
+	_, women := user.ask("在「双11召回名单」里近30天没下单的女性有多少", "")
+	if women.Status != "ok" || toInt(women.Rows[0][0]) <= 0 || toInt(women.Rows[0][0]) >= 78 {
+		t.Errorf("with other conditions: %+v", women)
+	}
+	// Not another user's; a count answer cannot be saved; the list is listed and deleted.
+	if _, a := other.ask("双11召回名单有多少人", ""); a.Status != "clarify" {
+		t.Errorf("another user's list: %+v", a)
+	}
+	if resp, _ := other.do("POST", "/api/v1/cohorts", `{"answer_id":"`+list.AnswerID+`","name":"偷来的"}`); resp.StatusCode != 404 {
+		t.Errorf("saving another user's answer: %d", resp.StatusCode)
+	}
+	if resp, _ := user.do("POST", "/api/v1/cohorts", `{"answer_id":"`+n.AnswerID+`","name":"数字"}`); resp.StatusCode != 400 {
+		t.Errorf("saving a count: %d", resp.StatusCode)
+	}
+	if _, body := user.do("GET", "/api/v1/cohorts", ""); !strings.Contains(string(body), `"name":"双11召回名单"`) {
+		t.Errorf("list: %s", body)
+	}
+	if resp, _ := user.do("DELETE", "/api/v1/cohorts/双11召回名单", ""); resp.StatusCode != 200 {
+		t.Errorf("delete: %d", resp.StatusCode)
+	}
+	if _, a := user.ask("双11召回名单有多少人", ""); a.Status != "clarify" {
+		t.Errorf("after delete: %+v", a)
+	}
+}
+
+// Teachings live in the app database, beside the warehouse: a re-import
+// that publishes a new warehouse file keeps them in force.
+func TestTeachingsSurviveReimport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	if _, err := schema.Import(t.Context(), path, schematest.PublicDataDir(), schema.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := NewService(t.Context(), path, executor.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	app, err := OpenAppDB(filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	svc.Convs, svc.Audit, svc.App = app, app, app
+	if _, conflicts, err := svc.Teach(t.Context(), Teaching{Word: "口脂", Kind: "alias", Target: "口红", TaughtBy: "admin"}); err != nil || len(conflicts) > 0 {
+		t.Fatalf("teach: %v %v", err, conflicts)
+	}
+	before, _ := os.Stat(path)
+	if _, err := schema.Import(t.Context(), path, schematest.PublicDataDir(), schema.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(path)
+	if os.SameFile(before, after) {
+		t.Fatal("the re-import did not publish a new file")
+	}
+	time.Sleep(150 * time.Millisecond) // the service looks for a new file at most every 100 ms
+	a, err := svc.Ask(t.Context(), AskRequest{Question: "近3个月买过口脂的客户"})
+	if err != nil || a.Status != "ok" || a.Total == 0 {
+		t.Fatalf("after re-import: %v %+v", err, a)
 	}
 }

@@ -95,6 +95,16 @@ CREATE TABLE IF NOT EXISTS teachings (
   undone_by  TEXT,
   undone_at  TEXT
 );
+-- Saved lists (保存为人群), each user's own, by customer_id.
+CREATE TABLE IF NOT EXISTS cohorts (
+  owner     TEXT NOT NULL,
+  name      TEXT NOT NULL,
+  ids_json  TEXT NOT NULL,
+  size      INTEGER NOT NULL,
+  answer_id TEXT,
+  saved_at  TEXT NOT NULL,
+  PRIMARY KEY (owner, name)
+);
 -- Questions an admin verified, with the plan they must keep reading as.
 CREATE TABLE IF NOT EXISTS examples (
   question   TEXT PRIMARY KEY,

@@ -288,7 +288,11 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 		return a, err
 	}
 
-	plan, err := v.Engine.Parse(q, asOf, prev)
+	cohorts, err := s.cohortsIn(ctx, req.Caller, q)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := v.Engine.ParseWith(q, asOf, prev, cohorts)
 	var ue *nlq.UnplacedError
 	if errors.As(err, &ue) && s.LLM != nil && !ue.Forbidden() {
 		// Rules first; the model only for what they could not place. Its

@@ -84,6 +84,22 @@ func TestTeachingInBrowser(t *testing.T) {
 		t.Fatalf("after teaching: total %q, want %q (%v)", total, want, err)
 	}
 	saveShot(t, "teach-3-answered.png", shot)
+	// The list saved under a name (保存为人群) is a condition in a later question.
+	var saved, count string
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(`.answer[data-status="ok"] input.listname`, "口脂名单", chromedp.ByQuery),
+		chromedp.Click(`.answer[data-status="ok"] button.savelist`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-status="ok"] .savebar .hint`, chromedp.ByQuery),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Text(`.answer[data-status="ok"] .savebar .hint`, &saved, chromedp.ByQuery),
+		chromedp.SendKeys(`#question`, "口脂名单有多少人", chromedp.ByQuery),
+		chromedp.Click(`#send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.answer[data-type="count"] .total`, chromedp.ByQuery),
+		chromedp.Text(`.answer[data-type="count"] .total`, &count, chromedp.ByQuery),
+	)
+	if err != nil || !strings.Contains(saved, "已保存「口脂名单」") || count != want {
+		t.Fatalf("saved list: %q, count %q (want %s): %v", saved, count, want, err)
+	}
 
 	var row string
 	err = chromedp.Run(ctx,

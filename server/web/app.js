@@ -80,6 +80,20 @@ function feedbackBar(a) {
   return bar;
 }
 
+// saveList saves a customer list under a name (保存为人群) to use in later
+// questions: 在「名字」里近30天没下单的.
+function saveList(a) {
+  const name = el("input", { class: "listname", placeholder: "人群名称，如：双11召回名单", maxlength: "30" });
+  const out = el("span", { class: "hint" });
+  const btn = el("button", { type: "button", class: "savelist", onclick: async () => {
+    try {
+      const r = await api("/api/v1/cohorts", { answer_id: a.answer_id, name: name.value.trim() });
+      out.textContent = "已保存「" + r.name + "」（" + r.size + " 人），可以这样问：在「" + r.name + "」里近30天没下单的";
+    } catch (e) { out.textContent = e.message; }
+  } }, "保存为人群");
+  return el("div", { class: "feedback savebar" }, name, btn, out);
+}
+
 function renderAnswer(a, question) {
   const box = el("div", { class: "msg bot answer", "data-status": a.status, "data-type": a.answer_type || "" });
   if (a.status === "clarify") {
@@ -111,6 +125,7 @@ function renderAnswer(a, question) {
       el("a", { href: a.export.xlsx, class: "xlsx", download: "" }, "Excel")));
   }
   box.append(el("details", { class: "sql" }, el("summary", {}, "查看 SQL（" + fmt(a.elapsed_ms) + " ms）"), el("pre", {}, a.sql)));
+  if (a.answer_type === "customers" && a.answer_id) box.append(saveList(a));
   if (a.answer_id) box.append(feedbackBar(a));
   return box;
 }
