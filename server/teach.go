@@ -242,9 +242,17 @@ func (s *Service) verify(ctx context.Context, taught []nlq.Entry) ([]Conflict, e
 	if err != nil {
 		return nil, newError(CodeInvalid, "这条教学不成立："+err.Error(), err)
 	}
-	examples, err := s.App.Examples(ctx)
+	stored, err := s.App.Examples(ctx)
 	if err != nil {
 		return nil, storeError(err)
+	}
+	// An example that no longer reads as verified (a teaching it relied on
+	// was undone) cannot hold the next teaching back.
+	var examples []Example
+	for _, x := range stored {
+		if now, err := v.Engine.Parse(x.Question, x.Plan.AsOf, nil); err == nil && samePlan(now, x.Plan) {
+			examples = append(examples, x)
+		}
 	}
 	asOf := nlq.D(v.Engine.Catalog.AsOf)
 	for _, q := range regressionQuestions() {

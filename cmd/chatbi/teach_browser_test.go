@@ -77,6 +77,16 @@ func TestTeachingInBrowser(t *testing.T) {
 		t.Fatalf("teach in the admin page: %q %v", taught, err)
 	}
 	saveShot(t, "teach-2-admin.png", shot)
+	// Now that it reads, the question is saved as a verified example.
+	var ex string
+	err = chromedp.Run(ctx,
+		chromedp.Click(`.qgroup[data-span="口脂"] button.example`, chromedp.ByQuery),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Text(`.qgroup[data-span="口脂"] li`, &ex, chromedp.ByQuery),
+	)
+	if err != nil || !strings.Contains(ex, "已存为示例") {
+		t.Fatalf("save as example: %q %v", ex, err)
+	}
 
 	var total string
 	err = chromedp.Run(ctx, ask(`.answer[data-status="ok"] .total`), chromedp.Text(`.answer[data-status="ok"] .total`, &total, chromedp.ByQuery))

@@ -50,11 +50,22 @@ function teachForm(span) {
   return form;
 }
 
+// exampleButton saves a question, as it reads now, as a verified example
+// that later teachings must not change.
+function exampleButton(question) {
+  const out = el("span", { class: "hint" });
+  const b = el("button", { type: "button", class: "ghost example", onclick: async () => {
+    const r = await api("POST", "/api/v1/admin/examples", { question });
+    out.textContent = r.status === 201 ? " 已存为示例" : " " + ((r.data.error && r.data.error.message) || "保存失败");
+  } }, "存为示例");
+  return el("span", {}, " ", b, out);
+}
+
 function renderQueue(groups) {
   if (!groups.length) { $("queue").replaceChildren(el("p", { class: "hint" }, "没有待处理的问题。")); return; }
   $("queue").replaceChildren(...groups.map((g) => el("div", { class: "qgroup", "data-span": g.span },
     el("h3", {}, g.span ? "「" + g.span + "」" : "（被点 👎 的回答）", el("span", { class: "size" }, " " + g.count + " 次"), g.taught ? el("span", { class: "taught" }, " 已教") : null),
-    el("ul", {}, ...g.entries.map((e) => el("li", {}, e.question, el("span", { class: "hint" }, "  " + e.at.slice(0, 16).replace("T", " ") + " · " + (e.caller || "") + (e.rating === "down" ? " · 👎" : ""))))),
+    el("ul", {}, ...g.entries.map((e) => el("li", {}, e.question, el("span", { class: "hint" }, "  " + e.at.slice(0, 16).replace("T", " ") + " · " + (e.caller || "") + (e.rating === "down" ? " · 👎" : "")), exampleButton(e.question)))),
     g.span && !g.taught ? teachForm(g.span) : null)));
 }
 
