@@ -65,14 +65,16 @@ type ConversationSummary struct {
 
 // Turn is one question of a conversation, as the audit log kept it.
 type Turn struct {
-	At       string   `json:"at"`
-	Question string   `json:"question"`
-	Status   string   `json:"status"`
-	AnswerID string   `json:"answer_id"`
-	Unknown  []string `json:"unknown,omitempty"`
-	Rating   string   `json:"rating,omitempty"`
-	Caller   string   `json:"caller,omitempty"`
-	Channel  string   `json:"channel,omitempty"`
+	At       string          `json:"at"`
+	Question string          `json:"question"`
+	Status   string          `json:"status"`
+	AnswerID string          `json:"answer_id"`
+	Unknown  []string        `json:"unknown,omitempty"`
+	Rating   string          `json:"rating,omitempty"`
+	Caller   string          `json:"caller,omitempty"`
+	Channel  string          `json:"channel,omitempty"`
+	Message  string          `json:"message,omitempty"` // a clarify's
+	Plan     json.RawMessage `json:"plan,omitempty"`
 }
 
 // conversations lists the caller's conversations, newest first.
@@ -123,7 +125,7 @@ func (s *Server) conversation(c *gin.Context) {
 // turns reads audit rows (with their feedback) matching where, oldest first.
 func (a *AppDB) turns(ctx context.Context, where string, args ...any) ([]Turn, error) {
 	rows, err := a.db.QueryContext(ctx, `SELECT a.at, a.question, a.status, coalesce(a.answer_id, ''), coalesce(a.unknown, ''),
-			coalesce(f.rating, ''), coalesce(a.api_key, ''), coalesce(a.channel, '')
+			coalesce(f.rating, ''), coalesce(a.api_key, ''), coalesce(a.channel, ''), coalesce(a.message, ''), coalesce(a.plan_json, '')
 		FROM audit a LEFT JOIN feedback f ON f.answer_id = a.answer_id
 		WHERE `+where+` ORDER BY a.at LIMIT 5000`, args...)
 	if err != nil {
@@ -133,9 +135,12 @@ func (a *AppDB) turns(ctx context.Context, where string, args ...any) ([]Turn, e
 	out := []Turn{}
 	for rows.Next() {
 		var t Turn
-		var unknown string
-		if err := rows.Scan(&t.At, &t.Question, &t.Status, &t.AnswerID, &unknown, &t.Rating, &t.Caller, &t.Channel); err != nil {
+		var unknown, plan string
+		if err := rows.Scan(&t.At, &t.Question, &t.Status, &t.AnswerID, &unknown, &t.Rating, &t.Caller, &t.Channel, &t.Message, &plan); err != nil {
 			return nil, err
+		}
+		if plan != "" {
+			t.Plan = json.RawMessage(plan)
 		}
 		if unknown != "" {
 			json.Unmarshal([]byte(unknown), &t.Unknown)

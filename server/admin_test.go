@@ -162,7 +162,8 @@ func TestFeedbackHistoryUsage(t *testing.T) {
 	}
 	// The 👎 answer is in the queue, with its comment's rating.
 	_, body = admin.do("GET", "/api/v1/admin/queue", "")
-	if !strings.Contains(string(body), `"question":"其中女性有多少"`) || !strings.Contains(string(body), `"span":"火星"`) {
+	if !strings.Contains(string(body), `"question":"其中女性有多少"`) || !strings.Contains(string(body), `"span":"火星"`) ||
+		!strings.Contains(string(body), `"message":"这个问题有部分没能理解`) || !strings.Contains(string(body), `"plan":{"answer":"count"`) {
 		t.Errorf("queue: %s", body)
 	}
 	// Usage: three questions today, one asked back, one 👎, by channel.

@@ -125,6 +125,8 @@ var appAddedColumns = []string{
 	`ALTER TABLE audit ADD COLUMN conversation_id TEXT`,
 	`ALTER TABLE audit ADD COLUMN unknown TEXT`,
 	`ALTER TABLE audit ADD COLUMN channel TEXT`,
+	`ALTER TABLE audit ADD COLUMN plan_json TEXT`, // the answer's plan (feedback and the queue show it)
+	`ALTER TABLE audit ADD COLUMN message TEXT`,   // a clarify's message
 	`CREATE INDEX IF NOT EXISTS audit_answer ON audit(answer_id)`,
 	`CREATE INDEX IF NOT EXISTS audit_conversation ON audit(conversation_id, at)`,
 }
@@ -274,6 +276,8 @@ type AuditRecord struct {
 	ConversationID string
 	Unknown        []string // for a clarify: the spans not understood
 	Channel        string   // page, api, slack, wecom, cli
+	Plan           *nlq.Plan
+	Message        string // a clarify's message
 }
 
 // Auditor records questions. An error means the record was not kept.
@@ -288,11 +292,17 @@ func (a *AppDB) Audit(ctx context.Context, r AuditRecord) error {
 		b, _ := json.Marshal(r.Unknown)
 		unknown = string(b)
 	}
+	var plan any
+	if r.Plan != nil {
+		b, _ := json.Marshal(r.Plan)
+		plan = string(b)
+	}
 	_, err := a.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO audit(at, api_key, question, planner, status, sql_text, row_count, total, duration_ms, error,
-			answer_id, conversation_id, unknown, channel)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			answer_id, conversation_id, unknown, channel, plan_json, message)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.At.UTC().Format(time.RFC3339Nano), r.Key, r.Question, r.Planner, r.Status, r.SQL, r.Rows, r.Total,
-		float64(r.Duration.Microseconds())/1000, r.Error, nullable(r.AnswerID), nullable(r.ConversationID), unknown, nullable(r.Channel))
+		float64(r.Duration.Microseconds())/1000, r.Error, nullable(r.AnswerID), nullable(r.ConversationID), unknown, nullable(r.Channel),
+		plan, nullable(r.Message))
 	if err != nil {
 		return fmt.Errorf("write audit record: %w", err)
 	}

@@ -176,8 +176,9 @@ func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 			r.Status, r.Error = AsError(err).Code, err.Error()
 		} else {
 			r.Status, r.Planner, r.SQL, r.Rows, r.Total = ans.Status, ans.Planner, ans.SQL, len(ans.Rows), ans.Total
-			r.AnswerID, r.ConversationID = ans.AnswerID, ans.ConversationID
+			r.AnswerID, r.ConversationID, r.Plan = ans.AnswerID, ans.ConversationID, ans.Plan
 			if ans.Clarification != nil {
+				r.Message = ans.Clarification.Message
 				for _, u := range ans.Clarification.Unknown {
 					r.Unknown = append(r.Unknown, u.Text)
 				}

@@ -65,7 +65,9 @@ function renderQueue(groups) {
   if (!groups.length) { $("queue").replaceChildren(el("p", { class: "hint" }, "没有待处理的问题。")); return; }
   $("queue").replaceChildren(...groups.map((g) => el("div", { class: "qgroup", "data-span": g.span },
     el("h3", {}, g.span ? "「" + g.span + "」" : "（被点 👎 的回答）", el("span", { class: "size" }, " " + g.count + " 次"), g.taught ? el("span", { class: "taught" }, " 已教") : null),
-    el("ul", {}, ...g.entries.map((e) => el("li", {}, e.question, el("span", { class: "hint" }, "  " + e.at.slice(0, 16).replace("T", " ") + " · " + (e.caller || "") + (e.rating === "down" ? " · 👎" : "")), exampleButton(e.question)))),
+    el("ul", {}, ...g.entries.map((e) => el("li", {}, e.question, el("span", { class: "hint" }, "  " + e.at.slice(0, 16).replace("T", " ") + " · " + (e.caller || "") + (e.rating === "down" ? " · 👎" : "")), exampleButton(e.question),
+      e.message ? el("div", { class: "hint" }, e.message) : null,
+      e.plan ? el("details", { class: "sql" }, el("summary", {}, "当时的理解（Plan）"), el("pre", {}, JSON.stringify(e.plan, null, 2))) : null))),
     g.span && !g.taught ? teachForm(g.span) : null)));
 }
 
