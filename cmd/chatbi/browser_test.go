@@ -81,33 +81,11 @@ func TestChatPageInBrowser(t *testing.T) {
 	exe := chromiumPath(t)
 	base := startServer(t)
 	downloads := t.TempDir()
-	// Chromium's helper processes may still write its profile after the
-	// browser exits; t.TempDir's cleanup would fail on that, so the
-	// profile is removed best-effort instead.
-	profile, err := os.MkdirTemp("", "chatbi-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := newBrowser(t, exe)
 
 	var total, explanation, rows string
 	var shot []byte
-	err = chromedp.Run(ctx,
+	err := chromedp.Run(ctx,
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true),
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(`#rfm li`, chromedp.ByQuery), // the side panel loaded segment sizes
@@ -211,6 +189,32 @@ func TestChatPageInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	saveShot(t, "chat-phone.png", shot)
+}
+
+// newBrowser starts headless Chromium for one test (closed with it).
+func newBrowser(t *testing.T, exe string) context.Context {
+	// Chromium's helper processes may still write its profile after the
+	// browser exits; t.TempDir's cleanup would fail on that, so the
+	// profile is removed best-effort instead.
+	profile, err := os.MkdirTemp("", "chatbi-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelC := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
+	return ctx
 }
 
 // saveShot keeps a screenshot in the test's temp dir, or in

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,25 +18,7 @@ import (
 func TestTeachingInBrowser(t *testing.T) {
 	exe := chromiumPath(t)
 	base := startServerWith(t, []string{"user-key"}, []string{"admin-key"})
-	profile, err := os.MkdirTemp("", "chatbi-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(profile))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := newBrowser(t, exe)
 
 	// What the list must be once taught: the same question with the word it means.
 	want := listTotal(t, base, "近3个月买过口红的客户")
@@ -55,7 +35,7 @@ func TestTeachingInBrowser(t *testing.T) {
 		}
 	}
 	// The user's and the admin's keys, as each page keeps them.
-	err = chromedp.Run(ctx, chromedp.Navigate(base+"/"),
+	err := chromedp.Run(ctx, chromedp.Navigate(base+"/"),
 		chromedp.Evaluate(`localStorage.setItem("chatbi.key", "user-key"); localStorage.setItem("chatbi.adminKey", "admin-key")`, nil),
 		ask(`.answer[data-status="clarify"]`))
 	if err != nil {

@@ -3,19 +3,7 @@
 // the page with textContent, never as HTML.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const state = { key: localStorage.getItem("chatbi.adminKey") || "" };
-
-function el(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v);
-  }
-  for (const k of kids) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
-  return e;
-}
 
 async function api(method, path, body) {
   const headers = {};

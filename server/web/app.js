@@ -2,19 +2,7 @@
 // from the server is put in the page with textContent, never as HTML.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const state = { conversation: "", key: localStorage.getItem("chatbi.key") || "" };
-
-function el(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v);
-  }
-  for (const k of kids) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
-  return e;
-}
 
 async function api(path, body) {
   const headers = { "Content-Type": "application/json", "X-Chatbi-Client": "page" };
