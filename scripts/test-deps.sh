@@ -13,5 +13,13 @@ fi
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "test-deps: installing chromium for the browser test" >&2
-$SUDO apt-get update -qq >/dev/null
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+# Another install may hold apt's locks (an unattended upgrade, a parallel
+# job): wait for it rather than fail. DPkg::Lock::Timeout covers dpkg's lock;
+# the package lists' lock is retried.
+for i in $(seq 1 60); do
+  if $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null 2>&1; then break; fi
+  [ "$i" = 60 ] && { echo "test-deps: apt-get update kept failing (lock held?)" >&2; exit 1; }
+  echo "test-deps: apt is busy, waiting…" >&2
+  sleep 5
+done
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
