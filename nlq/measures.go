@@ -5,7 +5,10 @@ import "github.com/chatbi/chatbi/schema"
 // MeasureDef is a measure of spec semantics.md: its column name in answers
 // and the definition the explanation states.
 type MeasureDef struct {
-	Key, Name, Unit, Definition string
+	Key        string `json:"key"`
+	Name       string `json:"name"`
+	Unit       string `json:"unit"`
+	Definition string `json:"definition"`
 }
 
 // Measures by key.

@@ -21,23 +21,23 @@ type SegmentView struct {
 
 // CatalogView is what one can ask about (GET /api/v1/catalog).
 type CatalogView struct {
-	AsOf             string        `json:"as_of"`
-	Snapshots        []string      `json:"snapshots"`
-	RFM              []SegmentView `json:"rfm"`
-	Lifecycle        []SegmentView `json:"lifecycle"`
-	Tags             []SegmentView `json:"tags"` // behaviour tags at the as-of snapshot, with their cut-offs
-	Measures         []nlq.MeasureDef
-	Dimensions       []string `json:"dimensions"`
-	Categories       []string `json:"categories"`
-	CategoriesL1     []string `json:"categories_l1"`
-	Brands           []string `json:"brands"`
-	Products         int      `json:"products"`
-	Cities           []string `json:"cities"`
-	Provinces        []string `json:"provinces"`
-	MemberLevels     []string `json:"member_levels"`
-	Channels         []string `json:"channels"`
-	RegisterChannels []string `json:"register_channels"`
-	Examples         []string `json:"examples"`
+	AsOf             string           `json:"as_of"`
+	Snapshots        []string         `json:"snapshots"`
+	RFM              []SegmentView    `json:"rfm"`
+	Lifecycle        []SegmentView    `json:"lifecycle"`
+	Tags             []SegmentView    `json:"tags"` // behaviour tags at the as-of snapshot, with their cut-offs
+	Measures         []nlq.MeasureDef `json:"measures"`
+	Dimensions       []string         `json:"dimensions"`
+	Categories       []string         `json:"categories"`
+	CategoriesL1     []string         `json:"categories_l1"`
+	Brands           []string         `json:"brands"`
+	Products         int              `json:"products"`
+	Cities           []string         `json:"cities"`
+	Provinces        []string         `json:"provinces"`
+	MemberLevels     []string         `json:"member_levels"`
+	Channels         []string         `json:"channels"`
+	RegisterChannels []string         `json:"register_channels"`
+	Examples         []string         `json:"examples"`
 }
 
 // Examples are the chat page's sample questions.

@@ -43,6 +43,7 @@ const (
 	CodeForbidden    = "forbidden"
 	CodeMediaType    = "unsupported_media_type"
 	CodeConflict     = "conflict" // a teaching that would change verified answers
+	CodeMethod       = "method_not_allowed"
 	CodeInternal     = "internal"
 )
 
@@ -60,6 +61,7 @@ var statusOf = map[string]int{
 	CodeForbidden:    http.StatusForbidden,
 	CodeMediaType:    http.StatusUnsupportedMediaType,
 	CodeConflict:     http.StatusConflict,
+	CodeMethod:       http.StatusMethodNotAllowed,
 	CodeInternal:     http.StatusInternalServerError,
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -107,6 +108,7 @@ func NewServer(svc *Service, cfg Config) (*Server, error) {
 	api.GET("/export/:file", s.exportAuth, s.limit, s.capInFlight, s.export) // a signed link authorizes itself
 	api.Use(s.auth, s.limit, s.capInFlight)
 	api.POST("/ask", s.jsonOnly, s.ask)
+	api.GET("/openapi.json", s.openapi)
 	api.GET("/catalog", s.catalog)
 	api.GET("/segments", s.segments)
 	api.GET("/answers/:id", s.page)
@@ -129,6 +131,11 @@ func NewServer(svc *Service, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	r.NoRoute(func(c *gin.Context) { s.fail(c, newError(CodeNotFound, "没有这个地址 (no such endpoint)", nil)) })
+	// A known path asked with the wrong method: 405, and Allow says which.
+	r.HandleMethodNotAllowed = true
+	r.NoMethod(func(c *gin.Context) {
+		s.fail(c, newError(CodeMethod, "这个地址不支持 "+c.Request.Method+"，可用："+c.Writer.Header().Get("Allow")+" (method not allowed)", nil))
+	})
 	s.engine = r
 	return s, nil
 }
@@ -277,12 +284,40 @@ func decode(c *gin.Context, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return newError(CodeInvalid, "请求不是正确的 JSON：需要 {\"question\": \"…\"} (malformed JSON: "+err.Error()+")", err)
+		return jsonError(err)
 	}
 	if dec.More() {
 		return newError(CodeInvalid, "请求体只能包含一个 JSON 对象 (trailing data after JSON)", nil)
 	}
 	return nil
+}
+
+// jsonError says what is wrong with a request body in the API's own terms:
+// the field by its JSON name and the JSON type it needs, never a Go type.
+func jsonError(err error) *Error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		want, ok := map[string][2]string{"int": {"整数", "an integer"}, "int64": {"整数", "an integer"}, "float64": {"数字", "a number"},
+			"string": {"字符串", "a string"}, "bool": {"true 或 false", "a boolean"}}[te.Type.Kind().String()]
+		if !ok {
+			want = [2]string{"对象或数组", "an object or array"}
+		}
+		field := te.Field
+		if field == "" {
+			field = "（整个请求）"
+		}
+		return newError(CodeInvalid, fmt.Sprintf("字段 %s 应为%s，收到的是 %s (field %q must be %s)", field, want[0], te.Value, te.Field, want[1]), err)
+	case errors.As(err, &se):
+		return newError(CodeInvalid, fmt.Sprintf("请求不是正确的 JSON，第 %d 个字节附近有误 (malformed JSON at byte %d)", se.Offset, se.Offset), err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return newError(CodeInvalid, "不认识的字段 "+name+" (unknown field "+name+")", err)
+	case errors.Is(err, io.EOF):
+		return newError(CodeInvalid, "请求体是空的，需要一个 JSON 对象 (empty body)", err)
+	}
+	return newError(CodeInvalid, "请求不是正确的 JSON (malformed JSON)", err)
 }
 
 func (s *Server) ask(c *gin.Context) {

@@ -228,3 +228,93 @@ func TestTimeBudget504(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
+
+// TestOpenAPI: the document lists exactly the API's routes, and a real
+// answer has no field its schema lacks (and every field it documents is a
+// field of the type).
+func TestOpenAPI(t *testing.T) {
+	ts, _, _ := newTestServer(t, Config{})
+	c := client{t, ts.URL, ""}
+	resp, body := c.do("GET", "/api/v1/openapi.json", "")
+	var doc struct {
+		OpenAPI    string
+		Paths      map[string]map[string]any
+		Components struct{ Schemas map[string]struct{ Properties map[string]any } }
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || resp.StatusCode != 200 || doc.OpenAPI != "3.0.3" {
+		t.Fatalf("openapi: %d %v", resp.StatusCode, err)
+	}
+	documented := map[string]bool{}
+	for p, item := range doc.Paths {
+		for m := range item {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range New(MustOpenService(t), Config{}).engine.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") {
+			continue
+		}
+		p := regexp.MustCompile(`[:*]([a-z]+)`).ReplaceAllString(r.Path, "{$1}")
+		served[r.Method+" "+p] = true
+	}
+	for k := range served {
+		if !documented[k] {
+			t.Errorf("served, not documented: %s", k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			t.Errorf("documented, not served: %s", k)
+		}
+	}
+	// A real answer's fields are the schema's.
+	resp, body = c.do("POST", "/api/v1/ask", `{"question":"过去3个月买过口红没买过粉底液的重要价值客户"}`)
+	var ans map[string]any
+	json.Unmarshal(body, &ans)
+	props := doc.Components.Schemas["Answer"].Properties
+	if resp.StatusCode != 200 || len(props) == 0 {
+		t.Fatalf("answer %d, schema %v", resp.StatusCode, props)
+	}
+	for k := range ans {
+		if _, ok := props[k]; !ok {
+			t.Errorf("answer field %q is not in the schema", k)
+		}
+	}
+	for _, f := range []string{"status", "conversation_id", "answer_type", "explanation", "sql", "columns", "rows", "total", "elapsed_ms", "answer_id"} {
+		if _, ok := props[f]; !ok {
+			t.Errorf("schema lacks %q", f)
+		}
+	}
+	// Keys are lower_snake_case everywhere it documents.
+	for name, s := range doc.Components.Schemas {
+		for k := range s.Properties {
+			if k != strings.ToLower(k) || strings.Contains(k, "-") {
+				t.Errorf("%s.%s is not lower_snake_case", name, k)
+			}
+		}
+	}
+}
+
+// A wrong method is 405 with Allow; a bad body names the field in the
+// API's terms, never a Go type.
+func TestMethodAndFieldErrors(t *testing.T) {
+	ts, _, _ := newTestServer(t, Config{})
+	c := client{t, ts.URL, ""}
+	resp, body := c.do("GET", "/api/v1/ask", "")
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" || !strings.Contains(string(body), "method_not_allowed") {
+		t.Errorf("GET ask: %d %q %s", resp.StatusCode, resp.Header.Get("Allow"), body)
+	}
+	for _, c2 := range []struct{ body, want string }{
+		{`{"question":"x","limit":"5"}`, `字段 limit 应为整数`},
+		{`{"question":5}`, `字段 question 应为字符串`},
+		{`{"question":"x","foo":1}`, `不认识的字段 \"foo\"`},
+		{`{"question":`, `请求不是正确的 JSON`},
+	} {
+		resp, body := c.do("POST", "/api/v1/ask", c2.body)
+		if resp.StatusCode != 400 || !strings.Contains(string(body), c2.want) || strings.Contains(string(body), "Go struct") ||
+			strings.Contains(string(body), "AskRequest") {
+			t.Errorf("%s: %d %s", c2.body, resp.StatusCode, body)
+		}
+	}
+}
