@@ -239,7 +239,9 @@ func TestOpenAPI(t *testing.T) {
 	var doc struct {
 		OpenAPI    string
 		Paths      map[string]map[string]any
-		Components struct{ Schemas map[string]struct{ Properties map[string]any } }
+		Components struct {
+			Schemas map[string]struct{ Properties map[string]any }
+		}
 	}
 	if err := json.Unmarshal(body, &doc); err != nil || resp.StatusCode != 200 || doc.OpenAPI != "3.0.3" {
 		t.Fatalf("openapi: %d %v", resp.StatusCode, err)
