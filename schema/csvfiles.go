@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
 )
 
 // csvFile describes one file of the import contract: its required and
@@ -119,6 +122,38 @@ func optInt(r csvRow, col string) (*int64, error) {
 // errFatal marks an error no --skip-bad-rows can skip (a missing file or column).
 var errFatal = errors.New("fatal")
 
+// gb18030 reports a file start that is not UTF-8 but reads as GB18030
+// with Chinese in it (a mere stray byte is left to the row checks).
+func gb18030(br *bufio.Reader) bool {
+	b, _ := br.Peek(64 << 10)
+	// More broken UTF-8 sequences than good multi-byte ones: another
+	// encoding (a UTF-8 file with a stray byte is left to the row checks).
+	bad, good := 0, 0
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && n == 1 && len(b)-i >= utf8.UTFMax:
+			bad++
+		case n > 1:
+			good++
+		}
+		i += n
+	}
+	if bad <= good {
+		return false
+	}
+	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil || !utf8.Valid(dec) || strings.ContainsRune(strings.TrimRight(string(dec), "\uFFFD"), utf8.RuneError) {
+		return false
+	}
+	for _, r := range string(dec) {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			return true
+		}
+	}
+	return false
+}
+
 // readCSV streams one file into the loader. Bad rows go to reject; reject
 // returns a non-nil error to abort (the default) or nil to go on.
 func readCSV(dir string, f csvFile, l *loader, reject func(*RowError, []string) error, warn func(string)) error {
@@ -130,10 +165,15 @@ func readCSV(dir string, f csvFile, l *loader, reject func(*RowError, []string) 
 	defer fh.Close()
 	br := bufio.NewReaderSize(fh, 1<<20)
 	// A UTF-8 byte-order mark is tolerated.
+	var in io.Reader = br
 	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		br.Discard(3)
+	} else if gb18030(br) {
+		// Excel on Chinese Windows saves CSV as GBK/GB18030: read it so.
+		in = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+		warn(fmt.Sprintf("%s: 不是 UTF-8，按 GBK/GB18030 编码读取（Excel 中文版的默认）", f.name))
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(in)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
@@ -179,7 +219,7 @@ func readCSV(dir string, f csvFile, l *loader, reject func(*RowError, []string) 
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
 		case !validUTF8(rec):
-			rowErrOut = &RowError{f.name, line, "不是合法的 UTF-8 文本"}
+			rowErrOut = &RowError{f.name, line, "不是合法的 UTF-8 文本（请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”）"}
 		default:
 			if err := f.add(l, csvRow{rec, idx}); err != nil {
 				var re rowErr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -119,10 +120,10 @@ func (l *loader) addCustomer(c Customer) error {
 		return rowErr(fmt.Sprintf("gender %q 只能是 男、女 或空", c.Gender))
 	}
 	if c.BirthDate != "" && !validDate(c.BirthDate) {
-		return rowErr(fmt.Sprintf("birth_date %q 不是 YYYY-MM-DD 日期", c.BirthDate))
+		return rowErr(fmt.Sprintf("birth_date %q %s", c.BirthDate, dateProblem(c.BirthDate)))
 	}
 	if !validDate(c.RegisterDate) {
-		return rowErr(fmt.Sprintf("register_date %q 不是 YYYY-MM-DD 日期", c.RegisterDate))
+		return rowErr(fmt.Sprintf("register_date %q %s", c.RegisterDate, dateProblem(c.RegisterDate)))
 	}
 	key := int64(len(l.customers) + 1)
 	l.customers[c.ID] = key
@@ -171,6 +172,9 @@ func (l *loader) addOrder(o Order) error {
 		return rowErr(fmt.Sprintf("customer_id %q 不在 customers.csv 中", o.CustomerID))
 	}
 	if _, err := time.Parse("2006-01-02 15:04:05", o.OrderTime); err != nil {
+		if shape := timeShape.MatchString(o.OrderTime); shape {
+			return rowErr(fmt.Sprintf("order_time %q 是不存在的日期或时间（如 2 月 30 日、25 点）", o.OrderTime))
+		}
 		return rowErr(fmt.Sprintf("order_time %q 不是 YYYY-MM-DD HH:MM:SS 时间", o.OrderTime))
 	}
 	switch o.Status {
@@ -226,6 +230,20 @@ func (l *loader) addItem(it Item) error {
 func validDate(s string) bool {
 	_, err := time.Parse(DateLayout, s)
 	return err == nil
+}
+
+var (
+	dateShape = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	timeShape = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`)
+)
+
+// dateProblem says why s is not a date: the wrong form, or a day that
+// does not exist (2026-02-30) — which needs another fix than the form.
+func dateProblem(s string) string {
+	if dateShape.MatchString(s) {
+		return "是不存在的日期（如 2 月 30 日、13 月）"
+	}
+	return "不是 YYYY-MM-DD 日期"
 }
 
 // parseCents reads a non-negative decimal with at most two places exactly

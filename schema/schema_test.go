@@ -246,6 +246,8 @@ func TestImportBadInput(t *testing.T) {
 		{"UnknownProduct", "order_items.csv", header["order_items.csv"] + "O1,P1,1,300,280\nO2,P9,1,1,1\n", `order_items.csv:3: product_id "P9" 不在 products.csv 中`},
 		{"UnknownOrder", "order_items.csv", header["order_items.csv"] + "O1,P1,1,300,280\nO7,P1,1,1,1\n", `order_items.csv:3: order_id "O7" 不在 orders.csv 中`},
 		{"BadDate", "customers.csv", header["customers.csv"] + okCustomers + "0003,王五,女,1990/01/01,广东,深圳,2025-01-01,门店,金卡,\n", `customers.csv:4: birth_date "1990/01/01" 不是 YYYY-MM-DD 日期`},
+		{"ImpossibleDate", "customers.csv", header["customers.csv"] + okCustomers + "0003,王五,女,1990-02-30,广东,深圳,2025-01-01,门店,金卡,\n", `customers.csv:4: birth_date "1990-02-30" 是不存在的日期`},
+		{"ImpossibleOrderTime", "orders.csv", header["orders.csv"] + okOrders + "O4,0001,2026-02-30 10:00:00,天猫,,completed,1.00,,\n", `orders.csv:5: order_time "2026-02-30 10:00:00" 是不存在的日期或时间`},
 		{"BadOrderTime", "orders.csv", header["orders.csv"] + okOrders + "O4,0001,2026-13-02,天猫,,completed,1.00,,\n", `orders.csv:5: order_time "2026-13-02" 不是`},
 		{"NegativeAmount", "orders.csv", header["orders.csv"] + okOrders + "O4,0001,2026-11-02 12:00:00,天猫,,completed,-5.00,,\n", `orders.csv:5: pay_amount "-5.00" 为负数`},
 		{"NegativeLine", "order_items.csv", header["order_items.csv"] + "O1,P1,1,300,-280\n", `order_items.csv:2: amount "-280" 为负数`},

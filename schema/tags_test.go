@@ -3,10 +3,14 @@ package schema
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // tagFixture is a small warehouse whose tags are worked out by hand in
@@ -148,5 +152,34 @@ func TestNearestRank(t *testing.T) {
 		if got := nearestRank(append([]int64{}, c.vals...), c.k); got != c.want {
 			t.Errorf("P%d of %v = %d, want %d", c.k, c.vals, got, c.want)
 		}
+	}
+}
+
+// An import from Excel on Chinese Windows (GBK/GB18030) is read as such,
+// with a warning; a day that does not exist is reported as that.
+func TestImportGBKAndImpossibleDates(t *testing.T) {
+	dir := fixture(t, nil)
+	for _, name := range []string{"customers.csv", "products.csv"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gbk, err := simplifiedchinese.GB18030.NewEncoder().Bytes(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), gbk, 0o644)
+	}
+	path := filepath.Join(t.TempDir(), "w.db")
+	st, err := Import(context.Background(), path, dir, ImportOptions{})
+	if err != nil {
+		t.Fatalf("GBK import: %v", err)
+	}
+	if !strings.Contains(strings.Join(st.Warnings, "\n"), "GBK") {
+		t.Errorf("warnings %v", st.Warnings)
+	}
+	var city string
+	if err := mustOpen(t, path).QueryRow(`SELECT city FROM customers WHERE customer_id = '0001'`).Scan(&city); err != nil || city != "深圳" {
+		t.Errorf("city %q %v", city, err)
 	}
 }
