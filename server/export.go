@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -121,13 +122,16 @@ func (s *Server) export(c *gin.Context) {
 		return
 	}
 	st := executor.Statement{SQL: q.SQL, Args: q.Args, PII: q.PII, TotalColumn: q.TotalColumn}
-	name := "chatbi-" + id + "." + format
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(name)))
+	info := exportInfo{Question: s.questionOf(c.Request.Context(), id), AsOf: plan.AsOf.String(), Explanation: v.Engine.Explain(plan),
+		SQL: InlineSQL(q.SQL, q.Args), Made: s.cfg.Now().Format("2006-01-02 15:04:05")}
+	name := exportName(info.Question, info.AsOf, format)
+	// An ASCII fallback name for old clients, the real one in filename*.
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="chatbi-%s.%s"; filename*=UTF-8''%s`, info.AsOf, format, url.PathEscape(name)))
 	var werr error
 	if format == "csv" {
-		werr = s.exportCSV(c, v.Exec, st)
+		werr = s.exportCSV(c, v.Exec, st, info)
 	} else {
-		werr = s.exportXLSX(c, v.Exec, st)
+		werr = s.exportXLSX(c, v.Exec, st, info)
 	}
 	if werr != nil {
 		if !c.Writer.Written() {
@@ -138,25 +142,71 @@ func (s *Server) export(c *gin.Context) {
 	}
 }
 
-func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Statement) error {
+// exportInfo is what an export says about itself: what was asked, as of
+// when, how it was read, the SQL with its values, how many rows, when made.
+type exportInfo struct {
+	Question, AsOf, Explanation, SQL, Made string
+	Rows                                   int
+}
+
+func (e exportInfo) lines() [][2]string {
+	return [][2]string{{"问题", e.Question}, {"数据截至", e.AsOf}, {"理解", e.Explanation}, {"SQL（已代入参数）", e.SQL},
+		{"行数", strconv.Itoa(e.Rows)}, {"导出时间", e.Made}}
+}
+
+// questionOf is the question an answer answered (from the audit log), or "".
+func (s *Server) questionOf(ctx context.Context, answerID string) string {
+	if s.svc.App == nil {
+		return ""
+	}
+	var q string
+	s.svc.App.db.QueryRowContext(ctx, `SELECT question FROM audit WHERE answer_id = ?`, answerID).Scan(&q)
+	return q
+}
+
+// exportCSV streams the answer after a header block (问题, 数据截至, 理解, SQL,
+// 行数, 导出时间) and a blank line. A list knows its row count from its first
+// row; a table (a few groups) is held until its end.
+func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Statement, info exportInfo) error {
 	var w *csv.Writer
 	var bw *bufio.Writer
+	var cols []string
+	var held [][]string
+	started := false
+	start := func(rows int) {
+		info.Rows = rows
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Status(http.StatusOK)
+		bw = bufio.NewWriterSize(c.Writer, 64<<10)
+		bw.WriteString("\uFEFF")
+		w = csv.NewWriter(bw)
+		for _, l := range info.lines() {
+			w.Write([]string{l[0], csvCell(l[1])})
+		}
+		w.Write(nil)
+		head := make([]string, len(cols))
+		for i, col := range cols {
+			head[i] = columnLabel(col)
+		}
+		w.Write(head)
+		started = true
+	}
 	rows := 0
 	err := x.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
-		func(cols []string) {
-			c.Header("Content-Type", "text/csv; charset=utf-8")
-			c.Status(http.StatusOK)
-			bw = bufio.NewWriterSize(c.Writer, 64<<10)
-			bw.WriteString("\uFEFF")
-			w = csv.NewWriter(bw)
-			w.Write(cols)
-		},
-		func(_ int, row []any) error {
+		func(cs []string) { cols = cs },
+		func(total int, row []any) error {
 			rec := make([]string, len(row))
 			for i, v := range row {
 				rec[i] = csvCell(v)
 			}
 			rows++
+			if !st.TotalColumn {
+				held = append(held, rec)
+				return nil
+			}
+			if !started {
+				start(total)
+			}
 			if rows%10000 == 0 {
 				w.Flush()
 				bw.Flush()
@@ -164,18 +214,34 @@ func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Sta
 			}
 			return w.Write(rec)
 		})
+	if err == nil && !started {
+		start(rows)
+	}
 	if w != nil {
+		for _, rec := range held {
+			w.Write(rec)
+		}
 		w.Flush()
 		bw.Flush()
 	}
 	return err
 }
 
-func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.Statement) error {
+// exportXLSX writes a 说明 sheet (what was asked, as of when, how it was
+// read, the SQL with its values, rows, when made) and a 数据 sheet with
+// Chinese headers and the header row frozen; rows stream into it.
+func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.Statement, info exportInfo) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
+	f.SetSheetName("Sheet1", "说明")
+	if _, err := f.NewSheet("数据"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter("数据")
 	if err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
 	r := 1
@@ -183,7 +249,7 @@ func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.St
 		func(cols []string) {
 			head := make([]any, len(cols))
 			for i, col := range cols {
-				head[i] = col
+				head[i] = columnLabel(col)
 			}
 			sw.SetRow("A1", head)
 		},
@@ -198,6 +264,13 @@ func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.St
 	if err := sw.Flush(); err != nil {
 		return err
 	}
+	info.Rows = r - 1
+	for i, l := range info.lines() {
+		f.SetCellValue("说明", fmt.Sprintf("A%d", i+1), l[0])
+		f.SetCellValue("说明", fmt.Sprintf("B%d", i+1), l[1])
+	}
+	f.SetColWidth("说明", "A", "A", 18)
+	f.SetColWidth("说明", "B", "B", 100)
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Status(http.StatusOK)
 	return f.Write(c.Writer)

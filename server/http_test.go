@@ -3,10 +3,12 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -126,8 +128,17 @@ func TestExport(t *testing.T) {
 	anon := client{t, ts.URL, ""}
 	// The signed CSV link needs no key and holds the whole list.
 	resp, body := anon.do("GET", a.Export.CSV, "")
-	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte("\uFEFFcustomer_id,姓名")) || bytes.Count(body, []byte("\n")) != 735 {
-		t.Fatalf("csv: %d, %d lines, %q", resp.StatusCode, bytes.Count(body, []byte("\n")), body[:min(60, len(body))])
+	// A header block says what was asked; then the table, Chinese headers.
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF"))))
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if resp.StatusCode != 200 || err != nil || len(recs) != 6+1+734 || recs[0][1] != "一般发展客户有哪些" || recs[1][1] != "2026-11-22" ||
+		!strings.Contains(recs[2][1], "一般发展客户") || !strings.Contains(recs[3][1], "'一般发展客户'") || recs[4][1] != "734" ||
+		recs[6][0] != "客户编号" || recs[6][1] != "姓名" {
+		t.Fatalf("csv: %d %v, %d records, %q", resp.StatusCode, err, len(recs), body[:min(200, len(body))])
+	}
+	if d := resp.Header.Get("Content-Disposition"); !strings.Contains(d, url.PathEscape("一般发展客户有哪些-2026-11-22.csv")) {
+		t.Errorf("file name: %s", d)
 	}
 	if regexp.MustCompile(`(^|,)1\d{10}(,|\r?\n)`).Match(body) || !bytes.Contains(body, []byte("****")) {
 		t.Fatal("phones not masked in the export")
@@ -140,9 +151,14 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := f.GetRows("Sheet1")
-	if len(rows) != 735 || rows[0][0] != "customer_id" || !strings.Contains(rows[1][len(rows[1])-1], "****") {
+	rows, _ := f.GetRows("数据")
+	if len(rows) != 735 || rows[0][0] != "客户编号" || !strings.Contains(rows[1][len(rows[1])-1], "****") {
 		t.Fatalf("xlsx rows %d, head %v", len(rows), rows[0])
+	}
+	about, _ := f.GetRows("说明")
+	panes, _ := f.GetPanes("数据")
+	if f.GetSheetList()[0] != "说明" || len(about) != 6 || about[0][1] != "一般发展客户有哪些" || about[4][1] != "734" || !panes.Freeze {
+		t.Fatalf("xlsx 说明 %v, sheets %v, panes %+v", about, f.GetSheetList(), panes)
 	}
 	// A tampered or expired link, or no link and no key, is refused.
 	tampered := strings.Replace(a.Export.CSV, "sig=", "sig=0", 1)

@@ -42,6 +42,7 @@ type Answer struct {
 	AnswerType     nlq.AnswerType `json:"answer_type,omitempty"`
 	Explanation    string         `json:"explanation"`
 	SQL            string         `json:"sql,omitempty"`
+	SQLInlined     string         `json:"sql_inlined,omitempty"` // the SQL with its values written in, to paste elsewhere (never run)
 	Params         []any          `json:"params,omitempty"`
 	Columns        []string       `json:"columns"`
 	Rows           [][]any        `json:"rows"`
@@ -335,6 +336,7 @@ func (s *Service) ask(ctx context.Context, req AskRequest, start time.Time) (*An
 	ans.AnswerType = plan.Answer
 	ans.Explanation = v.Engine.Explain(plan)
 	ans.SQL, ans.Params = query.SQL, query.Args
+	ans.SQLInlined = InlineSQL(query.SQL, query.Args)
 	ans.Columns, ans.Rows, ans.Total = res.Columns, res.Rows, res.Total
 	if ans.Rows == nil {
 		ans.Rows = [][]any{} // the spec's rows are an array, empty or not

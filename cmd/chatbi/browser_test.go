@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"io"
 	"log/slog"
 	"os"
@@ -108,17 +109,25 @@ func TestChatPageInBrowser(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.Click(`.answer .downloads a.csv`, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	var csv []byte
+	// The file is named after the question and date, and holds a header
+	// block (what was asked) and the whole list with Chinese headers.
+	var recs [][]string
+	var name string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		files, _ := filepath.Glob(filepath.Join(downloads, "*.csv"))
 		if len(files) == 1 {
-			if csv, _ = os.ReadFile(files[0]); bytes.Count(csv, []byte("\n")) == 79 {
+			b, _ := os.ReadFile(files[0])
+			r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF"))))
+			r.FieldsPerRecord = -1
+			if recs, _ = r.ReadAll(); len(recs) == 6+1+78 {
+				name = filepath.Base(files[0])
 				break
 			}
 		}
 	}
-	if lines := bytes.Count(csv, []byte("\n")); lines != 79 || !bytes.HasPrefix(csv, []byte("\uFEFFcustomer_id,")) {
-		t.Fatalf("CSV download: %d lines (want 78 customers + header), starts %q", lines, csv[:min(len(csv), 40)])
+	if len(recs) != 6+1+78 || recs[0][1] != "过去3个月买过口红没买过粉底液的重要价值客户" || recs[6][0] != "客户编号" ||
+		name != "过去3个月买过口红没买过粉底液的重要价值客户-2026-11-22.csv" {
+		t.Fatalf("CSV download %q: %d records (want 6 header lines, the column names and 78 customers)", name, len(recs))
 	}
 	// A clarify shows its suggestions as chips; clicking one asks again.
 	var chip string

@@ -36,7 +36,7 @@ func TestTeachingInBrowser(t *testing.T) {
 	}
 	// The user's and the admin's keys, as each page keeps them.
 	err := chromedp.Run(ctx, chromedp.Navigate(base+"/"),
-		chromedp.Evaluate(`localStorage.setItem("chatbi.key", "user-key"); localStorage.setItem("chatbi.adminKey", "admin-key")`, nil),
+		chromedp.Evaluate(`sessionStorage.setItem("chatbi.key", "user-key"); sessionStorage.setItem("chatbi.adminKey", "admin-key")`, nil),
 		ask(`.answer[data-status="clarify"]`))
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@
 // the page with textContent, never as HTML.
 "use strict";
 
-const state = { key: localStorage.getItem("chatbi.adminKey") || "" };
+const state = { key: sessionStorage.getItem("chatbi.adminKey") || "" };
 
 async function api(method, path, body) {
   const headers = {};
@@ -97,6 +97,6 @@ async function load() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("apiKey").value = state.key;
-  $("apiKey").addEventListener("change", (e) => { state.key = e.target.value.trim(); localStorage.setItem("chatbi.adminKey", state.key); load(); });
+  $("apiKey").addEventListener("change", (e) => { state.key = e.target.value.trim(); sessionStorage.setItem("chatbi.adminKey", state.key); load(); });
   load();
 });
