@@ -16,6 +16,21 @@ import (
 	"golang.org/x/text/transform"
 )
 
+// ImportFile is one file of the import contract, for help texts.
+type ImportFile struct {
+	Name               string
+	Required, Optional []string
+}
+
+// ImportFiles lists the import contract's files and their columns.
+func ImportFiles() []ImportFile {
+	var out []ImportFile
+	for _, f := range importFiles {
+		out = append(out, ImportFile{f.name, f.required, f.optional})
+	}
+	return out
+}
+
 // csvFile describes one file of the import contract: its required and
 // optional columns and how a row becomes a typed record for the loader.
 type csvFile struct {

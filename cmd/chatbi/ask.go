@@ -16,13 +16,13 @@ import (
 
 func cmdAsk(e env, args []string) int {
 	fs := newFlags(e, "ask")
-	db := fs.String("db", "data/warehouse.db", "warehouse file")
-	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: the warehouse's)")
-	asJSON := fs.Bool("json", false, "print the spec api.md JSON answer")
-	limit := fs.Int("limit", 20, "rows to print")
-	timeout := fs.Duration("timeout", 5*time.Second, "query time budget")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	db := fs.String("db", "data/warehouse.db", "仓库文件")
+	asOf := fs.String("as-of", "", "数据截至日期 YYYY-MM-DD（默认：仓库的日期）")
+	asJSON := fs.Bool("json", false, "输出 API 格式的 JSON 回答（docs/spec/api.md）")
+	limit := fs.Int("limit", 20, "显示多少行")
+	timeout := fs.Duration("timeout", 5*time.Second, "查询的时间上限")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	question := strings.Join(fs.Args(), " ")
 	if question == "" {

@@ -77,13 +77,13 @@ SELECT count(*) FROM rfm CROSS JOIN avgs WHERE rfm.r <= avgs.ar AND rfm.f >= avg
 
 func cmdBench(e env, args []string) int {
 	fs := newFlags(e, "bench")
-	n := fs.Int("customers", 1_000_000, "customers in the benchmark warehouse")
-	dir := fs.String("dir", filepath.Join(os.TempDir(), "chatbi-bench"), "work directory (kept between runs)")
-	fresh := fs.Bool("fresh", false, "rebuild the warehouses even if present")
-	rounds := fs.Int("rounds", 10, "rounds of the 20-question mix")
-	load := fs.Duration("load", 15*time.Second, "duration of each HTTP load run (0: skip)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	n := fs.Int("customers", 1_000_000, "基准仓库的客户数")
+	dir := fs.String("dir", filepath.Join(os.TempDir(), "chatbi-bench"), "工作目录（多次运行之间保留）")
+	fresh := fs.Bool("fresh", false, "即使已有也重建仓库")
+	rounds := fs.Int("rounds", 10, "20 个问题的混合跑几轮")
+	load := fs.Duration("load", 15*time.Second, "每轮 HTTP 压测的时长（0：不压测）")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	out := e.stdout
 	fail := func(err error) int { fmt.Fprintln(e.stderr, "chatbi bench:", err); return 1 }

@@ -9,10 +9,10 @@ import (
 
 func cmdEval(e env, args []string) int {
 	fs := newFlags(e, "eval")
-	db := fs.String("db", "data/warehouse.db", "warehouse file")
-	questions := fs.String("questions", "testdata/eval/public/questions.jsonl", "questions.jsonl with gold answers")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	db := fs.String("db", "data/warehouse.db", "仓库文件")
+	questions := fs.String("questions", "testdata/eval/public/questions.jsonl", "带标准答案的问题集 questions.jsonl")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	qs, err := server.LoadEval(*questions)
 	if err != nil {

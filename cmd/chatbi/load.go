@@ -31,14 +31,14 @@ import (
 // not let them all run into the 504 time budget.
 func cmdLoad(e env, args []string) int {
 	fs := newFlags(e, "load")
-	n := fs.Int("customers", 200_000, "customers in the demo warehouse")
-	dir := fs.String("dir", filepath.Join(os.TempDir(), "chatbi-load"), "work directory (the warehouse is kept between runs)")
-	clients := fs.String("clients", "8,50", "client counts, comma-separated")
-	d := fs.Duration("duration", 15*time.Second, "duration of each run")
-	conc := fs.Int("concurrency", server.DefaultConcurrency, "statements at once (the serve flag); a huge value turns admission off")
-	wait := fs.Duration("queue-wait", server.DefaultQueueWait, "queue wait (the serve flag)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	n := fs.Int("customers", 200_000, "演示仓库的客户数")
+	dir := fs.String("dir", filepath.Join(os.TempDir(), "chatbi-load"), "工作目录（仓库在多次运行之间保留）")
+	clients := fs.String("clients", "8,50", "并发客户端数，逗号分隔")
+	d := fs.Duration("duration", 15*time.Second, "每轮时长")
+	conc := fs.Int("concurrency", server.DefaultConcurrency, "同时执行的语句数（同 serve 的参数）；很大的值等于不限流")
+	wait := fs.Duration("queue-wait", server.DefaultQueueWait, "排队等待上限（同 serve 的参数）")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	var counts []int
 	for _, c := range strings.Split(*clients, ",") {

@@ -50,9 +50,14 @@ func init() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := env{ctx, stdin, stdout, stderr}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
 		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout) // asked for: on stdout, success
+		fmt.Fprintln(stdout, "每个命令的参数和输入：chatbi <命令> -h")
+		return 0
 	}
 	c, ok := commands[args[0]]
 	if !ok {

@@ -122,3 +122,26 @@ func TestRetailerLexicon(t *testing.T) {
 		t.Fatalf("a bad lexicon file: %d %s", code, errs)
 	}
 }
+
+// Help is Chinese and asked-for help succeeds; import's help lists its
+// files and columns; flags may come after the question.
+func TestHelpAndFlagOrder(t *testing.T) {
+	if code, out, _ := chatbi(t, "-h"); code != 0 || !strings.Contains(out, "用法") {
+		t.Errorf("chatbi -h: %d %q", code, out)
+	}
+	code, out, _ := chatbi(t, "import", "-h")
+	if code != 0 || !strings.Contains(out, "customers.csv") || !strings.Contains(out, "必需列：customer_id, register_date") ||
+		!strings.Contains(out, "--db 文字") || strings.Contains(out, "default") {
+		t.Errorf("import -h: %d %s", code, out)
+	}
+	for _, name := range []string{"ask", "serve", "refresh", "demo", "eval", "bench", "load", "cdnow"} {
+		if code, out, _ := chatbi(t, name, "-h"); code != 0 || !strings.Contains(out, "用法：chatbi") {
+			t.Errorf("%s -h: %d %q", name, code, out)
+		}
+	}
+	pub := filepath.Join(t.TempDir(), "pub.db")
+	chatbi(t, "import", "--db", pub, "../../testdata/eval/public/data")
+	if code, out, errs := chatbi(t, "ask", "重要价值客户有多少", "--db", pub); code != 0 || !strings.Contains(out, "客户数：281") {
+		t.Errorf("flags after the question: %d %s %s", code, out, errs)
+	}
+}

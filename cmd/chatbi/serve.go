@@ -41,26 +41,26 @@ type serveConfig struct {
 func cmdServe(e env, args []string) int {
 	fs := newFlags(e, "serve")
 	var c serveConfig
-	fs.StringVar(&c.db, "db", "data/warehouse.db", "warehouse file (a demo warehouse is built if missing)")
-	fs.StringVar(&c.addr, "addr", "", "listen address (default :8080 with API keys, 127.0.0.1:8080 without)")
-	fs.StringVar(&c.appDB, "app-db", "", "application database for conversations and the audit log (default: beside the warehouse)")
-	fs.IntVar(&c.demoN, "demo-customers", 20000, "customers in the demo warehouse built when --db is missing")
-	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "time budget per question")
-	fs.IntVar(&c.maxRows, "max-rows", 10000, "largest page a request may ask for")
-	fs.Float64Var(&c.rate, "rate", 10, "requests per second per API key")
-	fs.IntVar(&c.burst, "burst", 20, "rate-limit bucket size")
-	fs.IntVar(&c.concurrency, "concurrency", server.DefaultConcurrency, "warehouse statements run at once; more wait --queue-wait, then 503")
-	fs.DurationVar(&c.queueWait, "queue-wait", server.DefaultQueueWait, "how long a question waits for a free statement slot")
-	fs.IntVar(&c.limits.MaxConns, "max-conns", server.DefaultLimits.MaxConns, "open connections; past it the oldest idle ones are closed")
-	fs.IntVar(&c.limits.MaxInFlight, "max-inflight", server.DefaultLimits.MaxInFlight, "requests in flight per API key")
-	fs.IntVar(&c.limits.MaxExports, "max-exports", server.DefaultLimits.MaxExports, "exports streaming at once")
-	fs.DurationVar(&c.limits.ReadTimeout, "read-timeout", server.DefaultLimits.ReadTimeout, "time a client has to send a whole request")
-	fs.DurationVar(&c.limits.IdleTimeout, "idle-timeout", server.DefaultLimits.IdleTimeout, "an idle kept-alive connection is closed after this")
-	fs.DurationVar(&c.keep.Conversations, "keep-conversations", server.DefaultAppRetention.Conversations, "forget conversations idle this long")
-	fs.DurationVar(&c.keep.Answers, "keep-answers", server.DefaultAppRetention.Answers, "forget answers (pages, export links) this old")
-	fs.DurationVar(&c.keep.Audit, "keep-audit", server.DefaultAppRetention.Audit, "drop audit records this old")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs.StringVar(&c.db, "db", "data/warehouse.db", "仓库文件（不存在时自动生成演示仓库）")
+	fs.StringVar(&c.addr, "addr", "", "监听地址（设了 API key 默认 :8080，否则 127.0.0.1:8080）")
+	fs.StringVar(&c.appDB, "app-db", "", "应用数据库：对话、审计日志、反馈和教学（默认在仓库旁边）")
+	fs.IntVar(&c.demoN, "demo-customers", 20000, "--db 不存在时生成的演示仓库的客户数")
+	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "每个问题的时间上限")
+	fs.IntVar(&c.maxRows, "max-rows", 10000, "一次请求最多返回的行数")
+	fs.Float64Var(&c.rate, "rate", 10, "每个 API key 每秒的请求数")
+	fs.IntVar(&c.burst, "burst", 20, "限流桶的大小")
+	fs.IntVar(&c.concurrency, "concurrency", server.DefaultConcurrency, "同时执行的仓库语句数；更多的等待 --queue-wait，之后返回 503")
+	fs.DurationVar(&c.queueWait, "queue-wait", server.DefaultQueueWait, "问题等待空闲执行位的时间上限")
+	fs.IntVar(&c.limits.MaxConns, "max-conns", server.DefaultLimits.MaxConns, "最多打开的连接数；超过时关闭最久空闲的连接")
+	fs.IntVar(&c.limits.MaxInFlight, "max-inflight", server.DefaultLimits.MaxInFlight, "每个 API key 同时进行的请求数")
+	fs.IntVar(&c.limits.MaxExports, "max-exports", server.DefaultLimits.MaxExports, "同时进行的导出数")
+	fs.DurationVar(&c.limits.ReadTimeout, "read-timeout", server.DefaultLimits.ReadTimeout, "客户端发完整个请求的时间上限")
+	fs.DurationVar(&c.limits.IdleTimeout, "idle-timeout", server.DefaultLimits.IdleTimeout, "空闲的长连接多久后关闭")
+	fs.DurationVar(&c.keep.Conversations, "keep-conversations", server.DefaultAppRetention.Conversations, "对话空闲多久后删除")
+	fs.DurationVar(&c.keep.Answers, "keep-answers", server.DefaultAppRetention.Answers, "回答（翻页、导出链接）保留多久")
+	fs.DurationVar(&c.keep.Audit, "keep-audit", server.DefaultAppRetention.Audit, "审计记录保留多久")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "addr" {

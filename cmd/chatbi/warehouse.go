@@ -1,19 +1,96 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/chatbi/chatbi/schema"
 )
 
-// newFlags makes a flag set that reports to stderr and never exits.
+// newFlags makes a flag set that reports to stderr and never exits; its
+// help (-h) is in Chinese: the command's use, what it reads, its flags.
 func newFlags(e env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("chatbi "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "用法：chatbi %s\n", commands[name].summary)
+		if more := commandHelp(name); more != "" {
+			fmt.Fprintln(w, more)
+		}
+		fmt.Fprintln(w, "参数（放在其他内容前后都可以）：")
+		fs.VisitAll(func(f *flag.Flag) {
+			kind, _ := flag.UnquoteUsage(f)
+			kind = map[string]string{"string": "文字", "int": "整数", "uint": "整数", "float": "数字", "duration": "时长(如 5s)", "value": "值"}[kind]
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+				def = "（默认 " + f.DefValue + "）"
+			}
+			fmt.Fprintf(w, "  --%s %s\n      %s%s\n", f.Name, kind, f.Usage, def)
+		})
+	}
 	return fs
+}
+
+// parseFlags parses args with flags anywhere (chatbi ask 问题 --db x), so
+// fs.Args() are the other words in order. -h prints the help to stdout.
+func parseFlags(e env, fs *flag.FlagSet, args []string) error {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(e.stdout) // asked for: on stdout
+		}
+	}
+	var words []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" { // everything after -- is a word
+			words = append(words, rest[1:]...)
+			break
+		}
+		words, args = append(words, rest[0]), rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, words...))
+}
+
+// flagExit is the exit code of a parse error: 0 for -h (asked for help).
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+// commandHelp says what a command reads, beyond its flags.
+func commandHelp(name string) string {
+	switch name {
+	case "import":
+		var b strings.Builder
+		b.WriteString("DIR 里要有四个 UTF-8 的 CSV 文件（第一行是列名，格式见 docs/spec/data-format.md）：\n")
+		for _, f := range schema.ImportFiles() {
+			fmt.Fprintf(&b, "  %-16s 必需列：%s\n", f.Name, strings.Join(f.Required, ", "))
+			if len(f.Optional) > 0 {
+				fmt.Fprintf(&b, "  %-16s 可选列：%s\n", "", strings.Join(f.Optional, ", "))
+			}
+		}
+		return strings.TrimRight(b.String(), "\n")
+	case "ask":
+		return "问题：一句中文，如 过去3个月买过口红没买过粉底液的重要价值客户（可以不加引号）。"
+	case "eval":
+		return "问题集：每行一个 JSON：id, turns（一问或多轮追问）, expect（customers / count / table / clarify）。"
+	case "cdnow":
+		return "FILE：CDNOW 交易日志（CDNOW_master.txt 的格式）；OUTDIR：写出四个导入用的 CSV。"
+	}
+	return ""
 }
 
 // dateFlag parses an optional YYYY-MM-DD flag value.
@@ -43,13 +120,13 @@ func loadModel(path string) (*schema.SegmentModel, error) {
 
 func cmdImport(e env, args []string) int {
 	fs := newFlags(e, "import")
-	db := fs.String("db", "data/warehouse.db", "warehouse file to create or replace")
-	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: latest order date)")
-	skip := fs.Bool("skip-bad-rows", false, "import good rows, write rejected rows to a report")
-	report := fs.String("report", "", "rejected-rows report (default: DB.rejected.csv)")
-	modelPath := fs.String("segment-model", "", "segment model JSON (default: spec semantics)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	db := fs.String("db", "data/warehouse.db", "要创建或替换的仓库文件")
+	asOf := fs.String("as-of", "", "数据截至日期 YYYY-MM-DD（默认：最新订单的日期）")
+	skip := fs.Bool("skip-bad-rows", false, "导入正确的行，错误的行写入报告")
+	report := fs.String("report", "", "错误行报告（默认：仓库文件名.rejected.csv）")
+	modelPath := fs.String("segment-model", "", "分群模型 JSON（默认：docs/spec/semantics.md 的定义）")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(e.stderr, "用法: chatbi import --db FILE DIR")
@@ -93,13 +170,13 @@ func printStats(e env, db string, st schema.ImportStats) {
 
 func cmdRefresh(e env, args []string) int {
 	fs := newFlags(e, "refresh")
-	db := fs.String("db", "data/warehouse.db", "warehouse file")
-	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: the warehouse's)")
-	modelPath := fs.String("segment-model", "", "segment model JSON (default: spec semantics)")
-	keep := fs.Int("keep", schema.DefaultRetention.Latest, "keep this many newest snapshots")
-	keepQ := fs.Int("keep-quarters", schema.DefaultRetention.Quarters, "also keep the newest snapshot of each of this many last quarters")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	db := fs.String("db", "data/warehouse.db", "仓库文件")
+	asOf := fs.String("as-of", "", "数据截至日期 YYYY-MM-DD（默认：仓库的日期）")
+	modelPath := fs.String("segment-model", "", "分群模型 JSON（默认：docs/spec/semantics.md 的定义）")
+	keep := fs.Int("keep", schema.DefaultRetention.Latest, "保留最新的几个快照")
+	keepQ := fs.Int("keep-quarters", schema.DefaultRetention.Quarters, "另外保留最近几个季度各自最新的快照")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	t, err := dateFlag(*asOf)
 	if err != nil {
@@ -132,12 +209,12 @@ func cmdRefresh(e env, args []string) int {
 
 func cmdDemo(e env, args []string) int {
 	fs := newFlags(e, "demo")
-	db := fs.String("db", "data/warehouse.db", "warehouse file to create or replace")
-	n := fs.Int("customers", 20000, "number of customers")
-	seed := fs.Uint64("seed", 1, "random seed (same seed, same warehouse)")
-	end := fs.String("end", "2026-11-22", "last order date")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	db := fs.String("db", "data/warehouse.db", "要创建或替换的仓库文件")
+	n := fs.Int("customers", 20000, "客户数")
+	seed := fs.Uint64("seed", 1, "随机种子（同一种子生成同一仓库）")
+	end := fs.String("end", "2026-11-22", "最后的订单日期")
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	t, err := dateFlag(*end)
 	if err != nil {
@@ -159,8 +236,8 @@ func cmdDemo(e env, args []string) int {
 
 func cmdCDNOW(e env, args []string) int {
 	fs := newFlags(e, "cdnow")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if err := parseFlags(e, fs, args); err != nil {
+		return flagExit(err)
 	}
 	if fs.NArg() != 2 {
 		fmt.Fprintln(e.stderr, "用法: chatbi cdnow CDNOW_master.txt OUTDIR   （然后 chatbi import --db FILE OUTDIR）")
