@@ -94,38 +94,18 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 		return nil, err
 	}
 	c := &Catalog{AsOf: asOf, Model: DefaultModel()}
-	lists := []struct {
-		dst   *[]string
-		query string
-	}{
-		{&c.Categories, `SELECT DISTINCT category FROM products WHERE category IS NOT NULL ORDER BY 1`},
-		{&c.CategoriesL1, `SELECT DISTINCT category_l1 FROM products WHERE category_l1 IS NOT NULL ORDER BY 1`},
-		{&c.Brands, `SELECT DISTINCT brand FROM products WHERE brand IS NOT NULL ORDER BY 1`},
-		{&c.Products, `SELECT DISTINCT product_name FROM products ORDER BY 1`},
-		{&c.Cities, `SELECT city FROM customers WHERE city IS NOT NULL GROUP BY city ORDER BY count(*) DESC`},
-		{&c.Provinces, `SELECT province FROM customers WHERE province IS NOT NULL GROUP BY province ORDER BY count(*) DESC`},
-		{&c.MemberLevels, `SELECT DISTINCT member_level FROM customers WHERE member_level IS NOT NULL ORDER BY 1`},
-		{&c.RegisterChannels, `SELECT DISTINCT register_channel FROM customers WHERE register_channel IS NOT NULL ORDER BY 1`},
-		{&c.Channels, `SELECT DISTINCT channel FROM purchase_orders WHERE channel IS NOT NULL ORDER BY 1`},
+	// The values found in the data are written once at import (they only
+	// change with a new import); reading them is what makes a question
+	// start fast on a large warehouse. An older file has them computed.
+	var lists catalogLists
+	var js string
+	if err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaCatalog).Scan(&js); err == nil && json.Unmarshal([]byte(js), &lists) == nil {
+		lists.into(c)
+	} else if lists, err = computeCatalogLists(ctx, db); err != nil {
+		return nil, err
+	} else {
+		lists.into(c)
 	}
-	for _, l := range lists {
-		if *l.dst, err = column(ctx, db, l.query); err != nil {
-			return nil, fmt.Errorf("load catalog: %w", err)
-		}
-	}
-	rows, err := db.QueryContext(ctx, `SELECT category, coalesce(category_l1, ''), coalesce(brand, ''), product_name FROM products`)
-	if err != nil {
-		return nil, fmt.Errorf("load catalog: %w", err)
-	}
-	for rows.Next() {
-		var t [4]string
-		if err := rows.Scan(&t[0], &t[1], &t[2], &t[3]); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c.ProductTerms = append(c.ProductTerms, t)
-	}
-	rows.Close()
 	snaps, err := column(ctx, db, `SELECT as_of FROM snapshots ORDER BY as_of`)
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
@@ -155,6 +135,72 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
 	return c, nil
+}
+
+// catalogLists are the values found in the data (meta catalog_lists).
+type catalogLists struct {
+	Categories, CategoriesL1, Brands, Products, Cities, Provinces, MemberLevels, RegisterChannels, Channels []string
+	ProductTerms                                                                                           [][4]string
+}
+
+func (l catalogLists) into(c *Catalog) {
+	c.Categories, c.CategoriesL1, c.Brands, c.Products = l.Categories, l.CategoriesL1, l.Brands, l.Products
+	c.Cities, c.Provinces, c.MemberLevels, c.RegisterChannels, c.Channels = l.Cities, l.Provinces, l.MemberLevels, l.RegisterChannels, l.Channels
+	c.ProductTerms = l.ProductTerms
+}
+
+// computeCatalogLists reads the values found in the data.
+func computeCatalogLists(ctx context.Context, db queryer) (catalogLists, error) {
+	var l catalogLists
+	lists := []struct {
+		dst   *[]string
+		query string
+	}{
+		{&l.Categories, `SELECT DISTINCT category FROM products WHERE category IS NOT NULL ORDER BY 1`},
+		{&l.CategoriesL1, `SELECT DISTINCT category_l1 FROM products WHERE category_l1 IS NOT NULL ORDER BY 1`},
+		{&l.Brands, `SELECT DISTINCT brand FROM products WHERE brand IS NOT NULL ORDER BY 1`},
+		{&l.Products, `SELECT DISTINCT product_name FROM products ORDER BY 1`},
+		{&l.Cities, `SELECT city FROM customers WHERE city IS NOT NULL GROUP BY city ORDER BY count(*) DESC`},
+		{&l.Provinces, `SELECT province FROM customers WHERE province IS NOT NULL GROUP BY province ORDER BY count(*) DESC`},
+		{&l.MemberLevels, `SELECT DISTINCT member_level FROM customers WHERE member_level IS NOT NULL ORDER BY 1`},
+		{&l.RegisterChannels, `SELECT DISTINCT register_channel FROM customers WHERE register_channel IS NOT NULL ORDER BY 1`},
+		{&l.Channels, `SELECT DISTINCT channel FROM purchase_orders WHERE channel IS NOT NULL ORDER BY 1`},
+	}
+	for _, x := range lists {
+		var err error
+		if *x.dst, err = column(ctx, db, x.query); err != nil {
+			return l, fmt.Errorf("load catalog: %w", err)
+		}
+	}
+	rows, err := db.QueryContext(ctx, `SELECT category, coalesce(category_l1, ''), coalesce(brand, ''), product_name FROM products`)
+	if err != nil {
+		return l, fmt.Errorf("load catalog: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t [4]string
+		if err := rows.Scan(&t[0], &t[1], &t[2], &t[3]); err != nil {
+			return l, err
+		}
+		l.ProductTerms = append(l.ProductTerms, t)
+	}
+	return l, rows.Err()
+}
+
+// storeCatalogLists writes the values found in the data to meta (import
+// does, and a refresh of a file that lacks them).
+func storeCatalogLists(ctx context.Context, tx *sql.Tx) error {
+	l, err := computeCatalogLists(ctx, tx)
+	if err != nil {
+		return err
+	}
+	js, _ := json.Marshal(l)
+	return setMeta(ctx, tx, metaCatalog, string(js))
+}
+
+// queryer is a database or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // HasSnapshot reports whether segments were computed for day.
@@ -196,7 +242,7 @@ func (c *Catalog) HasSets(day time.Time) bool {
 	return c.PurchaseSets && hasDay(c.SetSnapshots, day)
 }
 
-func column(ctx context.Context, db *sql.DB, q string) ([]string, error) {
+func column(ctx context.Context, db queryer, q string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err

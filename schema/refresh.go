@@ -130,6 +130,15 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 			return asOf, err
 		}
 	}
+	var hasLists int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key = ?`, metaCatalog).Scan(&hasLists); err != nil {
+		return asOf, err
+	}
+	if hasLists == 0 { // a file from before the cached lists
+		if err := storeCatalogLists(ctx, tx); err != nil {
+			return asOf, err
+		}
+	}
 	if err := refreshTx(ctx, tx, asOf, model, rt, tmp); err != nil {
 		return asOf, err
 	}

@@ -183,3 +183,28 @@ func TestImportGBKAndImpossibleDates(t *testing.T) {
 		t.Errorf("city %q %v", city, err)
 	}
 }
+
+// The catalog's lists are written at import and read back as computed.
+func TestCatalogListsCached(t *testing.T) {
+	path := MustImport(t, fixture(t, nil), ImportOptions{})
+	db := mustOpen(t, path)
+	var js string
+	if err := db.QueryRow(`SELECT value FROM meta WHERE key = 'catalog_lists'`).Scan(&js); err != nil || js == "" {
+		t.Fatalf("no cached lists: %v", err)
+	}
+	cat, err := LoadCatalog(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := computeCatalogLists(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got catalogLists
+	got.Categories, got.CategoriesL1, got.Brands, got.Products = cat.Categories, cat.CategoriesL1, cat.Brands, cat.Products
+	got.Cities, got.Provinces, got.MemberLevels, got.RegisterChannels, got.Channels = cat.Cities, cat.Provinces, cat.MemberLevels, cat.RegisterChannels, cat.Channels
+	got.ProductTerms = cat.ProductTerms
+	if !reflect.DeepEqual(got, want) || len(got.Cities) == 0 || len(got.Channels) == 0 {
+		t.Errorf("cached %+v, computed %+v", got, want)
+	}
+}

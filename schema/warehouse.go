@@ -27,6 +27,7 @@ const (
 	metaAsOf     = "as_of" // the warehouse's default as-of date
 	metaLatest   = "latest_order_date"
 	metaImportAt = "imported_at"
+	metaCatalog  = "catalog_lists" // the values found in the data, as JSON (catalog.go)
 )
 
 // Sentinel errors.
