@@ -140,7 +140,7 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 // catalogLists are the values found in the data (meta catalog_lists).
 type catalogLists struct {
 	Categories, CategoriesL1, Brands, Products, Cities, Provinces, MemberLevels, RegisterChannels, Channels []string
-	ProductTerms                                                                                           [][4]string
+	ProductTerms                                                                                            [][4]string
 }
 
 func (l catalogLists) into(c *Catalog) {
