@@ -1,6 +1,10 @@
 package nlq
 
-import "github.com/chatbi/chatbi/schema"
+import (
+	"fmt"
+
+	"github.com/chatbi/chatbi/schema"
+)
 
 // The set path. A customer list or count whose filter combines purchases
 // with segments and attributes is answered from the warehouse's customer
@@ -287,6 +291,52 @@ func (c *compiler) setFrom(s *sqlText, sp setSplit, needM bool) {
 		s.w("\nWHERE ")
 		c.node(s, &Node{Op: OpAnd, Kids: sp.residual})
 	}
+}
+
+// groupAttr is the customer_sets attr holding each group of a dimension.
+var groupAttr = map[string]string{"rfm": "rfm_class", "lifecycle": "lifecycle", "city": "city", "province": "province",
+	"gender": "gender", "member_level": "member_level", "register_channel": "register_channel", "tag": schema.TagSetAttr}
+
+// setTable answers a count of customers by a customer attribute (各RFM分
+// 群的客户数, 各城市的重要价值客户数量) from the sets: one intersection
+// cardinality per group, no customer row read. ok is false where the plan
+// needs more (other measures, a ranking, shares, a condition that is not a
+// set).
+func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
+	p := c.p
+	attr, grouped := groupAttr[p.GroupBy]
+	if !grouped || len(p.Measures) != 1 || p.Measures[0] != "customers" || p.Sort != nil || p.Share ||
+		c.e.PlainSQL || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
+		return nil, false
+	}
+	var sp setSplit
+	if p.Filter != nil {
+		var ok bool
+		if sp, ok = c.splitForSets(true); !ok || len(sp.residual) > 0 {
+			return nil, false
+		}
+	}
+	s := &sqlText{}
+	s.w(`SELECT g AS "` + dim.Name + `", n AS "客户数" FROM (SELECT cs.value AS g, set_count(`)
+	if p.Filter == nil {
+		s.w("cs.customers")
+	} else {
+		s.w("set_and(cs.customers, ")
+		c.setAnd(s, sp.sets)
+		s.w(")")
+	}
+	s.w(") AS n\nFROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ?)\nWHERE n > 0\nORDER BY ", c.asOf, attr)
+	if p.GroupBy == "rfm" || p.GroupBy == "lifecycle" || p.GroupBy == "tag" {
+		s.w("CASE g")
+		for i, name := range c.segmentOrder(p.GroupBy) {
+			s.w(fmt.Sprintf(" WHEN ? THEN %d", i), name)
+		}
+		s.w(" ELSE 99 END")
+	} else {
+		s.w("2 DESC, g")
+	}
+	cols := []string{dim.Name, "客户数"}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}, true
 }
 
 // setCount is the count answer of the set path.

@@ -173,6 +173,9 @@ func (c *compiler) table() *Query {
 			return q
 		}
 	}
+	if q, ok := c.setTable(dim); ok {
+		return q
+	}
 	c.needT = dim.Tags
 	needOrders := dim.OrderLevel
 	for _, m := range p.Measures {
