@@ -141,12 +141,20 @@ func (s *Service) SetAdmission(n int, wait time.Duration) { s.admit = newAdmissi
 
 // run runs a statement on a view once admitted.
 func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*executor.Result, error) {
+	key := cacheKey(st)
+	if r, ok := v.cache.get(key); ok {
+		return r, nil
+	}
 	leave, err := s.admit.enter(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer leave()
-	return v.Exec.Run(ctx, st)
+	r, err := v.Exec.Run(ctx, st)
+	if err == nil {
+		v.cache.put(key, r)
+	}
+	return r, err
 }
 
 // SetLogger logs the service's warehouse switches to log.

@@ -38,6 +38,7 @@ type view struct {
 	Engine *nlq.Engine
 	Exec   *executor.Executor
 	file   os.FileInfo
+	cache  *resultCache // this file's recent results (cache.go)
 
 	inUse  sync.RWMutex // readers: questions using it; the writer: its closing
 	closed bool
@@ -77,7 +78,7 @@ func openView(ctx context.Context, path string, opt executor.Options, lex []nlq.
 		x.Close()
 		return nil, err
 	}
-	return &view{Engine: eng, Exec: x, file: fi}, nil
+	return &view{Engine: eng, Exec: x, file: fi, cache: newResultCache(512, 2000)}, nil
 }
 
 // acquire returns the current view, switching to a newly published file
