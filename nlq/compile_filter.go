@@ -253,6 +253,18 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 		}
 		return
 	}
+	if spend, orders, pre := c.windowColumns(w); pre && len(k.Channels) == 0 && (k.Measure == "spend" || k.Measure == "orders") {
+		// Summed at refresh (schema/windows.go): the buyers of the last
+		// year, one row each; anyone else has 0 in the window.
+		col := map[string]string{"spend": spend, "orders": orders}[k.Measure]
+		s.w(not + c.key + " IN (SELECT cw.customer_key FROM customer_windows cw WHERE " + not + "(cw." + col)
+		if k.Op == "between" {
+			s.w(" BETWEEN ? AND ?))", v1, v2)
+		} else {
+			s.w(" "+opSQL[k.Op]+" ?))", v1)
+		}
+		return
+	}
 	agg := map[string]string{"spend": "sum(po.pay_cents)", "orders": "count(*)",
 		"aov": "(sum(po.pay_cents) * 1.0 / count(*))", "arpu": "(sum(po.pay_cents) * 1.0 / count(*))"}[k.Measure]
 	// The customers whose orders in scope pass. When zero passes too (少于

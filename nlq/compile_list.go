@@ -1,5 +1,7 @@
 package nlq
 
+import "github.com/chatbi/chatbi/schema"
+
 // Customer lists and counts.
 //
 // The customer list is two queries in one statement. The inner one selects
@@ -22,6 +24,35 @@ func windowMeasure(s *sqlText, ck, measure, from, to string) {
 	default:
 		s.w("(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?)", from, to)
 	}
+}
+
+// windowColumns are the precomputed columns of customer_windows for a
+// window, when the warehouse has them for it (schema/windows.go): exactly
+// a standard window ending at the plan's as-of date, at the newest snapshot.
+func (c *compiler) windowColumns(w *Window) (spend, orders string, ok bool) {
+	cat := c.e.Catalog
+	if w == nil || cat == nil || cat.Windows == nil || cat.Windows.AsOf != c.asOf || w.To.String() != c.asOf {
+		return "", "", false
+	}
+	for _, k := range schema.WindowKeys {
+		if cat.Windows.From[k] == w.From.String() {
+			return "spend_" + k, "orders_" + k, true
+		}
+	}
+	return "", "", false
+}
+
+// precomputedKey writes a windowed spend or order count sort key from
+// customer_windows (one primary-key lookup per customer) when the window
+// was summed at refresh, and reports whether it did.
+func (c *compiler) precomputedKey(s *sqlText, by string) bool {
+	spend, orders, pre := c.windowColumns(c.p.Window)
+	if !pre || (by != "spend" && by != "orders") {
+		return false
+	}
+	col := map[string]string{"spend": spend, "orders": orders}[by]
+	s.w("coalesce((SELECT cw." + col + " FROM customer_windows cw WHERE cw.customer_key = " + c.key + "), 0)")
+	return true
 }
 
 // sortKey writes the expression a list is sorted by, in stored units.
@@ -49,6 +80,7 @@ func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
 		s.w("(m.monetary_cents * 1.0 / nullif(m.frequency, 0))")
 	case whole:
 		s.w("m.monetary_cents")
+	case c.precomputedKey(s, by):
 	case by == "orders":
 		windowMeasure(s, c.key, "orders", from, to)
 	case by == "aov" || by == "arpu":
@@ -142,7 +174,10 @@ func (c *compiler) customers(page Page) *Query {
 		c.sortKey(s, srt.By, joined)
 		s.w(" AS k\n")
 		c.from(s)
-		if joined {
+		if spend, orders, pre := c.windowColumns(p.Window); joined && pre {
+			// The window's measures were summed at refresh: one row per buyer.
+			s.w("\nLEFT JOIN (SELECT cw.customer_key, cw." + spend + " AS s, cw." + orders + " AS n FROM customer_windows cw) w ON w.customer_key = " + c.key)
+		} else if joined {
 			from, to := c.scope(p.Window)
 			s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
 		}

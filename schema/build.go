@@ -158,6 +158,9 @@ func build(ctx context.Context, path string, opt ImportOptions, fill fillFunc) (
 	if err := storeCatalogLists(ctx, tx); err != nil {
 		return st, err
 	}
+	if err := buildWindows(ctx, tx, asOf); err != nil {
+		return st, err
+	}
 	// The facts are not committed yet: the tags are read in this tx.
 	if err := refreshTx(ctx, tx, asOf, model, nil, ""); err != nil {
 		return st, err

@@ -40,6 +40,9 @@ type Catalog struct {
 	PurchaseSets bool
 	SetSnapshots []time.Time
 
+	// Windows: the as-of date and windows customer_windows holds (nil: none).
+	Windows *Windows
+
 	// Tags: the behaviour tags' window and cut-offs per snapshot date
 	// (YYYY-MM-DD); nil for a snapshot made before the tags existed.
 	Tags map[string]*TagCutoffs
@@ -123,6 +126,7 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 	if c.Tags, err = LoadTagCutoffs(ctx, db); err != nil {
 		return nil, err
 	}
+	c.Windows = loadWindows(ctx, db)
 	var mj string
 	err = db.QueryRowContext(ctx, `SELECT model_json FROM snapshots WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1`, FormatDate(asOf)).Scan(&mj)
 	if err == nil {

@@ -147,6 +147,11 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 			return asOf, err
 		}
 	}
+	if !asOf.Before(cur) { // the newest date's window measures
+		if err := buildWindows(ctx, tx, asOf); err != nil {
+			return asOf, err
+		}
+	}
 	if err := applyRetention(ctx, tx, keep, FormatDate(asOf)); err != nil {
 		return asOf, err
 	}

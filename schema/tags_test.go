@@ -208,3 +208,35 @@ func TestCatalogListsCached(t *testing.T) {
 		t.Errorf("cached %+v, computed %+v", got, want)
 	}
 }
+
+// customer_windows holds, for the newest as-of date, each recent buyer's
+// spend and orders in the standard windows — the same sums the orders give.
+func TestWindowMeasures(t *testing.T) {
+	path := MustImport(t, tagFixture(t, true, true), ImportOptions{AsOf: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)})
+	db := mustOpen(t, path)
+	w := loadWindows(context.Background(), db)
+	if w == nil || w.AsOf != "2026-11-22" || w.From["3m"] != "2026-08-23" || w.From["30d"] != "2026-10-24" || w.From["ytd"] != "2026-01-01" || w.From["1y"] != "2025-11-23" {
+		t.Fatalf("windows %+v", w)
+	}
+	for _, k := range WindowKeys {
+		var bad int
+		err := db.QueryRow(`SELECT count(*) FROM (
+			SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po
+			WHERE po.date BETWEEN ? AND '2026-11-22' GROUP BY po.customer_key) f
+			LEFT JOIN customer_windows cw ON cw.customer_key = f.customer_key
+			WHERE cw.customer_key IS NULL OR cw.spend_`+k+` <> f.s OR cw.orders_`+k+` <> f.n`, w.From[k]).Scan(&bad)
+		var extra int
+		db.QueryRow(`SELECT count(*) FROM customer_windows WHERE orders_`+k+` > 0 AND customer_key NOT IN
+			(SELECT customer_key FROM purchase_orders WHERE date BETWEEN ? AND '2026-11-22')`, w.From[k]).Scan(&extra)
+		if err != nil || bad != 0 || extra != 0 {
+			t.Errorf("%s: %d buyers differ, %d extra (%v)", k, bad, extra, err)
+		}
+	}
+	// A refresh of an earlier date leaves the newest date's measures.
+	if _, err := Refresh(context.Background(), path, RefreshOptions{AsOf: time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if w := loadWindows(context.Background(), mustOpen(t, path)); w == nil || w.AsOf != "2026-11-22" {
+		t.Errorf("after an earlier refresh: %+v", w)
+	}
+}
