@@ -297,17 +297,22 @@ func (c *compiler) setFrom(s *sqlText, sp setSplit, needM bool) {
 var groupAttr = map[string]string{"rfm": "rfm_class", "lifecycle": "lifecycle", "city": "city", "province": "province",
 	"gender": "gender", "member_level": "member_level", "register_channel": "register_channel", "tag": schema.TagSetAttr}
 
-// setTable answers a count of customers by a customer attribute (各RFM分
-// 群的客户数, 各城市的重要价值客户数量) from the sets: one intersection
-// cardinality per group, no customer row read. ok is false where the plan
-// needs more (other measures, a ranking, shares, a condition that is not a
-// set).
+// setTable answers a count of customers — or a 流失率 / 活跃率 — by a
+// customer attribute (各RFM分群的客户数, 各城市的重要价值客户数量, 各会员等级的
+// 流失率) from the sets: intersection cardinalities per group, no customer
+// row read. ok is false where the plan needs more (other measures, a
+// ranking, shares, a condition that is not a set).
 func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 	p := c.p
 	attr, grouped := groupAttr[p.GroupBy]
-	if !grouped || len(p.Measures) != 1 || p.Measures[0] != "customers" || p.Sort != nil || p.Share ||
+	if !grouped || len(p.Measures) == 0 || p.Sort != nil || p.Share ||
 		c.e.PlainSQL || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
 		return nil, false
+	}
+	for _, m := range p.Measures {
+		if m != "customers" && m != "churn_rate" && m != "active_rate" {
+			return nil, false
+		}
 	}
 	var sp setSplit
 	if p.Filter != nil {
@@ -316,16 +321,51 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 			return nil, false
 		}
 	}
-	s := &sqlText{}
-	s.w(`SELECT g AS "` + dim.Name + `", n AS "客户数" FROM (SELECT cs.value AS g, set_count(`)
-	if p.Filter == nil {
-		s.w("cs.customers")
-	} else {
-		s.w("set_and(cs.customers, ")
-		c.setAnd(s, sp.sets)
-		s.w(")")
+	lc := c.e.Catalog.Model.Lifecycle
+	stages := map[string][]string{
+		"churn_rate":  {lc.Lost.Name},
+		"active_rate": {lc.New.Name, lc.Active.Name},
+		"buyers":      {lc.New.Name, lc.Active.Name, lc.Silent.Name, lc.Lost.Name},
 	}
-	s.w(") AS n\nFROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ?)\nWHERE n > 0\nORDER BY ", c.asOf, attr)
+	// count is set_count(group ∩ filter [∩ the customers of these stages]).
+	count := func(s *sqlText, extra []string) {
+		s.w("set_count(set_and(cs.customers")
+		if p.Filter != nil {
+			s.w(", ")
+			c.setAnd(s, sp.sets)
+		}
+		if extra != nil {
+			s.w(", (SELECT set_union(st.customers) FROM customer_sets st WHERE st.as_of = ? AND st.attr = ? AND st.value IN ", c.asOf, "lifecycle")
+			s.in(extra)
+			s.w(")")
+		}
+		s.w("))")
+	}
+	s := &sqlText{}
+	cols := []string{dim.Name}
+	s.w(`SELECT g AS "` + dim.Name + `"`)
+	for i := range p.Measures {
+		s.w(fmt.Sprintf(`, m%d AS "%s"`, i, Measures[p.Measures[i]].Name))
+		cols = append(cols, Measures[p.Measures[i]].Name)
+	}
+	s.w(" FROM (SELECT cs.value AS g, ")
+	count(s, nil)
+	s.w(" AS n")
+	for i, m := range p.Measures {
+		s.w(", ")
+		if m == "customers" {
+			count(s, nil)
+		} else {
+			// As the plain path: round(stage ÷ buyers, 4), NULL without buyers.
+			s.w("round(")
+			count(s, stages[m])
+			s.w(" * 1.0 / nullif(")
+			count(s, stages["buyers"])
+			s.w(", 0), 4)")
+		}
+		s.w(fmt.Sprintf(" AS m%d", i))
+	}
+	s.w("\nFROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ?)\nWHERE n > 0\nORDER BY ", c.asOf, attr)
 	if p.GroupBy == "rfm" || p.GroupBy == "lifecycle" || p.GroupBy == "tag" {
 		s.w("CASE g")
 		for i, name := range c.segmentOrder(p.GroupBy) {
@@ -335,7 +375,6 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 	} else {
 		s.w("2 DESC, g")
 	}
-	cols := []string{dim.Name, "客户数"}
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}, true
 }
 

@@ -91,6 +91,8 @@ type Service struct {
 	// App is the app database, for feedback, teachings, the correction
 	// queue, usage and history (nil: those are unavailable).
 	App *AppDB
+	// NoCache runs every statement (the benchmark measures the engine).
+	NoCache bool
 }
 
 var defaultStrategies = sync.OnceValue(strategy.Default)
@@ -142,7 +144,7 @@ func (s *Service) SetAdmission(n int, wait time.Duration) { s.admit = newAdmissi
 // run runs a statement on a view once admitted.
 func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*executor.Result, error) {
 	key := cacheKey(st)
-	if r, ok := v.cache.get(key); ok {
+	if r, ok := v.cache.get(key); ok && !s.NoCache {
 		return r, nil
 	}
 	leave, err := s.admit.enter(ctx)
