@@ -310,7 +310,11 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 		return nil, false
 	}
 	for _, m := range p.Measures {
-		if m != "customers" && m != "churn_rate" && m != "active_rate" {
+		switch {
+		case m == "customers" || m == "churn_rate" || m == "active_rate":
+		case m == "repurchase" && p.Window == nil && c.e.Catalog.RepeatSets(p.AsOf.Time):
+			// Whole history: the buyers with two orders or more are a set.
+		default:
 			return nil, false
 		}
 	}
@@ -327,14 +331,17 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 		"active_rate": {lc.New.Name, lc.Active.Name},
 		"buyers":      {lc.New.Name, lc.Active.Name, lc.Silent.Name, lc.Lost.Name},
 	}
-	// count is set_count(group ∩ filter [∩ the customers of these stages]).
+	// count is set_count(group ∩ filter [∩ the customers of these stages,
+	// or the repeat buyers]).
 	count := func(s *sqlText, extra []string) {
 		s.w("set_count(set_and(cs.customers")
 		if p.Filter != nil {
 			s.w(", ")
 			c.setAnd(s, sp.sets)
 		}
-		if extra != nil {
+		if len(extra) == 1 && extra[0] == schema.RepeatValue {
+			s.w(", (SELECT st.customers FROM customer_sets st WHERE st.as_of = ? AND st.attr = ? AND st.value = ?)", c.asOf, schema.RepeatAttr, schema.RepeatValue)
+		} else if extra != nil {
 			s.w(", (SELECT set_union(st.customers) FROM customer_sets st WHERE st.as_of = ? AND st.attr = ? AND st.value IN ", c.asOf, "lifecycle")
 			s.in(extra)
 			s.w(")")
@@ -353,9 +360,16 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 	s.w(" AS n")
 	for i, m := range p.Measures {
 		s.w(", ")
-		if m == "customers" {
+		switch m {
+		case "customers":
 			count(s, nil)
-		} else {
+		case "repurchase":
+			// As the plain path: ≥ 2 orders ÷ ≥ 1 order, not rounded.
+			count(s, []string{schema.RepeatValue})
+			s.w(" * 1.0 / nullif(")
+			count(s, stages["buyers"])
+			s.w(", 0)")
+		default:
 			// As the plain path: round(stage ÷ buyers, 4), NULL without buyers.
 			s.w("round(")
 			count(s, stages[m])

@@ -39,6 +39,7 @@ type Catalog struct {
 	// has neither until its next refresh; questions then run as plain SQL.
 	PurchaseSets bool
 	SetSnapshots []time.Time
+	RepeatDays   []time.Time // snapshots whose sets include the repeat buyers
 
 	// Windows: the as-of date and windows customer_windows holds (nil: none).
 	Windows *Windows
@@ -237,8 +238,21 @@ func (c *Catalog) loadSets(ctx context.Context, db *sql.DB) error {
 		}
 		c.SetSnapshots = append(c.SetSnapshots, t)
 	}
+	days, err = column(ctx, db, `SELECT DISTINCT as_of FROM customer_sets WHERE attr = '`+RepeatAttr+`' ORDER BY as_of`)
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	for _, d := range days {
+		if t, err := ParseDate(d); err == nil {
+			c.RepeatDays = append(c.RepeatDays, t)
+		}
+	}
 	return nil
 }
+
+// RepeatSets reports whether day's sets include the repeat buyers (a
+// snapshot made before them does not).
+func (c *Catalog) RepeatSets(day time.Time) bool { return c.HasSets(day) && hasDay(c.RepeatDays, day) }
 
 // HasSets reports whether questions as of day can use customer sets: the
 // purchase sets and that day's attribute sets are both there.

@@ -38,6 +38,10 @@ const AllCustomers = "*"
 const (
 	AgeBandAttr     = "age_band"
 	TopCategoryAttr = "top_category"
+	// RepeatAttr's one value RepeatValue holds the customers with two or
+	// more completed orders up to the snapshot (复购率 by group, from sets).
+	RepeatAttr  = "repeat"
+	RepeatValue = "2+"
 )
 
 // AgeBands label whole-year ages at the snapshot; a customer without a
@@ -291,7 +295,7 @@ func buildCustomerSets(ctx context.Context, tx *sql.Tx, asOf time.Time, topCateg
 	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_sets WHERE as_of = ?`, day); err != nil {
 		return fmt.Errorf("clear customer sets %s: %w", day, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT customer_key, birth_date, `+strings.Join(SetAttrs, ", ")+
+	rows, err := tx.QueryContext(ctx, `SELECT customer_key, birth_date, frequency, `+strings.Join(SetAttrs, ", ")+
 		` FROM customer_measures WHERE as_of = ?`, day)
 	if err != nil {
 		return fmt.Errorf("read snapshot %s: %w", day, err)
@@ -306,8 +310,9 @@ func buildCustomerSets(ctx context.Context, tx *sql.Tx, asOf time.Time, topCateg
 	}
 	var key int64
 	var birth sql.NullString
+	var orders int64
 	vals := make([]sql.NullString, len(SetAttrs))
-	dest := []any{&key, &birth}
+	dest := []any{&key, &birth, &orders}
 	for i := range vals {
 		dest = append(dest, &vals[i])
 	}
@@ -332,6 +337,9 @@ func buildCustomerSets(ctx context.Context, tx *sql.Tx, asOf time.Time, topCateg
 		}
 		if c, ok := topCategory[key]; ok {
 			add(TopCategoryAttr, c, m)
+		}
+		if orders >= 2 {
+			add(RepeatAttr, RepeatValue, m)
 		}
 	}
 	rows.Close()

@@ -47,6 +47,7 @@ func TestCustomerSetsMatchFacts(t *testing.T) {
 	}
 	collect(`SELECT as_of || '|*|', customer_key FROM customer_measures ORDER BY 1, 2`)
 	collect(`SELECT as_of || '|tag|' || tag, customer_key FROM customer_tags ORDER BY 1, 2`)
+	collect(`SELECT as_of || '|repeat|2+', customer_key FROM customer_measures WHERE frequency >= 2 ORDER BY 1, 2`)
 	// Age bands at each snapshot, in SQL's own arithmetic.
 	collect(`SELECT as_of || '|age_band|' || CASE WHEN age < 25 THEN '25岁以下' WHEN age < 35 THEN '25–34岁' WHEN age < 45 THEN '35–44岁'
 		WHEN age < 55 THEN '45–54岁' ELSE '55岁及以上' END, customer_key
