@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -91,17 +92,27 @@ func (s *Server) conversations(c *gin.Context) {
 		s.fail(c, storeError(err))
 		return
 	}
+	renderRows(s, c, "conversations", rows, func(x *ConversationSummary) []any { return []any{&x.ID, &x.Turns, &x.Last, &x.First} })
+}
+
+// renderRows answers {key: [rows…]}, each row scanned into a T by the
+// fields it names; an empty result is an empty list.
+func renderRows[T any](s *Server, c *gin.Context, key string, rows *sql.Rows, fields func(*T) []any) {
 	defer rows.Close()
-	out := []ConversationSummary{}
+	out := []T{}
 	for rows.Next() {
-		var x ConversationSummary
-		if err := rows.Scan(&x.ID, &x.Turns, &x.Last, &x.First); err != nil {
+		var x T
+		if err := rows.Scan(fields(&x)...); err != nil {
 			s.fail(c, storeError(err))
 			return
 		}
 		out = append(out, x)
 	}
-	c.Render(http.StatusOK, jsonRender{gin.H{"conversations": out}})
+	if err := rows.Err(); err != nil {
+		s.fail(c, storeError(err))
+		return
+	}
+	c.Render(http.StatusOK, jsonRender{gin.H{key: out}})
 }
 
 // conversation is one of the caller's conversations, turn by turn.

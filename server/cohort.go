@@ -147,17 +147,7 @@ func (s *Server) listCohorts(c *gin.Context) {
 		s.fail(c, storeError(err))
 		return
 	}
-	defer rows.Close()
-	out := []CohortView{}
-	for rows.Next() {
-		var v CohortView
-		if err := rows.Scan(&v.Name, &v.Size, &v.SavedAt); err != nil {
-			s.fail(c, storeError(err))
-			return
-		}
-		out = append(out, v)
-	}
-	c.Render(http.StatusOK, jsonRender{gin.H{"cohorts": out}})
+	renderRows(s, c, "cohorts", rows, func(v *CohortView) []any { return []any{&v.Name, &v.Size, &v.SavedAt} })
 }
 
 func (s *Server) deleteCohort(c *gin.Context) {
