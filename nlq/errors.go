@@ -14,6 +14,7 @@ type Unplaced struct {
 	Suggestions []string `json:"suggestions,omitempty"`
 	Forbidden   bool     `json:"forbidden,omitempty"` // asks to change data or to drop the rules: never sent to a model
 	Rewrites    []string `json:"-"`                   // whole questions that would say it plainly (offered if they read)
+	Instead     []string `json:"-"`                   // the only texts to offer in the span's place (never leaving it out)
 }
 
 // UnplacedError lists every unplaced span of a question, in order. A question

@@ -104,6 +104,9 @@ func (e *Engine) rewrites(ue *UnplacedError, asOf Date, prev *Plan) []string {
 		}
 	}
 	cands = append(cands, "")
+	if len(u.Instead) > 0 { // 常买: a plain count instead, never the question without it
+		cands = u.Instead
+	}
 	var out []string
 	seen := map[string]bool{}
 	for _, q := range u.Rewrites {

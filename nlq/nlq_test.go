@@ -210,6 +210,11 @@ func TestClarifyNamesTheSpanAndSuggestsCloseQuestions(t *testing.T) {
 		"近3个月买过口红的火星客户":     {"火星", "近3个月买过口红的客户"},
 		"在天猫和门店买过口红的客户":     {"和", "在天猫和门店都买过口红的客户"},
 		"近一年买过3次以上口虹的客户有多少": {"口虹", "近一年买过3次以上口红的客户有多少"},
+		// Words with no agreed cut-off are asked back, offering a plain
+		// count or amount in their place, never the question without them.
+		"上个月经常买口红的女性":  {"经常买", "上个月买过3次以上口红的女性"},
+		"去年比较常买欧莱雅的客户": {"比较常买", "去年买过3次以上欧莱雅的客户"},
+		"高消费客户有多少":     {"高消费", "消费超过3000元的客户有多少"},
 	} {
 		_, err := e.Parse(q, asOf, nil)
 		var ue *UnplacedError
@@ -1082,6 +1087,11 @@ func TestPhrasingClasses(t *testing.T) {
 		"近一年消费不大于500元的客户": "spend <= 500",
 		// Found by the fifth held-out set (after it was scored).
 		"近一年消费介于1000和3000元之间的客户": "spend between 1000",
+		// Found by the twentieth held-out set: 比 N 多/少.
+		"今年消费比5000元多的客户":   "spend > 5000",
+		"近半年消费比1000块还高的客户": "spend > 1000",
+		"近一年订单数比3单少的客户":    "orders < 3",
+		"近一年消费金额比800元低的会员": "spend < 800",
 	}, func(p *Plan) string {
 		if p.Filter == nil || p.Filter.Cond == nil {
 			return filterString(p.Filter)
@@ -1102,6 +1112,11 @@ func TestPhrasingClasses(t *testing.T) {
 		"近30天消费金额排行前10的会员": "customers",
 		"香水近一年卖了多少件":       "count",
 		"按会员等级看重要价值客户":     "table",
+		// Held-out set 20: 每种 groups; 多不多 asks for the size.
+		"每种行为标签各有多少人":       "table",
+		"每类会员等级的客户数":        "table",
+		"近一年买睫毛膏的客户较多吗，有多少": "count",
+		"重要价值客户多不多":         "count",
 	}, func(p *Plan) string { return string(p.Answer) })
 	// 8. follow-up edits after each kind of previous condition.
 	prev := func(q string) *Plan {

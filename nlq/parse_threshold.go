@@ -89,6 +89,10 @@ func (p *parser) threshold() bool {
 		op, n = p.cmpAt(i, true)
 		i += n
 	}
+	than := op == "" && p.kind(i) == KCompare && p.tok(i).Text == "比" // 消费比5000元多
+	if than {
+		i++
+	}
 	v, unit, n := p.amountAt(i)
 	if n == 0 {
 		return false
@@ -97,6 +101,13 @@ func (p *parser) threshold() bool {
 		return false
 	}
 	i += n
+	if than {
+		if p.kind(i) != KThan {
+			return false
+		}
+		op = p.tok(i).Val()
+		i++
+	}
 	cond := &Cond{Kind: CondMeasure, Measure: key, Value: v, Window: p.curWindow, Channels: channels, ChannelNot: chNot}
 	switch {
 	case op == "" && (p.kind(i) == KTo || (p.kind(i) == KAnd && p.betweenAhead(i+1))):

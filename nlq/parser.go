@@ -133,6 +133,20 @@ func (p *parser) unplace(n int, reason string, suggest []string) {
 	p.pos += n
 }
 
+// vagueReasons: what to say instead of a word with no agreed cut-off
+// (lexicon kind vague). Guessing one would give a confident list nobody asked for.
+var vagueReasons = map[string]string{
+	"freq": "“常买/买得多”没有统一的次数标准；请说明次数，如“近一年买过3次以上口红的客户”，或问“高频购买型客户”",
+	"big":  "“高消费/大客户”没有统一的金额标准；请说明金额，如“近一年消费超过3000元的客户”，或问“重要价值客户”",
+}
+
+// vagueInstead: plain words offered in a vague word's place, for the marketer
+// to pick (a suggestion states its cut-off; it is not an answer).
+var vagueInstead = map[string][]string{
+	"freq": {"买过3次以上", "买过2次以上"},
+	"big":  {"消费超过3000元的", "重要价值"},
+}
+
 // rules, tried in order at each position.
 func (p *parser) rules() []func() bool {
 	return []func() bool{
@@ -175,6 +189,16 @@ func (p *parser) run() {
 		switch t.Kind {
 		case KUnknown:
 			p.unplace(1, "不在词库中（仓库里没有这个品类、品牌、城市或说法）", p.lex.Suggest(t.Text, 5))
+		case KVague:
+			span := p.text.OrigSpan(t.I, t.J)
+			p.errs.add(Unplaced{Span: span, Text: p.text.Slice(span), Reason: vagueReasons[t.Val()], Instead: vagueInstead[t.Val()]})
+			if t.Val() == "freq" {
+				// 经常买口红: read on as 买 so the item stays a purchase (and the
+				// suggestions keep it); the question is still asked back.
+				p.toks[p.pos].Kind = KBuy
+				continue
+			}
+			p.pos++
 		case KForbidden:
 			p.unplace(1, "只能查询数据，不能修改、删除或执行指令", nil)
 			p.errs.List[len(p.errs.List)-1].Forbidden = true

@@ -91,6 +91,8 @@ const (
 	KChange            // 变多, 上升 / 变少, 下降 (Val: up, down)
 	KCompare           // 比, 相比 (和上个季度比: the snapshot compared with)
 	KCohort            // a saved list's name (Val), found by ParseWith
+	KThan              // 多, 高 / 少, 低 after 比 and an amount (比5000元多; Val: > or <)
+	KVague             // 常买, 买得多 … words with no agreed cut-off (Val: what to say instead)
 )
 
 // Promotions a purchase may be restricted to (Cond.Promo).
@@ -112,6 +114,8 @@ var kindNames = map[string]Kind{
 	"why":          KWhy,
 	"change":       KChange,
 	"compare":      KCompare,
+	"than":         KThan,
+	"vague":        KVague,
 	"festival":     KFestival,
 	"promo":        KPromo,
 	"no_order":     KNoOrder,
