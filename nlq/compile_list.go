@@ -1,6 +1,10 @@
 package nlq
 
-import "github.com/chatbi/chatbi/schema"
+import (
+	"strings"
+
+	"github.com/chatbi/chatbi/schema"
+)
 
 // Customer lists and counts.
 //
@@ -129,6 +133,22 @@ func (c *compiler) customers(page Page) *Query {
 	sp, viaSets := c.splitForSets(false)
 	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p) && !viaSets
 	s := &sqlText{}
+	walk, canWalk := c.walkColumn(srt)
+	if canWalk && !viaSets {
+		// A list of set conditions only (一般发展客户有哪些), or of everyone
+		// (消费金额前10的客户), is walked too: no sort of the whole list.
+		var ok bool
+		sp, ok = c.splitForSets(true)
+		canWalk = ok || c.p.Filter == nil && c.e.Catalog.HasSets(c.p.AsOf.Time)
+	}
+	canWalk = canWalk && len(sp.residual) == 0
+	if canWalk {
+		// The selection, once: the walk tests membership in it, the total
+		// counts it, the tail lists its members with nothing spent.
+		s.w("WITH s AS MATERIALIZED (SELECT ")
+		c.setAnd(s, sp.sets)
+		s.w(" AS b)\n")
+	}
 
 	// Outer: the page's display columns.
 	s.w(`SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", `)
@@ -158,6 +178,63 @@ func (c *compiler) customers(page Page) *Query {
 	s.w(`c.phone AS "手机号", sel.total AS "_total"` + "\nFROM (")
 
 	// Inner: the selection, its sort key, the total and one page.
+	if canWalk {
+		c.walkPage(s, walk, page)
+	} else {
+		c.sortPage(s, sp, viaSets, joined, srt, dir, page)
+	}
+	s.w(") sel\nJOIN customers c ON c.id = sel.ck")
+	if c.snap {
+		s.w(" JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?", c.asOf)
+	}
+	s.w("\nORDER BY sel.k" + dir + ", sel.ck")
+	pii := make([]bool, len(customerColumns))
+	pii[len(pii)-1] = true
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCustomers, Columns: customerColumns, TotalColumn: true, PII: pii}
+}
+
+// walkColumn is the customer_windows column a list sorted by srt can be
+// walked down (schema.WalkIndex): spend, highest first, over a standard
+// window or the whole history, at the newest snapshot.
+func (c *compiler) walkColumn(srt *Sort) (key string, ok bool) {
+	cat := c.e.Catalog
+	if c.e.PlainSQL || srt.By != "spend" || !srt.Desc || !c.snap || cat == nil || cat.Windows == nil || !cat.Windows.Walk || cat.Windows.AsOf != c.asOf {
+		return "", false
+	}
+	if c.p.Window == nil {
+		return "all", true
+	}
+	spend, _, ok := c.windowColumns(c.p.Window)
+	return strings.TrimPrefix(spend, "spend_"), ok
+}
+
+// walkPage selects one page of the set s (the WITH above) by walking down
+// the spend index and keeping members, until the page is full: its cost is
+// the rows passed over, about page × customers ÷ members, not a sort of
+// every member. Members with nothing spent follow in key order, as the
+// sorted path puts them (spend 0, then customer key).
+func (c *compiler) walkPage(s *sqlText, key string, page Page) {
+	col := "cw.spend_" + key
+	n := page.Offset + page.Limit
+	if c.p.Limit > 0 && c.p.Limit < n {
+		n = c.p.Limit
+	}
+	s.w("SELECT ck, k, (SELECT ")
+	if c.p.Limit > 0 {
+		s.w("min(set_count(b), ?)", c.p.Limit)
+	} else {
+		s.w("set_count(b)")
+	}
+	s.w(" FROM s) AS total FROM (\nSELECT ck, k FROM (SELECT cw.customer_key AS ck, "+col+" AS k FROM customer_windows cw INDEXED BY "+schema.WalkIndex(key)+
+		" WHERE "+col+" > 0 AND set_has((SELECT set_ref(b) FROM s), cw.customer_key) ORDER BY "+col+" DESC, cw.customer_key LIMIT ?)", n)
+	s.w("\nUNION ALL\nSELECT ck, k FROM (SELECT j.value AS ck, 0 AS k FROM s, json_each(set_keys(set_first(set_minus(s.b, (SELECT ws.customers FROM window_sets ws WHERE ws.col = ?)), ?))) j))", "spend_"+key, n)
+	s.w("\nORDER BY k DESC, ck\nLIMIT ? OFFSET ?", n-min(page.Offset, n), page.Offset)
+}
+
+// sortPage selects one page by computing every selected customer's sort
+// key and sorting them.
+func (c *compiler) sortPage(s *sqlText, sp setSplit, viaSets, joined bool, srt *Sort, dir string, page Page) {
+	p := c.p
 	s.w("SELECT ck, k, count(*) OVER () AS total FROM (")
 	if viaSets {
 		c.key = "j.value"
@@ -186,14 +263,7 @@ func (c *compiler) customers(page Page) *Query {
 	if p.Limit > 0 {
 		s.w("\nORDER BY k"+dir+", ck\nLIMIT ?", p.Limit)
 	}
-	s.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?) sel\nJOIN customers c ON c.id = sel.ck", page.Limit, page.Offset)
-	if c.snap {
-		s.w(" JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?", c.asOf)
-	}
-	s.w("\nORDER BY sel.k" + dir + ", sel.ck")
-	pii := make([]bool, len(customerColumns))
-	pii[len(pii)-1] = true
-	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerCustomers, Columns: customerColumns, TotalColumn: true, PII: pii}
+	s.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?", page.Limit, page.Offset)
 }
 
 func (c *compiler) count() *Query {

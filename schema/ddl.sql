@@ -97,16 +97,26 @@ CREATE TABLE snapshots (
   clv_json    TEXT,    -- the fitted CLV models, or the reason there are none
   tags_json   TEXT     -- the behaviour tags' window and cut-offs (schema.TagCutoffs)
 );
--- Window measures of the newest snapshot (schema/windows.go): each recent
--- buyer's spend (cents) and orders in the standard windows, so thresholds
--- and rankings over 近30天 … 今年 read one row per customer, not orders.
+-- Window measures of the newest snapshot (schema/windows.go): each buyer's
+-- spend (cents) and orders in the standard windows and the whole history,
+-- so thresholds and rankings over 近30天 … 今年 read one row per customer,
+-- not orders. buildWindows recreates it (and its walk indexes) each time.
 CREATE TABLE customer_windows (
   customer_key INTEGER PRIMARY KEY,
+  spend_7d  INTEGER NOT NULL, orders_7d  INTEGER NOT NULL,
   spend_30d INTEGER NOT NULL, orders_30d INTEGER NOT NULL,
+  spend_90d INTEGER NOT NULL, orders_90d INTEGER NOT NULL,
   spend_3m  INTEGER NOT NULL, orders_3m  INTEGER NOT NULL,
   spend_6m  INTEGER NOT NULL, orders_6m  INTEGER NOT NULL,
   spend_1y  INTEGER NOT NULL, orders_1y  INTEGER NOT NULL,
-  spend_ytd INTEGER NOT NULL, orders_ytd INTEGER NOT NULL
+  spend_ytd INTEGER NOT NULL, orders_ytd INTEGER NOT NULL,
+  spend_all INTEGER NOT NULL, orders_all INTEGER NOT NULL
+);
+-- For each spend column of customer_windows, the customers with a positive
+-- value (a list walked down that column's index; schema/windows.go).
+CREATE TABLE window_sets (
+  col       TEXT PRIMARY KEY,
+  customers BLOB NOT NULL
 );
 -- Behaviour tags (schema/tags.go): a customer may carry several, or none.
 -- Tag first under as_of: "the 促销敏感型 customers" is one range; the second

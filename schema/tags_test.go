@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"github.com/chatbi/chatbi/schema/custset"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -218,19 +219,49 @@ func TestWindowMeasures(t *testing.T) {
 	if w == nil || w.AsOf != "2026-11-22" || w.From["3m"] != "2026-08-23" || w.From["30d"] != "2026-10-24" || w.From["ytd"] != "2026-01-01" || w.From["1y"] != "2025-11-23" {
 		t.Fatalf("windows %+v", w)
 	}
-	for _, k := range WindowKeys {
+	if !w.Walk {
+		t.Error("no walk indexes")
+	}
+	from := func(k string) string {
+		if k == "all" {
+			return "0000-01-01"
+		}
+		return w.From[k]
+	}
+	for _, k := range WalkKeys {
 		var bad int
 		err := db.QueryRow(`SELECT count(*) FROM (
 			SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po
 			WHERE po.date BETWEEN ? AND '2026-11-22' GROUP BY po.customer_key) f
 			LEFT JOIN customer_windows cw ON cw.customer_key = f.customer_key
-			WHERE cw.customer_key IS NULL OR cw.spend_`+k+` <> f.s OR cw.orders_`+k+` <> f.n`, w.From[k]).Scan(&bad)
+			WHERE cw.customer_key IS NULL OR cw.spend_`+k+` <> f.s OR cw.orders_`+k+` <> f.n`, from(k)).Scan(&bad)
 		var extra int
 		db.QueryRow(`SELECT count(*) FROM customer_windows WHERE orders_`+k+` > 0 AND customer_key NOT IN
-			(SELECT customer_key FROM purchase_orders WHERE date BETWEEN ? AND '2026-11-22')`, w.From[k]).Scan(&extra)
+			(SELECT customer_key FROM purchase_orders WHERE date BETWEEN ? AND '2026-11-22')`, from(k)).Scan(&extra)
 		if err != nil || bad != 0 || extra != 0 {
 			t.Errorf("%s: %d buyers differ, %d extra (%v)", k, bad, extra, err)
 		}
+		// The walk's set: exactly the customers with positive spend.
+		var blob []byte
+		if err := db.QueryRow(`SELECT customers FROM window_sets WHERE col = ?`, "spend_"+k).Scan(&blob); err != nil {
+			t.Fatalf("window set %s: %v", k, err)
+		}
+		set, err := custset.Decode(blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pos int
+		db.QueryRow(`SELECT count(*) FROM customer_windows WHERE spend_` + k + ` > 0`).Scan(&pos)
+		if int(set.GetCardinality()) != pos || (k == "all" && pos == 0) {
+			t.Errorf("window set %s has %d, %d spent", k, set.GetCardinality(), pos)
+		}
+	}
+	// The whole history is the snapshot's monetary value.
+	var off int
+	db.QueryRow(`SELECT count(*) FROM customer_measures m LEFT JOIN customer_windows cw ON cw.customer_key = m.customer_key
+		WHERE m.as_of = '2026-11-22' AND coalesce(cw.spend_all, 0) <> m.monetary_cents`).Scan(&off)
+	if off != 0 {
+		t.Errorf("%d customers' spend_all differs from monetary_cents", off)
 	}
 	// A refresh of an earlier date leaves the newest date's measures.
 	if _, err := Refresh(context.Background(), path, RefreshOptions{AsOf: time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)}); err != nil {

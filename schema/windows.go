@@ -6,32 +6,63 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/chatbi/chatbi/schema/custset"
 )
 
 // Window measures: at a refresh of the newest as-of date, each buyer of the
 // last year gets their spend and order count in the windows marketers say
-// most (近30天, 近3个月, 近半年, 近一年, 今年) in customer_windows; the compiler
+// most (近7天, 近30天, 近90天, 近3个月, 近半年, 近一年, 今年) in customer_windows; the compiler
 // reads them for thresholds and rankings over exactly those windows
 // instead of summing orders. Only the newest snapshot has them (older
-// dates, and other windows, read the orders as before).
+// dates, and other windows, read the orders as before). The whole history
+// (spend_all) is there too, for lists sorted by total spend.
 
 // WindowKeys name the standard windows, as customer_windows' column suffixes.
-var WindowKeys = []string{"30d", "3m", "6m", "1y", "ytd"}
+var WindowKeys = []string{"7d", "30d", "90d", "3m", "6m", "1y", "ytd"}
+
+// WalkKeys are the columns a customer list may be walked by: the standard
+// windows and "all", the whole history up to the as-of date.
+var WalkKeys = append(append([]string{}, WindowKeys...), "all")
 
 // Windows records which as-of date customer_windows holds and the first
-// day of each window (the last is that date).
+// day of each window (the last is that date). Walk is set when the table
+// also has the whole-history columns, an index on each spend column in
+// ranking order and the window_sets of each column's buyers, so a sorted
+// list's first page is a walk down an index (WalkIndex), not a sort.
 type Windows struct {
 	AsOf string            `json:"as_of"`
 	From map[string]string `json:"from"` // window key → first date (YYYY-MM-DD)
+	Walk bool              `json:"walk,omitempty"`
 }
 
+// WalkIndex is the index of customer_windows over spend_<key> in ranking
+// order (spend descending, then customer key).
+func WalkIndex(key string) string { return "customer_windows_spend_" + key }
+
 const metaWindows = "windows"
+
+// windowsDDL is customer_windows' shape, recreated at each build so a
+// warehouse from before the whole-history columns gets them.
+const windowsDDL = `CREATE TABLE customer_windows (
+  customer_key INTEGER PRIMARY KEY,
+  spend_7d  INTEGER NOT NULL, orders_7d  INTEGER NOT NULL,
+  spend_30d INTEGER NOT NULL, orders_30d INTEGER NOT NULL,
+  spend_90d INTEGER NOT NULL, orders_90d INTEGER NOT NULL,
+  spend_3m  INTEGER NOT NULL, orders_3m  INTEGER NOT NULL,
+  spend_6m  INTEGER NOT NULL, orders_6m  INTEGER NOT NULL,
+  spend_1y  INTEGER NOT NULL, orders_1y  INTEGER NOT NULL,
+  spend_ytd INTEGER NOT NULL, orders_ytd INTEGER NOT NULL,
+  spend_all INTEGER NOT NULL, orders_all INTEGER NOT NULL
+)`
 
 // windowStarts are the standard windows' first days at asOf, by the spec's
 // rules (as_of − N < date ≤ as_of; 今年 from 1 January).
 func windowStarts(asOf time.Time) map[string]string {
 	return map[string]string{
+		"7d":  FormatDate(asOf.AddDate(0, 0, -6)),
 		"30d": FormatDate(asOf.AddDate(0, 0, -29)),
+		"90d": FormatDate(asOf.AddDate(0, 0, -89)),
 		"3m":  FormatDate(addMonths(asOf, -3).AddDate(0, 0, 1)),
 		"6m":  FormatDate(addMonths(asOf, -6).AddDate(0, 0, 1)),
 		"1y":  FormatDate(addMonths(asOf, -12).AddDate(0, 0, 1)),
@@ -39,10 +70,13 @@ func windowStarts(asOf time.Time) map[string]string {
 	}
 }
 
-// buildWindows replaces customer_windows with asOf's measures.
+// buildWindows replaces customer_windows with asOf's measures for every
+// buyer up to asOf, then its walk indexes and window_sets. The indexes are
+// made after the rows: kept during the insert, each row would be a random
+// write into six B-trees.
 func buildWindows(ctx context.Context, tx *sql.Tx, asOf time.Time) error {
 	day, from := FormatDate(asOf), windowStarts(asOf)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_windows`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS customer_windows; `+windowsDDL); err != nil {
 		return fmt.Errorf("clear window measures: %w", err)
 	}
 	q := `INSERT INTO customer_windows SELECT customer_key`
@@ -51,17 +85,71 @@ func buildWindows(ctx context.Context, tx *sql.Tx, asOf time.Time) error {
 		q += `, sum(CASE WHEN date >= ? THEN pay_cents ELSE 0 END), sum(CASE WHEN date >= ? THEN 1 ELSE 0 END)`
 		args = append(args, from[k], from[k])
 	}
-	first := from["1y"]
-	if from["ytd"] < first {
-		first = from["ytd"]
-	}
-	q += ` FROM purchase_orders WHERE date BETWEEN ? AND ? GROUP BY customer_key`
-	args = append(args, first, day)
+	q += `, sum(pay_cents), count(*) FROM purchase_orders WHERE date <= ? GROUP BY customer_key`
+	args = append(args, day)
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("window measures: %w", err)
 	}
-	js, _ := json.Marshal(Windows{AsOf: day, From: from})
+	for _, k := range WalkKeys {
+		if _, err := tx.ExecContext(ctx, `CREATE INDEX `+WalkIndex(k)+` ON customer_windows(spend_`+k+` DESC, customer_key)`); err != nil {
+			return fmt.Errorf("window index %s: %w", k, err)
+		}
+	}
+	if err := buildWindowSets(ctx, tx); err != nil {
+		return err
+	}
+	js, _ := json.Marshal(Windows{AsOf: day, From: from, Walk: true})
 	return setMeta(ctx, tx, metaWindows, string(js))
+}
+
+// buildWindowSets stores, for each walk column, the set of customers with a
+// positive value: a walk down the index covers those; the rest of a list
+// (spend 0, or no row) follows in key order, as the set minus this one.
+func buildWindowSets(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM window_sets`); err != nil {
+		return fmt.Errorf("clear window sets: %w", err)
+	}
+	sets := make([]*custset.Set, len(WalkKeys))
+	q := `SELECT customer_key`
+	for i, k := range WalkKeys {
+		sets[i] = custset.New()
+		q += `, spend_` + k + ` > 0`
+	}
+	rows, err := tx.QueryContext(ctx, q+` FROM customer_windows`)
+	if err != nil {
+		return fmt.Errorf("window sets: %w", err)
+	}
+	defer rows.Close()
+	vals := make([]any, len(WalkKeys)+1)
+	var key int64
+	pos := make([]bool, len(WalkKeys))
+	vals[0] = &key
+	for i := range pos {
+		vals[i+1] = &pos[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(vals...); err != nil {
+			return fmt.Errorf("window sets: %w", err)
+		}
+		for i, p := range pos {
+			if p {
+				sets[i].Add(uint32(key))
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("window sets: %w", err)
+	}
+	for i, k := range WalkKeys {
+		blob, err := custset.Encode(sets[i])
+		if err != nil {
+			return fmt.Errorf("encode window set %s: %w", k, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO window_sets(col, customers) VALUES (?, ?)`, "spend_"+k, blob); err != nil {
+			return fmt.Errorf("window set %s: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // loadWindows reads which date customer_windows holds (nil: none).

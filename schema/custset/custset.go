@@ -161,6 +161,21 @@ func count(a any) (int64, error) {
 	return int64(s.GetCardinality()), nil
 }
 
+// first is the set of a's n smallest members: json_each(set_keys(a)) with
+// a LIMIT still renders every member, first renders only what is read.
+func first(a any, n int64) ([]byte, error) {
+	s, err := arg(a)
+	if err != nil {
+		return nil, err
+	}
+	out := New()
+	it := s.Iterator()
+	for ; n > 0 && it.HasNext(); n-- {
+		out.Add(it.Next())
+	}
+	return Encode(out)
+}
+
 // keys renders the members as a JSON array of integers.
 func keys(a any) (string, error) {
 	s, err := arg(a)
@@ -180,7 +195,42 @@ func keys(a any) (string, error) {
 }
 
 // Functions are the names Register defines, for an authorizer's allow-list.
-var Functions = []string{"set_union", "set_or", "set_and", "set_minus", "set_count", "set_keys"}
+var Functions = []string{"set_union", "set_or", "set_and", "set_minus", "set_count", "set_keys", "set_first", "set_ref", "set_has"}
+
+// refs is one connection's decoded sets for set_has, by handle. A statement
+// walking an index tests each row's key against one set; passing the blob
+// every row would copy and decode it every row, so set_ref decodes it once
+// and hands out a small integer. Handles live for the connection's next
+// refSlots set_ref calls (a statement makes one or two), and a handle that
+// has been reused is an error, never another set's answer.
+type refs struct {
+	next  int64
+	slots [refSlots]struct {
+		id  int64
+		set *Set
+	}
+}
+
+const refSlots = 16
+
+func (r *refs) ref(a any) (int64, error) {
+	s, err := arg(a)
+	if err != nil {
+		return 0, err
+	}
+	r.next++
+	slot := &r.slots[r.next%refSlots]
+	slot.id, slot.set = r.next, s
+	return r.next, nil
+}
+
+func (r *refs) has(id, key int64) (bool, error) {
+	slot := &r.slots[id%refSlots]
+	if id <= 0 || slot.id != id {
+		return false, fmt.Errorf("%w: stale set handle %d", ErrNotASet, id)
+	}
+	return key >= 0 && key <= 1<<32-1 && slot.set.Contains(uint32(key)), nil
+}
 
 // Register defines the set functions on a connection (from a driver's
 // ConnectHook).
@@ -192,12 +242,22 @@ func Register(c *sqlite3.SQLiteConn) error {
 		name string
 		impl any
 	}{
-		{"set_or", or}, {"set_and", and}, {"set_minus", minus}, {"set_count", count}, {"set_keys", keys},
+		{"set_or", or}, {"set_and", and}, {"set_minus", minus}, {"set_count", count}, {"set_keys", keys}, {"set_first", first},
 	}
 	for _, f := range fns {
 		if err := c.RegisterFunc(f.name, f.impl, true); err != nil {
 			return fmt.Errorf("register %s: %w", f.name, err)
 		}
+	}
+	// set_ref has an effect (a handle), so it is not deterministic: each
+	// call is a new handle. Queries call it once, in an uncorrelated
+	// subquery, which SQLite evaluates once per statement.
+	r := &refs{}
+	if err := c.RegisterFunc("set_ref", r.ref, false); err != nil {
+		return fmt.Errorf("register set_ref: %w", err)
+	}
+	if err := c.RegisterFunc("set_has", r.has, false); err != nil {
+		return fmt.Errorf("register set_has: %w", err)
 	}
 	return nil
 }

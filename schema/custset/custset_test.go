@@ -49,6 +49,9 @@ func TestFunctionsInSQL(t *testing.T) {
 		{"set_keys(set_and(" + set("a") + ", " + set("missing") + "))", "[]"},
 		{"set_count(" + set("a") + ")", "4"},
 		{"set_count(NULL)", "0"},
+		{"set_keys(set_first(" + set("a") + ", 2))", "[1,2]"},
+		{"set_keys(set_first(" + set("a") + ", 0))", "[]"},
+		{"set_keys(set_first(" + set("a") + ", 9))", "[1,2,3,70000]"},
 		{"(SELECT group_concat(value) FROM json_each(set_keys(" + set("a") + ")))", "1,2,3,70000"},
 	}
 	for _, c := range cases {
@@ -69,6 +72,52 @@ func TestFunctionsInSQL(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "not a customer set") {
 			t.Errorf("%s: err = %v, want not a customer set", bad, err)
 		}
+	}
+}
+
+// set_has tests keys against a set decoded once by set_ref: a walk over a
+// table in some order keeps the members, and a handle from before the
+// connection's last refSlots set_ref calls is an error, not another answer.
+func TestSetHasWalksInOrder(t *testing.T) {
+	db, err := sql.Open("sqlite3_custset_test", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE w(k INTEGER PRIMARY KEY, v INTEGER); CREATE INDEX w_v ON w(v DESC, k)`); err != nil {
+		t.Fatal(err)
+	}
+	for k := 1; k <= 1000; k++ {
+		if _, err := db.Exec(`INSERT INTO w VALUES (?, ?)`, k, (k*37)%101); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members := blobOf(t, 3, 10, 500, 999, 5000)
+	var got string
+	err = db.QueryRow(`SELECT group_concat(k) FROM (SELECT k FROM w INDEXED BY w_v WHERE set_has((SELECT set_ref(?)), k) ORDER BY v DESC, k LIMIT 3)`, members).Scan(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// v = k·37 mod 101: 999→98, 10→67, 500→17, 3→10 (5000 has no row).
+	if got != "999,10,500" {
+		t.Errorf("walk = %s, want 999,10,500", got)
+	}
+	var h int64
+	if err := db.QueryRow(`SELECT set_ref(?)`, members).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < refSlots; i++ {
+		if _, err := db.Exec(`SELECT set_ref(?)`, members); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ok bool
+	if err := db.QueryRow(`SELECT set_has(?, 3)`, h).Scan(&ok); err == nil || !strings.Contains(err.Error(), "stale set handle") {
+		t.Errorf("a reused handle answered: %v %v", ok, err)
+	}
+	if err := db.QueryRow(`SELECT set_has(0, 3)`).Scan(&ok); err == nil {
+		t.Error("handle 0 answered")
 	}
 }
 

@@ -20,6 +20,9 @@
 //	set_minus(a, b)         a without b
 //	set_count(a)            number of members
 //	set_keys(a)             the members as a JSON array, ascending, for json_each
+//	set_first(a, n)         the n smallest members of a
+//	set_ref(a)              a handle to a decoded once, for set_has
+//	set_has(h, key)         whether key is a member of set_ref's set h
 //
 // NULL stands for the empty set everywhere. A blob that is not a set is an
 // error, never a crash.
