@@ -140,9 +140,16 @@ func (c *compiler) customers(page Page) *Query {
 		var ok bool
 		sp, ok = c.splitForSets(true)
 		canWalk = ok || c.p.Filter == nil && c.e.Catalog.HasSets(c.p.AsOf.Time)
+		if !ok && c.p.Filter != nil {
+			sp.residual = []*Node{c.p.Filter} // thresholds, maybe
+			canWalk = true
+		}
 	}
-	canWalk = canWalk && len(sp.residual) == 0
-	if canWalk {
+	var thr []*Cond
+	if canWalk && len(sp.residual) > 0 {
+		thr, canWalk = c.walkThresholds(walk)
+	}
+	if canWalk && thr == nil {
 		// The selection, once: the walk tests membership in it, the total
 		// counts it, the tail lists its members with nothing spent.
 		s.w("WITH s AS MATERIALIZED (SELECT ")
@@ -179,7 +186,7 @@ func (c *compiler) customers(page Page) *Query {
 
 	// Inner: the selection, its sort key, the total and one page.
 	if canWalk {
-		c.walkPage(s, walk, page)
+		c.walkPage(s, walk, page, thr)
 	} else {
 		c.sortPage(s, sp, viaSets, joined, srt, dir, page)
 	}
@@ -208,27 +215,95 @@ func (c *compiler) walkColumn(srt *Sort) (key string, ok bool) {
 	return strings.TrimPrefix(spend, "spend_"), ok
 }
 
-// walkPage selects one page of the set s (the WITH above) by walking down
-// the spend index and keeping members, until the page is full: its cost is
-// the rows passed over, about page × customers ÷ members, not a sort of
-// every member. Members with nothing spent follow in key order, as the
-// sorted path puts them (spend 0, then customer key).
-func (c *compiler) walkPage(s *sqlText, key string, page Page) {
+// walkPage selects one page by walking down the spend index of key and
+// keeping the selected rows until the page is full: its cost is the rows
+// passed over, about page × buyers ÷ selected, not a sort of every selected
+// customer. Rows with nothing spent follow in key order, as the sorted path
+// puts them (spend 0, then customer key). The selection is either the set
+// s (the WITH the caller wrote; thr nil) or thresholds on customer_windows
+// columns (thr), which exclude anyone without a row there.
+func (c *compiler) walkPage(s *sqlText, key string, page Page, thr []*Cond) {
 	col := "cw.spend_" + key
 	n := page.Offset + page.Limit
 	if c.p.Limit > 0 && c.p.Limit < n {
 		n = c.p.Limit
 	}
-	s.w("SELECT ck, k, (SELECT ")
+	s.w("SELECT ck, k, ")
 	if c.p.Limit > 0 {
-		s.w("min(set_count(b), ?)", c.p.Limit)
-	} else {
-		s.w("set_count(b)")
+		s.w("min(")
 	}
-	s.w(" FROM s) AS total FROM (\nSELECT ck, k FROM (SELECT cw.customer_key AS ck, "+col+" AS k FROM customer_windows cw INDEXED BY "+schema.WalkIndex(key)+
-		" WHERE "+col+" > 0 AND set_has((SELECT set_ref(b) FROM s), cw.customer_key) ORDER BY "+col+" DESC, cw.customer_key LIMIT ?)", n)
-	s.w("\nUNION ALL\nSELECT ck, k FROM (SELECT j.value AS ck, 0 AS k FROM s, json_each(set_keys(set_first(set_minus(s.b, (SELECT ws.customers FROM window_sets ws WHERE ws.col = ?)), ?))) j))", "spend_"+key, n)
+	if thr == nil {
+		s.w("(SELECT set_count(b) FROM s)")
+	} else {
+		s.w("(SELECT count(*) FROM customer_windows cw WHERE ")
+		c.windowThresholds(s, key, thr)
+		s.w(")")
+	}
+	if c.p.Limit > 0 {
+		s.w(", ?)", c.p.Limit)
+	}
+	s.w(" AS total FROM (\nSELECT ck, k FROM (SELECT cw.customer_key AS ck, " + col + " AS k FROM customer_windows cw INDEXED BY " + schema.WalkIndex(key) + " WHERE " + col + " > 0 AND ")
+	if thr == nil {
+		s.w("set_has((SELECT set_ref(b) FROM s), cw.customer_key)")
+	} else {
+		c.windowThresholds(s, key, thr)
+	}
+	s.w(" ORDER BY "+col+" DESC, cw.customer_key LIMIT ?)\nUNION ALL\n", n)
+	if thr == nil {
+		s.w("SELECT ck, k FROM (SELECT j.value AS ck, 0 AS k FROM s, json_each(set_keys(set_first(set_minus(s.b, (SELECT ws.customers FROM window_sets ws WHERE ws.col = ?)), ?))) j))", "spend_"+key, n)
+	} else {
+		s.w("SELECT ck, k FROM (SELECT cw.customer_key AS ck, 0 AS k FROM customer_windows cw INDEXED BY " + schema.WalkIndex(key) + " WHERE " + col + " = 0 AND ")
+		c.windowThresholds(s, key, thr)
+		s.w(" ORDER BY cw.customer_key LIMIT ?))", n)
+	}
 	s.w("\nORDER BY k DESC, ck\nLIMIT ? OFFSET ?", n-min(page.Offset, n), page.Offset)
+}
+
+// walkThresholds returns the filter's conditions when every one is a
+// threshold customer_windows answers for the walk column's window, none
+// passed by a customer with nothing in it (近一年消费超过3000块, 近一年买了3次
+// 以上): such a list is one index walk, its total one index range.
+func (c *compiler) walkThresholds(key string) ([]*Cond, bool) {
+	p := c.p
+	if p.Filter == nil {
+		return nil, false
+	}
+	kids := []*Node{p.Filter}
+	if p.Filter.Op == OpAnd {
+		kids = p.Filter.Kids
+	}
+	var out []*Cond
+	for _, n := range kids {
+		if n.Op != OpCond {
+			return nil, false
+		}
+		k := n.Cond
+		if k.Kind != CondMeasure || (k.Measure != "spend" && k.Measure != "orders") || len(k.Channels) > 0 || len(k.Items) > 0 || k.Promo != "" || zeroPasses(k) {
+			return nil, false
+		}
+		if w := p.EffectiveWindow(k); w != p.Window && (w == nil || p.Window == nil || *w != *p.Window) {
+			return nil, false
+		}
+		out = append(out, k)
+	}
+	return out, len(out) > 0
+}
+
+// windowThresholds writes thr as conditions on customer_windows' columns
+// for the window key.
+func (c *compiler) windowThresholds(s *sqlText, key string, thr []*Cond) {
+	for i, k := range thr {
+		if i > 0 {
+			s.w(" AND ")
+		}
+		col := "cw." + k.Measure + "_" + key
+		v1, v2 := measureValue(k.Measure, k.Value), measureValue(k.Measure, k.Value2)
+		if k.Op == "between" {
+			s.w(col+" BETWEEN ? AND ?", v1, v2)
+		} else {
+			s.w(col+" "+opSQL[k.Op]+" ?", v1)
+		}
+	}
 }
 
 // sortPage selects one page by computing every selected customer's sort

@@ -268,6 +268,9 @@ func TestWalkedPagesSameAnswers(t *testing.T) {
 		// Set conditions only, and everyone: walked without a purchase.
 		"一般发展客户有哪些", "近3个月消费金额前10的客户", "消费金额最高的20个客户", "杭州的女性客户",
 		"最近90天买过眼影的会员有哪些", "近一周买过面膜的客户",
+		// Thresholds on the walked window only: one index walk, one range count.
+		"近一年消费超过3000块的客户", "近一年买了3次以上的客户", "近3个月消费超过500元且买了2次以上的客户", "累计消费超过5000元的客户",
+		"近一年消费超过1000元的客户中消费最高的3个", "近半年至少买过2次的客户",
 	} {
 		p, err := e.Parse(q, asOf, nil)
 		if err != nil {
