@@ -66,7 +66,7 @@ func cmdLoad(e env, args []string) int {
 	defer svc.Close()
 	svc.SetAdmission(*conc, *wait)
 	fmt.Fprintf(e.stdout, "%d customers, %d CPUs, admission: %d statements at once, %s queue wait, 5 s budget\n", *n, runtime.NumCPU(), *conc, *wait)
-	if err := loadTest(e, svc, benchMix, counts, *d); err != nil {
+	if err := loadTest(e, svc, "the 20-question mix", benchMix, counts, *d); err != nil {
 		fmt.Fprintln(e.stderr, "chatbi load:", err)
 		return 1
 	}
@@ -78,7 +78,7 @@ func cmdLoad(e env, args []string) int {
 // each sending its next question when the last is answered) over the mix
 // of questions, for a bounded time. It prints requests/s, p50/p99 and
 // errors for each client count.
-func loadTest(e env, svc *server.Service, questions []string, clients []int, d time.Duration) error {
+func loadTest(e env, svc *server.Service, what string, questions []string, clients []int, d time.Duration) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func loadTest(e env, svc *server.Service, questions []string, clients []int, d t
 		targets = append(targets, vegeta.Target{Method: "POST", URL: url, Body: body,
 			Header: http.Header{"Content-Type": {"application/json"}}})
 	}
-	fmt.Fprintf(e.stdout, "HTTP load on loopback, %s per run, the 20-question mix:\n", d)
+	fmt.Fprintf(e.stdout, "HTTP load on loopback, %s per run, %s:\n", d, what)
 	for _, n := range clients {
 		atk := vegeta.NewAttacker(vegeta.Workers(uint64(n)), vegeta.MaxWorkers(uint64(n)), vegeta.Connections(n),
 			vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
