@@ -116,6 +116,9 @@ func (c *compiler) setable(n *Node) bool {
 			// "nothing else" is not a union of sets.
 			// Coupons and discounts are not in the sets.
 			return c.e.Catalog.PurchaseSets && (len(k.Channels) == 0 || !productLevel(k)) && !k.Only && k.Promo == ""
+		case k.Kind == CondAge:
+			// Ages at the plan's as-of date, one set per whole year.
+			return k.At == nil && c.e.Catalog.AgeSets(c.p.AsOf.Time)
 		case setAttr(k.Kind) == "":
 			return false
 		case k.At != nil:
@@ -192,6 +195,8 @@ func (c *compiler) setExpr(s *sqlText, n *Node) {
 	case OpCond:
 		if n.Cond.Kind == CondBought {
 			c.setBought(s, n.Cond)
+		} else if n.Cond.Kind == CondAge {
+			c.setAge(s, n.Cond)
 		} else {
 			c.setAttrValues(s, n.Cond)
 		}
@@ -259,6 +264,20 @@ func (c *compiler) setAttrValues(s *sqlText, k *Cond) {
 	s.w("(SELECT set_union(cs.customers) FROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ? AND cs.value IN ", c.setDay(k), setAttr(k.Kind))
 	s.in(k.Values)
 	s.w(")")
+}
+
+// setAge is the customers whose whole-year age at the as-of date is in the
+// condition's range (the age sets' values are three-digit text).
+func (c *compiler) setAge(s *sqlText, k *Cond) {
+	lo, hi := 0, 999
+	if k.AgeMin != nil {
+		lo = *k.AgeMin
+	}
+	if k.AgeMax != nil {
+		hi = *k.AgeMax
+	}
+	s.w("(SELECT set_union(cs.customers) FROM customer_sets cs WHERE cs.as_of = ? AND cs.attr = ? AND cs.value BETWEEN ? AND ?)",
+		c.asOf, schema.AgeAttr, schema.AgeValue(max(lo, 0)), schema.AgeValue(min(hi, 999)))
 }
 
 // setKnown is the members with any value of the condition's attribute.

@@ -40,6 +40,7 @@ type Catalog struct {
 	PurchaseSets bool
 	SetSnapshots []time.Time
 	RepeatDays   []time.Time // snapshots whose sets include the repeat buyers
+	AgeDays      []time.Time // snapshots whose sets include each whole-year age
 
 	// Windows: the as-of date and windows customer_windows holds (nil: none).
 	Windows *Windows
@@ -238,21 +239,37 @@ func (c *Catalog) loadSets(ctx context.Context, db *sql.DB) error {
 		}
 		c.SetSnapshots = append(c.SetSnapshots, t)
 	}
-	days, err = column(ctx, db, `SELECT DISTINCT as_of FROM customer_sets WHERE attr = '`+RepeatAttr+`' ORDER BY as_of`)
-	if err != nil {
-		return fmt.Errorf("load catalog: %w", err)
+	if c.RepeatDays, err = attrDays(ctx, db, RepeatAttr); err != nil {
+		return err
 	}
-	for _, d := range days {
-		if t, err := ParseDate(d); err == nil {
-			c.RepeatDays = append(c.RepeatDays, t)
-		}
+	if c.AgeDays, err = attrDays(ctx, db, AgeAttr); err != nil {
+		return err
 	}
 	return nil
+}
+
+// attrDays are the snapshots whose customer sets include attr (one made
+// before the attr existed does not).
+func attrDays(ctx context.Context, db queryer, attr string) ([]time.Time, error) {
+	days, err := column(ctx, db, `SELECT DISTINCT as_of FROM customer_sets WHERE attr = '`+attr+`' ORDER BY as_of`)
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	var out []time.Time
+	for _, d := range days {
+		if t, err := ParseDate(d); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // RepeatSets reports whether day's sets include the repeat buyers (a
 // snapshot made before them does not).
 func (c *Catalog) RepeatSets(day time.Time) bool { return c.HasSets(day) && hasDay(c.RepeatDays, day) }
+
+// AgeSets reports whether day's sets include each whole-year age.
+func (c *Catalog) AgeSets(day time.Time) bool { return c.HasSets(day) && hasDay(c.AgeDays, day) }
 
 // HasSets reports whether questions as of day can use customer sets: the
 // purchase sets and that day's attribute sets are both there.

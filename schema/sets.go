@@ -42,7 +42,13 @@ const (
 	// more completed orders up to the snapshot (复购率 by group, from sets).
 	RepeatAttr  = "repeat"
 	RepeatValue = "2+"
+	// AgeAttr holds one set per whole-year age at the snapshot, its value
+	// the age in three digits ("030"), so an age range is a text range.
+	AgeAttr = "age"
 )
+
+// AgeValue is the AgeAttr value of an age.
+func AgeValue(age int) string { return fmt.Sprintf("%03d", age) }
 
 // AgeBands label whole-year ages at the snapshot; a customer without a
 // birth date has none.
@@ -51,15 +57,26 @@ var AgeBands = []struct {
 	Min, Max int // inclusive
 }{{"25岁以下", 0, 24}, {"25–34岁", 25, 34}, {"35–44岁", 35, 44}, {"45–54岁", 45, 54}, {"55岁及以上", 55, 200}}
 
-// ageBand is the band of a birth date (YYYY-MM-DD) at day, or "".
-func ageBand(birth string, day time.Time) string {
+// ageAt is the whole-year age of a birth date (YYYY-MM-DD) at day, as the
+// compiler's SQL reads it (born on or before day's month-day a years
+// earlier); ok is false without a valid date or before birth.
+func ageAt(birth string, day time.Time) (age int, ok bool) {
 	b, err := ParseDate(birth)
 	if err != nil {
-		return ""
+		return 0, false
 	}
-	age := day.Year() - b.Year()
+	age = day.Year() - b.Year()
 	if day.Month() < b.Month() || day.Month() == b.Month() && day.Day() < b.Day() {
 		age--
+	}
+	return age, age >= 0 && age < 1000
+}
+
+// ageBand is the band of a birth date (YYYY-MM-DD) at day, or "".
+func ageBand(birth string, day time.Time) string {
+	age, ok := ageAt(birth, day)
+	if !ok {
+		return ""
 	}
 	for _, band := range AgeBands {
 		if age >= band.Min && age <= band.Max {
@@ -334,6 +351,9 @@ func buildCustomerSets(ctx context.Context, tx *sql.Tx, asOf time.Time, topCateg
 		}
 		if band := ageBand(birth.String, asOf); band != "" {
 			add(AgeBandAttr, band, m)
+		}
+		if age, ok := ageAt(birth.String, asOf); ok {
+			add(AgeAttr, AgeValue(age), m)
 		}
 		if c, ok := topCategory[key]; ok {
 			add(TopCategoryAttr, c, m)

@@ -53,6 +53,11 @@ func TestCustomerSetsMatchFacts(t *testing.T) {
 		WHEN age < 55 THEN '45–54岁' ELSE '55岁及以上' END, customer_key
 		FROM (SELECT as_of, customer_key, CAST(substr(as_of, 1, 4) AS INTEGER) - CAST(substr(birth_date, 1, 4) AS INTEGER)
 			- (substr(as_of, 6, 5) < substr(birth_date, 6, 5)) AS age FROM customer_measures WHERE birth_date IS NOT NULL) ORDER BY 1, 2`)
+	// Each whole-year age, in the compiler's text comparison: age ≥ a ⇔
+	// born on or before the as-of month-day a years earlier.
+	collect(`SELECT as_of || '|age|' || printf('%03d', age), customer_key
+		FROM (SELECT as_of, customer_key, CAST(substr(as_of, 1, 4) AS INTEGER) - CAST(substr(birth_date, 1, 4) AS INTEGER)
+			- (substr(as_of, 6, 5) < substr(birth_date, 6, 5)) AS age FROM customer_measures WHERE birth_date IS NOT NULL) ORDER BY 1, 2`)
 	// Each buyer's top leaf category over the 12 months to the snapshot
 	// (ties: the first name).
 	collect(`SELECT s.as_of || '|top_category|' || (SELECT p.category FROM purchase_lines pl JOIN products p ON p.id = pl.product_key

@@ -94,6 +94,11 @@ func buildWindows(ctx context.Context, tx *sql.Tx, asOf time.Time) error {
 		if _, err := tx.ExecContext(ctx, `CREATE INDEX `+WalkIndex(k)+` ON customer_windows(spend_`+k+` DESC, customer_key)`); err != nil {
 			return fmt.Errorf("window index %s: %w", k, err)
 		}
+		// An order-count threshold's total (近一年买了3次以上) is a range of
+		// this index, not a scan of every buyer.
+		if _, err := tx.ExecContext(ctx, `CREATE INDEX customer_windows_orders_`+k+` ON customer_windows(orders_`+k+`)`); err != nil {
+			return fmt.Errorf("window index %s: %w", k, err)
+		}
 	}
 	if err := buildWindowSets(ctx, tx); err != nil {
 		return err

@@ -71,8 +71,10 @@ func (s *Snapshot) values(attr string) []string {
 	return out
 }
 
-// LoadSQL is the one statement an analysis runs: both days' customer sets.
-const LoadSQL = `SELECT as_of, attr, value, customers FROM customer_sets WHERE as_of IN (?, ?)`
+// LoadSQL is the one statement an analysis runs: both days' customer sets,
+// but the one-per-year age sets (schema.AgeAttr), which it never reads (age
+// bands are its dimension).
+const LoadSQL = `SELECT as_of, attr, value, customers FROM customer_sets WHERE as_of IN (?, ?) AND attr <> 'age'`
 
 // Load reads the customer sets of two snapshot days.
 func Load(ctx context.Context, db *sql.DB, from, to string) (*Snapshot, *Snapshot, error) {
