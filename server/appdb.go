@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chatbi/chatbi/nlq"
@@ -24,6 +25,12 @@ type AppDB struct {
 	db     *sql.DB
 	keep   AppRetention
 	stopGC chan struct{}
+
+	// The audit writer (auditbatch.go).
+	audits      chan auditReq
+	auditDone   chan struct{}
+	auditMu     sync.RWMutex
+	auditClosed bool
 }
 
 // AppRetention says how long the app database keeps what it stores.
@@ -156,12 +163,14 @@ func OpenAppDBWith(path string, keep AppRetention) (*AppDB, error) {
 			return nil, fmt.Errorf("open app db %s: %w", path, err)
 		}
 	}
-	a := &AppDB{db: db, keep: keep.withDefaults(), stopGC: make(chan struct{})}
+	a := &AppDB{db: db, keep: keep.withDefaults(), stopGC: make(chan struct{}),
+		audits: make(chan auditReq, auditBatchMax), auditDone: make(chan struct{})}
 	if err := a.Prune(time.Now()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open app db %s: %w", path, err)
 	}
 	go a.pruneHourly()
+	go a.writeAudits()
 	return a, nil
 }
 
@@ -200,6 +209,7 @@ func (a *AppDB) pruneHourly() {
 // Close closes the database.
 func (a *AppDB) Close() error {
 	close(a.stopGC)
+	a.closeAudits()
 	return a.db.Close()
 }
 
@@ -283,30 +293,6 @@ type AuditRecord struct {
 // Auditor records questions. An error means the record was not kept.
 type Auditor interface {
 	Audit(ctx context.Context, r AuditRecord) error
-}
-
-// Audit writes one record, even when the request's context has ended.
-func (a *AppDB) Audit(ctx context.Context, r AuditRecord) error {
-	var unknown any
-	if len(r.Unknown) > 0 {
-		b, _ := json.Marshal(r.Unknown)
-		unknown = string(b)
-	}
-	var plan any
-	if r.Plan != nil {
-		b, _ := json.Marshal(r.Plan)
-		plan = string(b)
-	}
-	_, err := a.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO audit(at, api_key, question, planner, status, sql_text, row_count, total, duration_ms, error,
-			answer_id, conversation_id, unknown, channel, plan_json, message)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.At.UTC().Format(time.RFC3339Nano), r.Key, r.Question, r.Planner, r.Status, r.SQL, r.Rows, r.Total,
-		float64(r.Duration.Microseconds())/1000, r.Error, nullable(r.AnswerID), nullable(r.ConversationID), unknown, nullable(r.Channel),
-		plan, nullable(r.Message))
-	if err != nil {
-		return fmt.Errorf("write audit record: %w", err)
-	}
-	return nil
 }
 
 func nullable(s string) any {

@@ -293,6 +293,18 @@ func cmdBench(e env, args []string) int {
 		fmt.Fprintf(out, "  %-28s ours %8.2f ms  textbook %9.1f ms  ×%6.0f  %s\n", q, ms(ours), ms(tt), float64(tt)/float64(ours), same)
 	}
 	if *load > 0 {
+		// Served as chatbi serve serves: conversations, answers and the
+		// audit in an app database (a new one each run).
+		appPath := filepath.Join(*dir, "bench-app.db")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(appPath + suffix)
+		}
+		app, err := server.OpenAppDB(appPath)
+		if err != nil {
+			return fail(err)
+		}
+		defer app.Close()
+		svc.Convs, svc.Audit, svc.App = app, app, app
 		fmt.Fprintln(out)
 		if err := loadTest(e, svc, "the 20-question mix, answer cache off", benchMix, []int{8, 64}, *load); err != nil {
 			return fail(err)
