@@ -242,13 +242,22 @@ func (c *compiler) walkPage(s *sqlText, key string, page Page, thr []*Cond) {
 	if c.p.Limit > 0 {
 		s.w(", ?)", c.p.Limit)
 	}
-	s.w(" AS total FROM (\nSELECT ck, k FROM (SELECT cw.customer_key AS ck, " + col + " AS k FROM customer_windows cw INDEXED BY " + schema.WalkIndex(key) + " WHERE " + col + " > 0 AND ")
-	if thr == nil {
+	s.w(" AS total FROM (\n")
+	switch {
+	case thr == nil && c.e.Catalog.Windows.Ranks:
+		// The set's members in the first buckets of the ranking that hold n
+		// of them: the n best are there, whatever the set's shape.
+		s.w("SELECT ck, k FROM (SELECT j.value AS ck, "+col+" AS k FROM json_each(set_keys((SELECT set_head(r.customers, (SELECT set_ref(b) FROM s), ? ORDER BY r.bucket) FROM window_ranks r WHERE r.col = ?))) j", n, "spend_"+key)
+		s.w(" JOIN customer_windows cw ON cw.customer_key = j.value ORDER BY k DESC, ck LIMIT ?)\nUNION ALL\n", n)
+	case thr == nil:
+		s.w("SELECT ck, k FROM (SELECT cw.customer_key AS ck, " + col + " AS k FROM customer_windows cw INDEXED BY " + schema.WalkIndex(key) + " WHERE " + col + " > 0 AND ")
 		s.w("set_has((SELECT set_ref(b) FROM s), cw.customer_key)")
-	} else {
+		s.w(" ORDER BY "+col+" DESC, cw.customer_key LIMIT ?)\nUNION ALL\n", n)
+	default:
+		s.w("SELECT ck, k FROM (SELECT cw.customer_key AS ck, " + col + " AS k FROM customer_windows cw INDEXED BY " + schema.WalkIndex(key) + " WHERE " + col + " > 0 AND ")
 		c.windowThresholds(s, key, thr)
+		s.w(" ORDER BY "+col+" DESC, cw.customer_key LIMIT ?)\nUNION ALL\n", n)
 	}
-	s.w(" ORDER BY "+col+" DESC, cw.customer_key LIMIT ?)\nUNION ALL\n", n)
 	if thr == nil {
 		s.w("SELECT ck, k FROM (SELECT j.value AS ck, 0 AS k FROM s, json_each(set_keys(set_first(set_minus(s.b, (SELECT ws.customers FROM window_sets ws WHERE ws.col = ?)), ?))) j))", "spend_"+key, n)
 	} else {

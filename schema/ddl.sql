@@ -118,6 +118,15 @@ CREATE TABLE window_sets (
   col       TEXT PRIMARY KEY,
   customers BLOB NOT NULL
 );
+-- Each spend column's ranking (spend descending, then key) cut into
+-- buckets, best first (schema.RankBucket sizes): a sorted list's first page
+-- is among a set's members in the first buckets (custset set_head).
+CREATE TABLE window_ranks (
+  col       TEXT NOT NULL,
+  bucket    INTEGER NOT NULL,
+  customers BLOB NOT NULL,
+  PRIMARY KEY (col, bucket)
+) WITHOUT ROWID;
 -- Behaviour tags (schema/tags.go): a customer may carry several, or none.
 -- Tag first under as_of: "the 促销敏感型 customers" is one range; the second
 -- index serves grouping the selected customers by their tags.

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"github.com/chatbi/chatbi/schema/custset"
 	"os"
@@ -256,6 +257,7 @@ func TestWindowMeasures(t *testing.T) {
 			t.Errorf("window set %s has %d, %d spent", k, set.GetCardinality(), pos)
 		}
 	}
+	checkRanks(t, db)
 	// The whole history is the snapshot's monetary value.
 	var off int
 	db.QueryRow(`SELECT count(*) FROM customer_measures m LEFT JOIN customer_windows cw ON cw.customer_key = m.customer_key
@@ -270,4 +272,101 @@ func TestWindowMeasures(t *testing.T) {
 	if w := loadWindows(context.Background(), mustOpen(t, path)); w == nil || w.AsOf != "2026-11-22" {
 		t.Errorf("after an earlier refresh: %+v", w)
 	}
+}
+
+// checkRanks: each walk column's buckets, in order, cover its buyers
+// exactly once, each customer ranked (spend descending, then key) before
+// every one in a later bucket.
+func checkRanks(t *testing.T, db *sql.DB) {
+	t.Helper()
+	for _, k := range WalkKeys {
+		rows, err := db.Query(`SELECT bucket, customers FROM window_ranks WHERE col = ? ORDER BY bucket`, "spend_"+k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type rk struct{ spend, key int64 }
+		var prevWorst *rk
+		seen := 0
+		for rows.Next() {
+			var b int
+			var blob []byte
+			rows.Scan(&b, &blob)
+			set, err := custset.Decode(blob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int(set.GetCardinality()) > RankBucket(b) {
+				t.Errorf("%s bucket %d holds %d", k, b, set.GetCardinality())
+			}
+			var best, worst *rk
+			for _, key := range set.ToArray() {
+				var sp int64
+				db.QueryRow(`SELECT spend_`+k+` FROM customer_windows WHERE customer_key = ?`, key).Scan(&sp)
+				r := rk{sp, int64(key)}
+				if best == nil || r.spend > best.spend || r.spend == best.spend && r.key < best.key {
+					best = &r
+				}
+				if worst == nil || r.spend < worst.spend || r.spend == worst.spend && r.key > worst.key {
+					worst = &r
+				}
+				seen++
+			}
+			if prevWorst != nil && best != nil && (best.spend > prevWorst.spend || best.spend == prevWorst.spend && best.key < prevWorst.key) {
+				t.Errorf("%s bucket %d: %+v ranks before the previous bucket's %+v", k, b, *best, *prevWorst)
+			}
+			prevWorst = worst
+		}
+		rows.Close()
+		var pos int
+		db.QueryRow(`SELECT count(*) FROM customer_windows WHERE spend_` + k + ` > 0`).Scan(&pos)
+		if seen != pos {
+			t.Errorf("%s: ranks hold %d, %d spent", k, seen, pos)
+		}
+	}
+}
+
+// Rankings over several buckets, with ties: 40,000 buyers, spends drawn
+// from few values.
+func TestWindowRanksAcrossBuckets(t *testing.T) {
+	db, err := sql.Open("sqlite3", filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.Exec(windowsDDL + `; CREATE TABLE window_sets(col TEXT PRIMARY KEY, customers BLOB NOT NULL);
+		CREATE TABLE window_ranks(col TEXT NOT NULL, bucket INTEGER NOT NULL, customers BLOB NOT NULL, PRIMARY KEY (col, bucket)) WITHOUT ROWID`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := "customer_key"
+	marks := "?"
+	for _, k := range WalkKeys {
+		cols += ", spend_" + k + ", orders_" + k
+		marks += ", ?, ?"
+	}
+	for key := 1; key <= 40000; key++ {
+		args := []any{key}
+		for i := range WalkKeys {
+			args = append(args, (key*(7+i))%53*100, 1)
+		}
+		if _, err := tx.Exec(`INSERT INTO customer_windows(`+cols+`) VALUES (`+marks+`)`, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := buildWindowSets(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var buckets int
+	db.QueryRow(`SELECT count(*) FROM window_ranks WHERE col = 'spend_all'`).Scan(&buckets)
+	if buckets < 4 {
+		t.Fatalf("%d buckets: too few to test their order", buckets)
+	}
+	checkRanks(t, db)
 }

@@ -1,10 +1,12 @@
 package schema
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/chatbi/chatbi/schema/custset"
@@ -34,6 +36,9 @@ type Windows struct {
 	AsOf string            `json:"as_of"`
 	From map[string]string `json:"from"` // window key → first date (YYYY-MM-DD)
 	Walk bool              `json:"walk,omitempty"`
+	// Ranks: window_ranks holds each spend column's ranking in buckets, so
+	// a set's best-ranked members are found by set_head (RankBucketSizes).
+	Ranks bool `json:"ranks,omitempty"`
 }
 
 // WalkIndex is the index of customer_windows over spend_<key> in ranking
@@ -103,55 +108,100 @@ func buildWindows(ctx context.Context, tx *sql.Tx, asOf time.Time) error {
 	if err := buildWindowSets(ctx, tx); err != nil {
 		return err
 	}
-	js, _ := json.Marshal(Windows{AsOf: day, From: from, Walk: true})
+	js, _ := json.Marshal(Windows{AsOf: day, From: from, Walk: true, Ranks: true})
 	return setMeta(ctx, tx, metaWindows, string(js))
 }
 
+// RankBucket is the size of the i-th bucket of a ranking in window_ranks:
+// small at the top, where most first pages are found (1,024, 2,048, …),
+// then at most 16 × the first, 16,384, which bounds the members a page
+// ever sorts.
+func RankBucket(i int) int { return RankBucketBase << min(i, 4) }
+
+// RankBucketBase is the first bucket's size (tests make it small, to rank
+// a small warehouse into many buckets).
+var RankBucketBase = 1024
+
 // buildWindowSets stores, for each walk column, the set of customers with a
-// positive value: a walk down the index covers those; the rest of a list
-// (spend 0, or no row) follows in key order, as the set minus this one.
+// positive value, and their ranking (spend descending, then key) in
+// buckets of RankBucket sizes (window_ranks). A page of a set's list takes
+// its members from the first buckets holding enough of them; the rest of
+// a list (spend 0, or no row) follows in key order, as the set minus the
+// positive set.
 func buildWindowSets(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM window_sets`); err != nil {
-		return fmt.Errorf("clear window sets: %w", err)
+	for _, t := range []string{"window_sets", "window_ranks"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return fmt.Errorf("clear %s: %w", t, err)
+		}
 	}
-	sets := make([]*custset.Set, len(WalkKeys))
 	q := `SELECT customer_key`
-	for i, k := range WalkKeys {
-		sets[i] = custset.New()
-		q += `, spend_` + k + ` > 0`
+	for _, k := range WalkKeys {
+		q += `, spend_` + k
 	}
 	rows, err := tx.QueryContext(ctx, q+` FROM customer_windows`)
 	if err != nil {
 		return fmt.Errorf("window sets: %w", err)
 	}
-	defer rows.Close()
+	var keys []uint32
+	spends := make([][]int64, len(WalkKeys))
 	vals := make([]any, len(WalkKeys)+1)
 	var key int64
-	pos := make([]bool, len(WalkKeys))
+	cur := make([]int64, len(WalkKeys))
 	vals[0] = &key
-	for i := range pos {
-		vals[i+1] = &pos[i]
+	for i := range cur {
+		vals[i+1] = &cur[i]
 	}
 	for rows.Next() {
 		if err := rows.Scan(vals...); err != nil {
+			rows.Close()
 			return fmt.Errorf("window sets: %w", err)
 		}
-		for i, p := range pos {
-			if p {
-				sets[i].Add(uint32(key))
-			}
+		keys = append(keys, uint32(key))
+		for i, v := range cur {
+			spends[i] = append(spends[i], v)
 		}
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("window sets: %w", err)
 	}
 	for i, k := range WalkKeys {
-		blob, err := custset.Encode(sets[i])
-		if err != nil {
-			return fmt.Errorf("encode window set %s: %w", k, err)
+		col, spend := "spend_"+k, spends[i]
+		order := make([]int32, 0, len(keys))
+		for j, v := range spend {
+			if v > 0 {
+				order = append(order, int32(j))
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO window_sets(col, customers) VALUES (?, ?)`, "spend_"+k, blob); err != nil {
-			return fmt.Errorf("window set %s: %w", k, err)
+		slices.SortFunc(order, func(a, b int32) int {
+			if spend[a] != spend[b] {
+				return cmp.Compare(spend[b], spend[a])
+			}
+			return cmp.Compare(keys[a], keys[b])
+		})
+		all := custset.New()
+		for b, at := 0, 0; at < len(order); b++ {
+			end := min(at+RankBucket(b), len(order))
+			bucket := custset.New()
+			for _, j := range order[at:end] {
+				bucket.Add(keys[j])
+			}
+			all.Or(bucket)
+			blob, err := custset.Encode(bucket)
+			if err != nil {
+				return fmt.Errorf("encode window rank %s: %w", col, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO window_ranks(col, bucket, customers) VALUES (?, ?, ?)`, col, b, blob); err != nil {
+				return fmt.Errorf("window rank %s: %w", col, err)
+			}
+			at = end
+		}
+		blob, err := custset.Encode(all)
+		if err != nil {
+			return fmt.Errorf("encode window set %s: %w", col, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO window_sets(col, customers) VALUES (?, ?)`, col, blob); err != nil {
+			return fmt.Errorf("window set %s: %w", col, err)
 		}
 	}
 	return nil

@@ -195,7 +195,7 @@ func keys(a any) (string, error) {
 }
 
 // Functions are the names Register defines, for an authorizer's allow-list.
-var Functions = []string{"set_union", "set_or", "set_and", "set_minus", "set_count", "set_keys", "set_first", "set_ref", "set_has"}
+var Functions = []string{"set_union", "set_or", "set_and", "set_minus", "set_count", "set_keys", "set_first", "set_ref", "set_has", "set_head"}
 
 // refs is one connection's decoded sets for set_has, by handle. A statement
 // walking an index tests each row's key against one set; passing the blob
@@ -259,5 +259,56 @@ func Register(c *sqlite3.SQLiteConn) error {
 	if err := c.RegisterFunc("set_has", r.has, false); err != nil {
 		return fmt.Errorf("register set_has: %w", err)
 	}
+	if err := c.RegisterAggregator("set_head", func() *head { return &head{refs: r} }, false); err != nil {
+		return fmt.Errorf("register set_head: %w", err)
+	}
 	return nil
+}
+
+// head is the set_head aggregate: given a ranking cut into buckets (rows
+// in rank order, best first) and a set (by set_ref handle), it is the set's
+// members in the first buckets that hold at least n of them — where the n
+// best-ranked members must be. Buckets after that are not decoded.
+type head struct {
+	refs *refs
+	acc  uint64
+	n    int64
+	out  *Set
+	err  error
+}
+
+func (h *head) Step(bucket any, id, n int64) error {
+	if h.err != nil {
+		return h.err
+	}
+	if h.out == nil {
+		h.out, h.n = New(), n
+	}
+	if int64(h.acc) >= h.n {
+		return nil // the n best are in the buckets taken
+	}
+	slot := &h.refs.slots[id%refSlots]
+	if id <= 0 || slot.id != id {
+		h.err = fmt.Errorf("%w: stale set handle %d", ErrNotASet, id)
+		return h.err
+	}
+	b, err := arg(bucket)
+	if err != nil {
+		h.err = err
+		return err
+	}
+	b.And(slot.set)
+	h.acc += b.GetCardinality()
+	h.out.Or(b)
+	return nil
+}
+
+func (h *head) Done() ([]byte, error) {
+	if h.err != nil {
+		return nil, h.err
+	}
+	if h.out == nil {
+		return Encode(New())
+	}
+	return Encode(h.out)
 }

@@ -121,6 +121,36 @@ func TestSetHasWalksInOrder(t *testing.T) {
 	}
 }
 
+// set_head takes a ranking's buckets in order and keeps a set's members
+// from the first buckets until it holds n of them.
+func TestSetHead(t *testing.T) {
+	db, err := sql.Open("sqlite3_custset_test", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE r(bucket INTEGER PRIMARY KEY, b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, keys := range [][]uint32{{5, 9}, {1, 7, 8}, {2, 3, 4}, {6}} {
+		if _, err := db.Exec(`INSERT INTO r VALUES (?, ?)`, i, blobOf(t, keys...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members := blobOf(t, 1, 3, 4, 6, 8, 100)
+	for n, want := range map[int]string{0: "[]", 1: "[1,8]", 2: "[1,8]", 3: "[1,3,4,8]", 5: "[1,3,4,6,8]", 9: "[1,3,4,6,8]"} {
+		var got string
+		err := db.QueryRow(`SELECT set_keys((SELECT set_head(b, (SELECT set_ref(?)), ? ORDER BY bucket) FROM r))`, members, n).Scan(&got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("n=%d: head %s, want %s", n, got, want)
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(blobOfF(1, 2, 3))

@@ -23,6 +23,8 @@
 //	set_first(a, n)         the n smallest members of a
 //	set_ref(a)              a handle to a decoded once, for set_has
 //	set_has(h, key)         whether key is a member of set_ref's set h
+//	set_head(bucket, h, n)  aggregate over a ranking's buckets in rank order:
+//	                        h's members in the first buckets holding n of them
 //
 // NULL stands for the empty set everywhere. A blob that is not a set is an
 // error, never a crash.
