@@ -5,7 +5,7 @@ DB        ?= data/warehouse.db
 ADDR      ?= 127.0.0.1:8080
 BENCH_CUSTOMERS ?= 1000000
 
-.PHONY: build run test bench load eval fuzz clean
+.PHONY: build run test bench bench-peer load eval fuzz clean
 
 build:
 	CGO_ENABLED=1 $(GO) build -o $(BIN) ./cmd/chatbi
@@ -26,6 +26,13 @@ test:
 bench: build
 	$(BIN) bench --customers $(BENCH_CUSTOMERS)
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchtime 2s ./nlq ./server
+
+# chatbi beside DuckDB on the same 1M demo: each question of the bench mix,
+# hand-written SQL for DuckDB, p50/p99 for both and whether the answers are
+# the same. Its own module (bench/), so chatbi never links DuckDB; it reuses
+# the warehouse `make bench` built (or builds it).
+bench-peer:
+	cd bench && CGO_ENABLED=1 $(GO) run ./peer --customers $(BENCH_CUSTOMERS)
 
 # HTTP load on loopback against the 200k demo: 8 and 50 closed-loop clients,
 # requests/s, p50/p99 and status codes (503 = shed by admission control).
