@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/chatbi/chatbi/schema"
 )
@@ -328,11 +329,18 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 		c.e.PlainSQL || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
 		return nil, false
 	}
+	window := "" // 复购率 over a standard window: the window's buyer sets
 	for _, m := range p.Measures {
 		switch {
 		case m == "customers" || m == "churn_rate" || m == "active_rate":
 		case m == "repurchase" && p.Window == nil && c.e.Catalog.RepeatSets(p.AsOf.Time):
 			// Whole history: the buyers with two orders or more are a set.
+		case m == "repurchase" && p.Window != nil && c.e.Catalog.Windows != nil && c.e.Catalog.Windows.Repeat:
+			spend, _, ok := c.windowColumns(p.Window)
+			if !ok {
+				return nil, false
+			}
+			window = strings.TrimPrefix(spend, "spend_")
 		default:
 			return nil, false
 		}
@@ -358,7 +366,9 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 			s.w(", ")
 			c.setAnd(s, sp.sets)
 		}
-		if len(extra) == 1 && extra[0] == schema.RepeatValue {
+		if len(extra) == 1 && strings.HasPrefix(extra[0], "window:") {
+			s.w(", (SELECT ws.customers FROM window_sets ws WHERE ws.col = ?)", strings.TrimPrefix(extra[0], "window:"))
+		} else if len(extra) == 1 && extra[0] == schema.RepeatValue {
 			s.w(", (SELECT st.customers FROM customer_sets st WHERE st.as_of = ? AND st.attr = ? AND st.value = ?)", c.asOf, schema.RepeatAttr, schema.RepeatValue)
 		} else if extra != nil {
 			s.w(", (SELECT set_union(st.customers) FROM customer_sets st WHERE st.as_of = ? AND st.attr = ? AND st.value IN ", c.asOf, "lifecycle")
@@ -383,10 +393,15 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 		case "customers":
 			count(s, nil)
 		case "repurchase":
-			// As the plain path: ≥ 2 orders ÷ ≥ 1 order, not rounded.
-			count(s, []string{schema.RepeatValue})
+			// As the plain path: ≥ 2 orders ÷ ≥ 1 order (in the window, if
+			// one is said), not rounded.
+			repeat, buyers := []string{schema.RepeatValue}, stages["buyers"]
+			if window != "" {
+				repeat, buyers = []string{"window:" + schema.WindowRepeat(window)}, []string{"window:" + schema.WindowBuyers(window)}
+			}
+			count(s, repeat)
 			s.w(" * 1.0 / nullif(")
-			count(s, stages["buyers"])
+			count(s, buyers)
 			s.w(", 0)")
 		default:
 			// As the plain path: round(stage ÷ buyers, 4), NULL without buyers.

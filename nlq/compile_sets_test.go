@@ -381,3 +381,47 @@ func TestAgeFromSets(t *testing.T) {
 		}
 	}
 }
+
+// Grouped counts and rates from the sets (setTable) give the plain SQL's
+// rows: counts, 流失率 / 活跃率, and 复购率 over the whole history or a
+// standard window, on the public data and with attributes left empty.
+func TestSetTablesSameAnswers(t *testing.T) {
+	qs := []string{"各RFM分群的客户数", "各城市的重要价值客户数量", "各会员等级的流失率", "各城市的活跃率", "各会员等级的复购率",
+		"各会员等级近一年的复购率", "近3个月各城市的复购率", "今年各性别的复购率", "近30天各行为标签的复购率", "近半年买过口红的客户各会员等级的复购率"}
+	e, db := publicEngineDB(t)
+	compareTables(t, e, db, qs)
+	e, db = holeyWarehouse(t)
+	compareTables(t, e, db, qs)
+}
+
+func compareTables(t *testing.T, e *Engine, db *sql.DB, qs []string) {
+	t.Helper()
+	plain := *e
+	plain.PlainSQL = true
+	viaSets := 0
+	for _, q := range qs {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		got, err := e.Compile(p, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := plain.Compile(p, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(got.SQL, "set_count(") {
+			viaSets++
+		} else {
+			t.Logf("%s: plain SQL", q)
+		}
+		if g, w := queryAll(t, db, got), queryAll(t, db, want); !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: sets %v, plain %v\n%s", q, g, w, got.SQL)
+		}
+	}
+	if viaSets < len(qs)-2 {
+		t.Errorf("only %d of %d grouped questions used the sets", viaSets, len(qs))
+	}
+}

@@ -256,6 +256,17 @@ func TestWindowMeasures(t *testing.T) {
 		if int(set.GetCardinality()) != pos || (k == "all" && pos == 0) {
 			t.Errorf("window set %s has %d, %d spent", k, set.GetCardinality(), pos)
 		}
+		// The window's buyers (≥ 1 order) and repeat buyers (≥ 2).
+		for col, min := range map[string]int{WindowBuyers(k): 1, WindowRepeat(k): 2} {
+			var blob []byte
+			var want int
+			db.QueryRow(`SELECT customers FROM window_sets WHERE col = ?`, col).Scan(&blob)
+			db.QueryRow(`SELECT count(*) FROM customer_windows WHERE orders_`+k+` >= ?`, min).Scan(&want)
+			got, err := custset.Decode(blob)
+			if err != nil || int(got.GetCardinality()) != want || (k == "all" && want == 0) {
+				t.Errorf("window set %s: %v members, %d in the measures (%v)", col, got, want, err)
+			}
+		}
 	}
 	checkRanks(t, db)
 	// The whole history is the snapshot's monetary value.

@@ -39,6 +39,9 @@ type Windows struct {
 	// Ranks: window_ranks holds each spend column's ranking in buckets, so
 	// a set's best-ranked members are found by set_head (RankBucketSizes).
 	Ranks bool `json:"ranks,omitempty"`
+	// Repeat: window_sets holds each window's buyers and repeat buyers
+	// (WindowBuyers, WindowRepeat).
+	Repeat bool `json:"repeat,omitempty"`
 }
 
 // WalkIndex is the index of customer_windows over spend_<key> in ranking
@@ -108,7 +111,7 @@ func buildWindows(ctx context.Context, tx *sql.Tx, asOf time.Time) error {
 	if err := buildWindowSets(ctx, tx); err != nil {
 		return err
 	}
-	js, _ := json.Marshal(Windows{AsOf: day, From: from, Walk: true, Ranks: true})
+	js, _ := json.Marshal(Windows{AsOf: day, From: from, Walk: true, Ranks: true, Repeat: true})
 	return setMeta(ctx, tx, metaWindows, string(js))
 }
 
@@ -138,15 +141,24 @@ func buildWindowSets(ctx context.Context, tx *sql.Tx) error {
 	for _, k := range WalkKeys {
 		q += `, spend_` + k
 	}
+	for _, k := range WalkKeys {
+		q += `, orders_` + k
+	}
 	rows, err := tx.QueryContext(ctx, q+` FROM customer_windows`)
 	if err != nil {
 		return fmt.Errorf("window sets: %w", err)
 	}
 	var keys []uint32
 	spends := make([][]int64, len(WalkKeys))
-	vals := make([]any, len(WalkKeys)+1)
+	// The buyers and the repeat buyers (≥ 1 and ≥ 2 orders) of each window:
+	// 复购率 by group over a window is two intersections per group.
+	buyers, repeat := make([]*custset.Set, len(WalkKeys)), make([]*custset.Set, len(WalkKeys))
+	for i := range WalkKeys {
+		buyers[i], repeat[i] = custset.New(), custset.New()
+	}
+	vals := make([]any, 2*len(WalkKeys)+1)
 	var key int64
-	cur := make([]int64, len(WalkKeys))
+	cur := make([]int64, 2*len(WalkKeys))
 	vals[0] = &key
 	for i := range cur {
 		vals[i+1] = &cur[i]
@@ -157,8 +169,14 @@ func buildWindowSets(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("window sets: %w", err)
 		}
 		keys = append(keys, uint32(key))
-		for i, v := range cur {
-			spends[i] = append(spends[i], v)
+		for i := range WalkKeys {
+			spends[i] = append(spends[i], cur[i])
+			if n := cur[len(WalkKeys)+i]; n >= 1 {
+				buyers[i].Add(uint32(key))
+				if n >= 2 {
+					repeat[i].Add(uint32(key))
+				}
+			}
 		}
 	}
 	rows.Close()
@@ -203,9 +221,26 @@ func buildWindowSets(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO window_sets(col, customers) VALUES (?, ?)`, col, blob); err != nil {
 			return fmt.Errorf("window set %s: %w", col, err)
 		}
+		for _, ws := range []struct {
+			col string
+			set *custset.Set
+		}{{WindowBuyers(k), buyers[i]}, {WindowRepeat(k), repeat[i]}} {
+			blob, err := custset.Encode(ws.set)
+			if err != nil {
+				return fmt.Errorf("encode window set %s: %w", ws.col, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO window_sets(col, customers) VALUES (?, ?)`, ws.col, blob); err != nil {
+				return fmt.Errorf("window set %s: %w", ws.col, err)
+			}
+		}
 	}
 	return nil
 }
+
+// WindowBuyers and WindowRepeat name the window_sets of a window's
+// customers with at least one, and at least two, completed orders.
+func WindowBuyers(key string) string { return "buyers_" + key }
+func WindowRepeat(key string) string { return "repeat_" + key }
 
 // loadWindows reads which date customer_windows holds (nil: none).
 func loadWindows(ctx context.Context, db queryer) *Windows {
