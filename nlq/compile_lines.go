@@ -14,6 +14,28 @@ var lineMeasureSQL = map[string]string{
 	"buyers": "count(DISTINCT o.customer_key)",
 }
 
+// productDaysSQL are the line measures product_days can sum (the number of
+// distinct buyers is not a sum of days).
+var productDaysSQL = map[string]string{
+	"sales": "round(sum(pd.amount_cents) / 100.0, 2)",
+	"units": "sum(pd.units)",
+}
+
+// fromProductDays reports whether a line plan reads product_days: every
+// measure is a sum, no condition selects customers, and the warehouse has
+// them built.
+func (c *compiler) fromProductDays() bool {
+	if c.e.PlainSQL || c.e.Catalog == nil || !c.e.Catalog.ProductDays || c.p.Filter != nil {
+		return false
+	}
+	for _, m := range c.p.Measures {
+		if _, ok := productDaysSQL[m]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // isLinePlan reports a plan answered over order lines.
 func isLinePlan(p *Plan) bool {
 	if Dimensions[p.GroupBy].Line || len(p.Lines) > 0 {
@@ -44,12 +66,22 @@ func (c *compiler) lineTable() *Query {
 		if i > 0 || grouped {
 			s.w(", ")
 		}
-		s.w(lineMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
+		if c.fromProductDays() {
+			s.w(productDaysSQL[m] + ` AS "` + Measures[m].Name + `"`)
+		} else {
+			s.w(lineMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
+		}
 		cols = append(cols, Measures[m].Name)
 	}
 	from, to := c.scope(p.Window)
-	s.w("\nFROM order_items oi JOIN orders o ON o.id = oi.order_key JOIN products p ON p.id = oi.product_key")
-	s.w("\nWHERE o.status = 'completed' AND o.order_date BETWEEN ? AND ?", from, to)
+	if c.fromProductDays() {
+		// Summed per product and day at import: a few rows a day.
+		s.w("\nFROM product_days pd JOIN products p ON p.id = pd.product_key")
+		s.w("\nWHERE pd.date BETWEEN ? AND ?", from, to)
+	} else {
+		s.w("\nFROM order_items oi JOIN orders o ON o.id = oi.order_key JOIN products p ON p.id = oi.product_key")
+		s.w("\nWHERE o.status = 'completed' AND o.order_date BETWEEN ? AND ?", from, to)
+	}
 	if len(p.Lines) > 0 {
 		s.w(" AND ")
 		c.itemPredicate(s, p.Lines)

@@ -425,3 +425,39 @@ func compareTables(t *testing.T, e *Engine, db *sql.DB, qs []string) {
 		t.Errorf("only %d of %d grouped questions used the sets", viaSets, len(qs))
 	}
 }
+
+// Item-level sums from product_days give the order lines' answers: by
+// category, brand, L1 and product, for one item or a combination, over
+// windows, festivals and the whole history.
+func TestProductDaysSameAnswers(t *testing.T) {
+	e, db := publicEngineDB(t)
+	plain := *e
+	plain.PlainSQL = true
+	rolled := 0
+	for _, q := range []string{"各品类近3个月的销售额", "近3个月各品牌的销量", "口红近一年的销售额", "香奈儿口红今年的销量", "各大类的销售额",
+		"双十一期间口红的销售额", "香水近一年卖了多少件", "各商品近30天的销量", "近一年销售额最高的5个品牌", "去年各品类的销售额和销量"} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		got, err := e.Compile(p, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := plain.Compile(p, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(got.SQL, "product_days") {
+			rolled++
+		} else {
+			t.Logf("%s: lines", q)
+		}
+		if g, w := queryAll(t, db, got), queryAll(t, db, want); !reflect.DeepEqual(g, w) || len(w) == 0 {
+			t.Errorf("%s: product_days %v, lines %v\n%s", q, g, w, got.SQL)
+		}
+	}
+	if rolled < 9 {
+		t.Errorf("only %d questions read product_days", rolled)
+	}
+}

@@ -220,8 +220,8 @@ func deriveFacts(ctx context.Context, tx execer) error {
 		`INSERT INTO purchase_orders(order_key, customer_key, date, channel, pay_cents)
 		 SELECT id, customer_key, order_date, channel, CAST(round(pay_amount * 100) AS INTEGER)
 		 FROM orders WHERE status = 'completed'`,
-		`INSERT INTO purchase_lines(product_key, date, channel, customer_key, order_key, amount_cents)
-		 SELECT oi.product_key, o.order_date, o.channel, o.customer_key, o.id, oi.amount_cents
+		`INSERT INTO purchase_lines(product_key, date, channel, customer_key, order_key, amount_cents, quantity)
+		 SELECT oi.product_key, o.order_date, o.channel, o.customer_key, o.id, oi.amount_cents, oi.quantity
 		 FROM order_items oi JOIN orders o ON o.id = oi.order_key
 		 WHERE o.status = 'completed'`,
 		indexesSQL,

@@ -44,6 +44,9 @@ type Catalog struct {
 
 	// Windows: the as-of date and windows customer_windows holds (nil: none).
 	Windows *Windows
+	// ProductDays: product_days holds each product's daily sums (a
+	// warehouse imported before them does not).
+	ProductDays bool
 
 	// Tags: the behaviour tags' window and cut-offs per snapshot date
 	// (YYYY-MM-DD); nil for a snapshot made before the tags existed.
@@ -129,6 +132,8 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 		return nil, err
 	}
 	c.Windows = loadWindows(ctx, db)
+	var pd string
+	c.ProductDays = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaProductDays).Scan(&pd) == nil && pd == "1"
 	var mj string
 	err = db.QueryRowContext(ctx, `SELECT model_json FROM snapshots WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1`, FormatDate(asOf)).Scan(&mj)
 	if err == nil {

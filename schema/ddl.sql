@@ -59,8 +59,20 @@ CREATE TABLE purchase_lines (
   channel      TEXT,
   customer_key INTEGER NOT NULL,
   order_key    INTEGER NOT NULL,
-  amount_cents INTEGER NOT NULL
+  amount_cents INTEGER NOT NULL,
+  quantity     INTEGER NOT NULL DEFAULT 0
 );
+-- Each product's completed lines summed per day and channel (built with the
+-- purchase sets, from the same scan): X的销售额 / 销量 and 各品类的销售额
+-- over a window read a few rows a day instead of every order line.
+CREATE TABLE product_days (
+  date         TEXT NOT NULL,
+  product_key  INTEGER NOT NULL,
+  channel      TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL,
+  units        INTEGER NOT NULL,
+  PRIMARY KEY (date, product_key, channel)
+) WITHOUT ROWID;
 CREATE TABLE customer_measures (
   as_of          TEXT NOT NULL,
   customer_key   INTEGER NOT NULL,

@@ -12,6 +12,6 @@ CREATE INDEX products_product_name ON products(product_name);
 CREATE UNIQUE INDEX orders_order_id ON orders(order_id);
 CREATE INDEX orders_customer ON orders(customer_key, order_date);
 CREATE INDEX order_items_order ON order_items(order_key);
-CREATE INDEX purchase_lines_product ON purchase_lines(product_key, date, channel, customer_key);
+CREATE INDEX purchase_lines_product ON purchase_lines(product_key, date, channel, customer_key, amount_cents, quantity);
 CREATE INDEX purchase_orders_date ON purchase_orders(date, channel, customer_key, pay_cents);
 CREATE INDEX purchase_orders_customer ON purchase_orders(customer_key, date, pay_cents);

@@ -88,6 +88,10 @@ func ageBand(birth string, day time.Time) string {
 
 type setKey struct{ level, term, date, channel string }
 
+// metaProductDays marks a warehouse whose product_days are built (one
+// imported before them has the table empty, or none).
+const metaProductDays = "product_days"
+
 // setWriter inserts finished sets.
 type setWriter struct{ b *batch }
 
@@ -135,26 +139,65 @@ func buildPurchaseSets(ctx context.Context, tx *sql.Tx) error {
 	// and brand's that day and channel) are found once per group, so a line
 	// costs four bitmap adds and no lookup.
 	g := newSetGroups(w)
-	rows, err = tx.QueryContext(ctx, `SELECT product_key, date, coalesce(channel, ''), customer_key
+	// The same groups summed are product_days (the index covers the
+	// amounts, so the scan reads no table row).
+	// A warehouse imported before purchase_lines had quantities gets its
+	// sets but no product_days (its line measures keep reading the lines).
+	withDays := true
+	if r, err := tx.QueryContext(ctx, `SELECT quantity FROM purchase_lines LIMIT 0`); err != nil {
+		withDays = false
+	} else {
+		r.Close()
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM product_days`); err != nil {
+		return fmt.Errorf("clear product days: %w", err)
+	}
+	days, err := newBatch(ctx, tx, "product_days", []string{"date", "product_key", "channel", "amount_cents", "units"})
+	if err != nil {
+		return err
+	}
+	var pday struct {
+		pk            int64
+		date, channel string
+		amount, units int64
+	}
+	flushDay := func() error {
+		if pday.date == "" || !withDays {
+			return nil
+		}
+		return days.add(pday.date, pday.pk, pday.channel, pday.amount, pday.units)
+	}
+	sums := "amount_cents, quantity"
+	if !withDays {
+		sums = "0, 0"
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT product_key, date, coalesce(channel, ''), customer_key, `+sums+`
 		FROM purchase_lines INDEXED BY purchase_lines_product ORDER BY product_key, date, channel`)
 	if err != nil {
 		return fmt.Errorf("read purchase lines: %w", err)
 	}
 	lastPK := int64(-1)
 	for rows.Next() {
-		var pk, ck int64
+		var pk, ck, amount, qty int64
 		var d, c sql.RawBytes
-		if err := rows.Scan(&pk, &d, &c, &ck); err != nil {
+		if err := rows.Scan(&pk, &d, &c, &ck, &amount, &qty); err != nil {
 			rows.Close()
 			return err
 		}
 		if pk != lastPK || string(d) != g.date || string(c) != g.channel {
 			lastPK = pk
+			if err := flushDay(); err != nil {
+				rows.Close()
+				return err
+			}
 			if err := g.start(terms[pk], string(d), string(c)); err != nil {
 				rows.Close()
 				return err
 			}
+			pday.pk, pday.date, pday.channel, pday.amount, pday.units = pk, g.date, g.channel, 0, 0
 		}
+		pday.amount += amount
+		pday.units += qty
 		m, err := member(ck)
 		if err != nil {
 			rows.Close()
@@ -170,6 +213,17 @@ func buildPurchaseSets(ctx context.Context, tx *sql.Tx) error {
 	}
 	if err := g.finish(); err != nil {
 		return err
+	}
+	if err := flushDay(); err != nil {
+		return err
+	}
+	if err := days.flush(); err != nil {
+		return err
+	}
+	if withDays {
+		if err := setMeta(ctx, tx, metaProductDays, "1"); err != nil {
+			return err
+		}
 	}
 
 	// Any completed order: level all, one set per (date, channel) in order.

@@ -151,3 +151,24 @@ func TestOldWarehouseGetsSets(t *testing.T) {
 		t.Errorf("purchase sets after refresh: %d, %v", n, err)
 	}
 }
+
+// product_days is each product's completed lines summed per day and
+// channel, exactly as the lines sum, and the catalog knows it is built.
+func TestProductDaysMatchLines(t *testing.T) {
+	path := MustImport(t, fixture(t, nil), ImportOptions{})
+	db := mustOpen(t, path)
+	var n, bad int
+	db.QueryRow(`SELECT count(*) FROM product_days`).Scan(&n)
+	err := db.QueryRow(`SELECT count(*) FROM (
+		SELECT oi.product_key, o.order_date AS date, coalesce(o.channel, '') AS channel, sum(oi.amount_cents) AS a, sum(oi.quantity) AS u
+		FROM order_items oi JOIN orders o ON o.id = oi.order_key WHERE o.status = 'completed' GROUP BY 1, 2, 3) f
+		FULL JOIN product_days d ON d.product_key = f.product_key AND d.date = f.date AND d.channel = f.channel
+		WHERE d.date IS NULL OR f.date IS NULL OR d.amount_cents <> f.a OR d.units <> f.u`).Scan(&bad)
+	if err != nil || bad != 0 || n == 0 {
+		t.Errorf("product_days: %d rows, %d differ from the lines (%v)", n, bad, err)
+	}
+	cat, err := LoadCatalog(context.Background(), db)
+	if err != nil || !cat.ProductDays {
+		t.Errorf("catalog: product days %v (%v)", cat != nil && cat.ProductDays, err)
+	}
+}
