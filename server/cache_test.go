@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/chatbi/chatbi/executor"
@@ -47,5 +48,49 @@ func TestResultCache(t *testing.T) {
 	c.put("big", &executor.Result{Rows: make([][]any, 11)})
 	if _, ok := c.get("big"); ok {
 		t.Error("a result over the row bound was kept")
+	}
+}
+
+// Every public question, and a second page of each list, answers the same
+// from the cache as from the warehouse: rows, total, columns and SQL.
+func TestCachedAnswersSame(t *testing.T) {
+	svc := MustOpenService(t)
+	evs, err := LoadEval("../testdata/eval/public/questions.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for _, ev := range evs {
+		qs = append(qs, ev.Turns[0])
+	}
+	seven, two := 7, 2
+	compared := 0
+	for _, q := range qs {
+		for _, page := range []AskRequest{{Question: q}, {Question: q, Limit: &seven, Offset: &two}} {
+			svc.NoCache = true
+			want, err := svc.Ask(context.Background(), page)
+			if err != nil || want.Status != "ok" {
+				continue
+			}
+			svc.NoCache = false
+			svc.Ask(context.Background(), page) // fills the cache
+			hits := svc.wh.current().cache.hits
+			got, err := svc.Ask(context.Background(), page)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if svc.wh.current().cache.hits <= hits { // one hit per statement the answer runs
+				t.Errorf("%s: not answered from the cache", q)
+			}
+			g, _ := json.Marshal([]any{got.Rows, got.Total, got.Columns, got.SQL, got.AnswerType})
+			w, _ := json.Marshal([]any{want.Rows, want.Total, want.Columns, want.SQL, want.AnswerType})
+			if string(g) != string(w) {
+				t.Errorf("%s (offset %v): cached %s\nwarehouse %s", q, page.Offset, g, w)
+			}
+			compared++
+		}
+	}
+	if compared < 150 {
+		t.Errorf("only %d answers compared", compared)
 	}
 }

@@ -144,8 +144,10 @@ func (s *Service) SetAdmission(n int, wait time.Duration) { s.admit = newAdmissi
 // run runs a statement on a view once admitted.
 func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*executor.Result, error) {
 	key := cacheKey(st)
-	if r, ok := v.cache.get(key); ok && !s.NoCache {
-		return r, nil
+	if !s.NoCache {
+		if r, ok := v.cache.get(key); ok {
+			return r, nil
+		}
 	}
 	leave, err := s.admit.enter(ctx)
 	if err != nil {
