@@ -461,3 +461,38 @@ func TestProductDaysSameAnswers(t *testing.T) {
 		t.Errorf("only %d questions read product_days", rolled)
 	}
 }
+
+// Tables of orders by channel or month from order_days and the day sets
+// give the order rows' answers.
+func TestOrderDaysSameAnswers(t *testing.T) {
+	e, db := publicEngineDB(t)
+	plain := *e
+	plain.PlainSQL = true
+	rolled := 0
+	for _, q := range []string{"各月的销售额", "近3个月各渠道的订单数", "各渠道的客单价", "近半年每个月的消费金额和订单数", "各渠道的平均订单金额",
+		"今年各月的客户数", "近一年订单数最多的渠道", "各渠道的客户数", "去年每个月的客单价", "近30天各渠道的消费金额"} {
+		p, err := e.Parse(q, asOf, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		got, err := e.Compile(p, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := plain.Compile(p, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(got.SQL, "order_days") {
+			rolled++
+		} else {
+			t.Logf("%s: orders", q)
+		}
+		if g, w := queryAll(t, db, got), queryAll(t, db, want); !reflect.DeepEqual(g, w) || len(w) == 0 {
+			t.Errorf("%s: order_days %v, orders %v\n%s", q, g, w, got.SQL)
+		}
+	}
+	if rolled < 9 {
+		t.Errorf("only %d questions read order_days", rolled)
+	}
+}

@@ -128,6 +128,67 @@ var purchaseMeasureSQL = map[string]string{
 	"arpu":      "sum(po.pay_cents) / 100.0 / count(DISTINCT po.customer_key)",
 }
 
+// orderDaysSQL are the purchase measures over order_days rows (od) and,
+// for the distinct customers, the 'all' purchase sets of the group's days
+// (b: that set's size, written by orderDaysBuyers).
+var orderDaysSQL = map[string]string{
+	"customers": "b",
+	"spend":     "s / 100.0",
+	"orders":    "n",
+	"aov":       "s / 100.0 / n",
+	"arpu":      "s / 100.0 / b",
+}
+
+// tableByOrderDays answers a table of orders grouped by channel or month,
+// with no customer condition, from order_days (a row per day and channel)
+// and the per-day purchase sets: no order row is read.
+func (c *compiler) tableByOrderDays(dim DimensionDef) (*Query, bool) {
+	p := c.p
+	if c.e.PlainSQL || c.e.Catalog == nil || !c.e.Catalog.OrderDays || !c.e.Catalog.PurchaseSets || p.Filter != nil || p.Share {
+		return nil, false
+	}
+	group := map[string]string{"channel": "od.channel", "month": "substr(od.date, 1, 7)"}[p.GroupBy]
+	if group == "" {
+		return nil, false
+	}
+	from, to := c.scope(p.Window)
+	s := &sqlText{}
+	cols := []string{dim.Name}
+	s.w(`SELECT g AS "` + dim.Name + `"`)
+	for _, m := range p.Measures {
+		s.w(", " + orderDaysSQL[m] + ` AS "` + Measures[m].Name + `"`)
+		cols = append(cols, Measures[m].Name)
+	}
+	s.w("\nFROM (SELECT g, s, n")
+	for _, m := range p.Measures {
+		if m == "customers" || m == "arpu" {
+			// The group's distinct buyers: its days' sets, united.
+			s.w(", (SELECT set_count(set_union(ps.customers)) FROM purchase_sets ps WHERE ps.level = ? AND ps.term = ?", "all", "")
+			if p.GroupBy == "channel" {
+				s.w(" AND ps.channel = g AND ps.date BETWEEN ? AND ?)", from, to)
+			} else {
+				s.w(" AND ps.date BETWEEN max(?, g || '-01') AND min(?, g || '-31'))", from, to)
+			}
+			s.w(" AS b")
+			break
+		}
+	}
+	s.w(" FROM (SELECT "+group+" AS g, sum(od.pay_cents) AS s, sum(od.orders) AS n FROM order_days od WHERE od.date BETWEEN ? AND ?", from, to)
+	if p.GroupBy == "channel" {
+		s.w(" AND od.channel <> ?", "") // orders without a channel are in no channel's row
+	}
+	s.w(" GROUP BY 1))\nORDER BY ")
+	switch {
+	case p.Sort != nil:
+		c.rankGroups(s, "1")
+	case p.GroupBy == "month":
+		s.w("1")
+	default:
+		s.w("2 DESC, 1")
+	}
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}, true
+}
+
 // tableByPurchase groups orders by a purchase dimension directly; ok is
 // false when a measure (复购率) needs the per-customer step.
 func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
@@ -136,6 +197,9 @@ func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
 		if _, ok := purchaseMeasureSQL[m]; !ok {
 			return nil, false
 		}
+	}
+	if q, ok := c.tableByOrderDays(dim); ok {
+		return q, true
 	}
 	s := &sqlText{}
 	cols := []string{dim.Name}

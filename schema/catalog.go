@@ -47,6 +47,8 @@ type Catalog struct {
 	// ProductDays: product_days holds each product's daily sums (a
 	// warehouse imported before them does not).
 	ProductDays bool
+	// OrderDays: order_days holds the completed orders' daily sums.
+	OrderDays bool
 
 	// Tags: the behaviour tags' window and cut-offs per snapshot date
 	// (YYYY-MM-DD); nil for a snapshot made before the tags existed.
@@ -134,6 +136,7 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 	c.Windows = loadWindows(ctx, db)
 	var pd string
 	c.ProductDays = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaProductDays).Scan(&pd) == nil && pd == "1"
+	c.OrderDays = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaOrderDays).Scan(&pd) == nil && pd == "1"
 	var mj string
 	err = db.QueryRowContext(ctx, `SELECT model_json FROM snapshots WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1`, FormatDate(asOf)).Scan(&mj)
 	if err == nil {

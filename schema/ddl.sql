@@ -73,6 +73,16 @@ CREATE TABLE product_days (
   units        INTEGER NOT NULL,
   PRIMARY KEY (date, product_key, channel)
 ) WITHOUT ROWID;
+-- Completed orders summed per day and channel ('' for none), from the scan
+-- that builds the 'all' purchase sets: 各月的销售额 and 各渠道的订单数 with no
+-- customer condition read a row per day and channel.
+CREATE TABLE order_days (
+  date      TEXT NOT NULL,
+  channel   TEXT NOT NULL,
+  pay_cents INTEGER NOT NULL,
+  orders    INTEGER NOT NULL,
+  PRIMARY KEY (date, channel)
+) WITHOUT ROWID;
 CREATE TABLE customer_measures (
   as_of          TEXT NOT NULL,
   customer_key   INTEGER NOT NULL,

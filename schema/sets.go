@@ -92,6 +92,9 @@ type setKey struct{ level, term, date, channel string }
 // imported before them has the table empty, or none).
 const metaProductDays = "product_days"
 
+// metaOrderDays marks a warehouse whose order_days are built.
+const metaOrderDays = "order_days"
+
 // setWriter inserts finished sets.
 type setWriter struct{ b *batch }
 
@@ -226,8 +229,17 @@ func buildPurchaseSets(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 
-	// Any completed order: level all, one set per (date, channel) in order.
-	rows, err = tx.QueryContext(ctx, `SELECT date, coalesce(channel, ''), customer_key
+	// Any completed order: level all, one set per (date, channel) in order;
+	// the same groups' spend and order counts are order_days.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM order_days`); err != nil {
+		return fmt.Errorf("clear order days: %w", err)
+	}
+	odays, err := newBatch(ctx, tx, "order_days", []string{"date", "channel", "pay_cents", "orders"})
+	if err != nil {
+		return err
+	}
+	var pay, orders int64
+	rows, err = tx.QueryContext(ctx, `SELECT date, coalesce(channel, ''), customer_key, pay_cents
 		FROM purchase_orders INDEXED BY purchase_orders_date ORDER BY date, channel`)
 	if err != nil {
 		return fmt.Errorf("read purchase orders: %w", err)
@@ -235,9 +247,9 @@ func buildPurchaseSets(ctx context.Context, tx *sql.Tx) error {
 	day := setKey{level: "all"}
 	daySet := custset.New()
 	for rows.Next() {
-		var ck int64
+		var ck, cents int64
 		var d, c sql.RawBytes
-		if err := rows.Scan(&d, &c, &ck); err != nil {
+		if err := rows.Scan(&d, &c, &ck, &cents); err != nil {
 			rows.Close()
 			return err
 		}
@@ -247,9 +259,15 @@ func buildPurchaseSets(ctx context.Context, tx *sql.Tx) error {
 					rows.Close()
 					return err
 				}
+				if err := odays.add(day.date, day.channel, pay, orders); err != nil {
+					rows.Close()
+					return err
+				}
 			}
-			day.date, day.channel, daySet = string(d), string(c), custset.New()
+			day.date, day.channel, daySet, pay, orders = string(d), string(c), custset.New(), 0, 0
 		}
+		pay += cents
+		orders++
 		m, err := member(ck)
 		if err != nil {
 			rows.Close()
@@ -265,8 +283,17 @@ func buildPurchaseSets(ctx context.Context, tx *sql.Tx) error {
 		if err := w.put(day, daySet); err != nil {
 			return err
 		}
+		if err := odays.add(day.date, day.channel, pay, orders); err != nil {
+			return err
+		}
 	}
 	if err := b.flush(); err != nil {
+		return err
+	}
+	if err := odays.flush(); err != nil {
+		return err
+	}
+	if err := setMeta(ctx, tx, metaOrderDays, "1"); err != nil {
 		return err
 	}
 	return setMeta(ctx, tx, metaPurchaseSets, "built")

@@ -172,3 +172,22 @@ func TestProductDaysMatchLines(t *testing.T) {
 		t.Errorf("catalog: product days %v (%v)", cat != nil && cat.ProductDays, err)
 	}
 }
+
+// order_days is the completed orders summed per day and channel.
+func TestOrderDaysMatchOrders(t *testing.T) {
+	path := MustImport(t, fixture(t, nil), ImportOptions{})
+	db := mustOpen(t, path)
+	var n, bad int
+	db.QueryRow(`SELECT count(*) FROM order_days`).Scan(&n)
+	err := db.QueryRow(`SELECT count(*) FROM (
+		SELECT order_date AS date, coalesce(channel, '') AS channel, sum(CAST(round(pay_amount * 100) AS INTEGER)) AS p, count(*) AS k
+		FROM orders WHERE status = 'completed' GROUP BY 1, 2) f
+		FULL JOIN order_days d ON d.date = f.date AND d.channel = f.channel
+		WHERE d.date IS NULL OR f.date IS NULL OR d.pay_cents <> f.p OR d.orders <> f.k`).Scan(&bad)
+	if err != nil || bad != 0 || n == 0 {
+		t.Errorf("order_days: %d rows, %d differ from the orders (%v)", n, bad, err)
+	}
+	if cat, err := LoadCatalog(context.Background(), db); err != nil || !cat.OrderDays {
+		t.Errorf("catalog: order days not built (%v)", err)
+	}
+}
