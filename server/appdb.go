@@ -26,11 +26,11 @@ type AppDB struct {
 	keep   AppRetention
 	stopGC chan struct{}
 
-	// The audit writer (auditbatch.go).
-	audits      chan auditReq
-	auditDone   chan struct{}
-	auditMu     sync.RWMutex
-	auditClosed bool
+	// The group-commit writer (groupcommit.go).
+	writes      chan writeReq
+	writerDone  chan struct{}
+	writeMu     sync.RWMutex
+	writeClosed bool
 }
 
 // AppRetention says how long the app database keeps what it stores.
@@ -164,13 +164,13 @@ func OpenAppDBWith(path string, keep AppRetention) (*AppDB, error) {
 		}
 	}
 	a := &AppDB{db: db, keep: keep.withDefaults(), stopGC: make(chan struct{}),
-		audits: make(chan auditReq, auditBatchMax), auditDone: make(chan struct{})}
+		writes: make(chan writeReq, groupMax), writerDone: make(chan struct{})}
 	if err := a.Prune(time.Now()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open app db %s: %w", path, err)
 	}
 	go a.pruneHourly()
-	go a.writeAudits()
+	go a.writer()
 	return a, nil
 }
 
@@ -209,7 +209,7 @@ func (a *AppDB) pruneHourly() {
 // Close closes the database.
 func (a *AppDB) Close() error {
 	close(a.stopGC)
-	a.closeAudits()
+	a.closeWrites()
 	return a.db.Close()
 }
 
@@ -249,9 +249,12 @@ func (a *AppDB) Put(id string, e Entry) error {
 		b, _ := json.Marshal(e.Plan)
 		pj = string(b)
 	}
-	_, err := a.db.Exec(`INSERT INTO conversations(id, owner, plan_json, updated_at) VALUES(?, ?, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET plan_json = excluded.plan_json, updated_at = excluded.updated_at`,
-		id, e.Owner, pj, time.Now().UTC().Format(time.RFC3339Nano))
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	err := a.commit(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO conversations(id, owner, plan_json, updated_at) VALUES(?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET plan_json = excluded.plan_json, updated_at = excluded.updated_at`, id, e.Owner, pj, now)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store conversation: %w", err)
 	}
@@ -261,8 +264,11 @@ func (a *AppDB) Put(id string, e Entry) error {
 // PutAnswer stores an answer's plan for its pages and export links.
 func (a *AppDB) PutAnswer(id string, e Entry) error {
 	b, _ := json.Marshal(e.Plan)
-	_, err := a.db.Exec(`INSERT OR REPLACE INTO answers(id, owner, plan_json, created_at) VALUES(?, ?, ?, ?)`,
-		id, e.Owner, string(b), time.Now().UTC().Format(time.RFC3339Nano))
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	err := a.commit(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT OR REPLACE INTO answers(id, owner, plan_json, created_at) VALUES(?, ?, ?, ?)`, id, e.Owner, string(b), now)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store answer: %w", err)
 	}

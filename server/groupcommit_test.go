@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,8 @@ import (
 	"time"
 )
 
-// Many answers at once share audit commits, and every one is kept: each
-// caller returns only after its own record is committed.
+// Many answers at once share commits, and every write is kept: each caller
+// returns only after its own write is committed.
 func TestAuditGroupCommitKeepsEveryRecord(t *testing.T) {
 	app, err := OpenAppDB(filepath.Join(t.TempDir(), "app.db"))
 	if err != nil {
@@ -92,5 +93,37 @@ func TestAuditFailureIsVisible(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("an audit after Close hung")
+	}
+}
+
+// In one group, a write that fails is rolled back to its savepoint and
+// reported to its caller alone; the others are committed.
+func TestGroupCommitIsolatesAFailedWrite(t *testing.T) {
+	app, err := OpenAppDB(filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	put := func(id string) writeReq {
+		return writeReq{op: func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO answers(id, owner, plan_json, created_at) VALUES(?, 'o', '{}', 'now')`, id)
+			return err
+		}}
+	}
+	half := writeReq{op: func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`INSERT INTO answers(id, owner, plan_json, created_at) VALUES('half', 'o', '{}', 'now')`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`INSERT INTO no_such_table VALUES(1)`)
+		return err
+	}}
+	errs, err := app.runGroup([]writeReq{put("a"), half, put("b")})
+	if err != nil || errs[0] != nil || errs[1] == nil || errs[2] != nil {
+		t.Fatalf("errs %v, %v", errs, err)
+	}
+	var ids string
+	app.DB().QueryRow(`SELECT group_concat(id) FROM (SELECT id FROM answers ORDER BY id)`).Scan(&ids)
+	if ids != "a,b" {
+		t.Errorf("kept %q, want a,b (the failed write's first insert rolled back)", ids)
 	}
 }
