@@ -31,6 +31,8 @@ type RefreshTimings struct {
 	// the segments and CLV are computed (so mostly not added to Total).
 	TagsAside time.Duration
 	Sets      time.Duration // the snapshot's customer sets
+	Windows   time.Duration // window measures, their sets and rank buckets
+	Commit    time.Duration // retention, commit, ANALYZE and publishing the file
 	Total     time.Duration
 }
 
@@ -147,11 +149,13 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 			return asOf, err
 		}
 	}
+	t = time.Now()
 	if !asOf.Before(cur) { // the newest date's window measures
 		if err := buildWindows(ctx, tx, asOf); err != nil {
 			return asOf, err
 		}
 	}
+	lap(&rt.Windows, &t)
 	if err := applyRetention(ctx, tx, keep, FormatDate(asOf)); err != nil {
 		return asOf, err
 	}
@@ -164,7 +168,9 @@ func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Ti
 	if err := db.Close(); err != nil {
 		return asOf, fmt.Errorf("close warehouse: %w", err)
 	}
-	return asOf, publish(tmp, path)
+	err = publish(tmp, path)
+	lap(&rt.Commit, &t)
+	return asOf, err
 }
 
 // applyRetention drops the snapshots keep does not keep (never made, the

@@ -124,8 +124,8 @@ func cmdBench(e env, args []string) int {
 		return fail(err)
 	}
 	sec := func(d time.Duration) float64 { return d.Seconds() }
-	fmt.Fprintf(out, "refresh:                   %8.1f s  (copy %.1f, segments %.1f, CLV %.1f, customer sets %.1f; behaviour tags add %.1f: %.1f s of work beside the segments)\n",
-		sec(rt.Total), sec(rt.Copy), sec(rt.Segments), sec(rt.Predict), sec(rt.Sets), sec(rt.Tags), sec(rt.TagsAside))
+	fmt.Fprintf(out, "refresh:                   %8.1f s  (copy %.1f, segments %.1f, CLV %.1f, customer sets %.1f, window measures %.1f, commit+publish %.1f; behaviour tags add %.1f: %.1f s of work beside the segments)\n",
+		sec(rt.Total), sec(rt.Copy), sec(rt.Segments), sec(rt.Predict), sec(rt.Sets), sec(rt.Windows), sec(rt.Commit), sec(rt.Tags), sec(rt.TagsAside))
 	// An earlier snapshot for the why-analysis to compare with.
 	earlier := asOfDay.AddDate(0, 0, -90)
 	if _, err := schema.Refresh(e.ctx, importDB, schema.RefreshOptions{AsOf: earlier}); err != nil {
