@@ -119,7 +119,7 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		if c.snap {
 			s.w("m.first_date BETWEEN ? AND ?", from, to)
 		} else {
-			s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date <= ? GROUP BY po.customer_key HAVING min(po.date) BETWEEN ? AND ?)", c.asOf, from, to)
+			s.w(c.key+" IN (SELECT po.customer_key FROM purchase_orders po"+c.e.Dialect.indexed("purchase_orders_customer")+" WHERE po.date <= ? GROUP BY po.customer_key HAVING min(po.date) BETWEEN ? AND ?)", c.asOf, from, to)
 		}
 	case CondRegistered:
 		from, to := c.scope(c.p.EffectiveWindow(k))
@@ -270,7 +270,7 @@ func (c *compiler) measureCond(s *sqlText, k *Cond) {
 	// The customers whose orders in scope pass. When zero passes too (少于
 	// 100元, 消费为0, 0到500之间), a customer with nothing in scope does, so
 	// it is everyone but the customers whose orders fail.
-	s.w(not+c.key+" IN (SELECT po.customer_key FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ?", from, to)
+	s.w(not+c.key+" IN (SELECT po.customer_key FROM purchase_orders po"+c.e.Dialect.indexed("purchase_orders_customer")+" WHERE po.date BETWEEN ? AND ?", from, to)
 	c.channels(s, "po", k)
 	s.w(" GROUP BY po.customer_key HAVING " + not + "(" + agg)
 	if k.Op == "between" {

@@ -25,7 +25,7 @@ var productDaysSQL = map[string]string{
 // measure is a sum, no condition selects customers, and the warehouse has
 // them built.
 func (c *compiler) fromProductDays() bool {
-	if c.e.PlainSQL || c.e.Catalog == nil || !c.e.Catalog.ProductDays || c.p.Filter != nil {
+	if c.e.plain() || c.e.Catalog == nil || !c.e.Catalog.ProductDays || c.p.Filter != nil {
 		return false
 	}
 	for _, m := range c.p.Measures {

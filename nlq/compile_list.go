@@ -19,14 +19,18 @@ var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城
 // windowMeasure is a customer's spend (cents), order count or last purchase
 // date in [from, to], as a correlated scalar subquery: one short index range
 // per customer. ck is the customer key column it correlates with.
+//
+// The coalesce is outside the subquery: ClickHouse decorrelates it into a
+// join, where a customer without orders gets NULL even from count(*), and
+// "消费少于100元" must still hold for a customer who spent nothing.
 func windowMeasure(s *sqlText, ck, measure, from, to string) {
 	switch measure {
 	case "orders":
-		s.w("(SELECT count(*) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?)", from, to)
+		s.w("coalesce((SELECT count(*) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?), 0)", from, to)
 	case "last":
 		s.w("(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date <= ?)", to)
 	default:
-		s.w("(SELECT coalesce(sum(po.pay_cents), 0) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?)", from, to)
+		s.w("coalesce((SELECT sum(po.pay_cents) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?), 0)", from, to)
 	}
 }
 
@@ -205,7 +209,7 @@ func (c *compiler) customers(page Page) *Query {
 // window or the whole history, at the newest snapshot.
 func (c *compiler) walkColumn(srt *Sort) (key string, ok bool) {
 	cat := c.e.Catalog
-	if c.e.PlainSQL || srt.By != "spend" || !srt.Desc || !c.snap || cat == nil || cat.Windows == nil || !cat.Windows.Walk || cat.Windows.AsOf != c.asOf {
+	if c.e.plain() || srt.By != "spend" || !srt.Desc || !c.snap || cat == nil || cat.Windows == nil || !cat.Windows.Walk || cat.Windows.AsOf != c.asOf {
 		return "", false
 	}
 	if c.p.Window == nil {
@@ -320,6 +324,12 @@ func (c *compiler) windowThresholds(s *sqlText, key string, thr []*Cond) {
 func (c *compiler) sortPage(s *sqlText, sp setSplit, viaSets, joined bool, srt *Sort, dir string, page Page) {
 	p := c.p
 	s.w("SELECT ck, k, count(*) OVER () AS total FROM (")
+	if p.Limit > 0 {
+		// A top-N sorts the selection by its key first. ClickHouse cannot
+		// ORDER BY a correlated subquery, so the key is a column of a
+		// subquery by then (SQLite flattens this away).
+		s.w("SELECT ck, k FROM (")
+	}
 	if viaSets {
 		c.key = "j.value"
 		// The snapshot row is read only for residual conditions or a sort
@@ -340,12 +350,12 @@ func (c *compiler) sortPage(s *sqlText, sp setSplit, viaSets, joined bool, srt *
 			s.w("\nLEFT JOIN (SELECT cw.customer_key, cw." + spend + " AS s, cw." + orders + " AS n FROM customer_windows cw) w ON w.customer_key = " + c.key)
 		} else if joined {
 			from, to := c.scope(p.Window)
-			s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po INDEXED BY purchase_orders_customer WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
+			s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po"+c.e.Dialect.indexed("purchase_orders_customer")+" WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
 		}
 		c.where(s)
 	}
 	if p.Limit > 0 {
-		s.w("\nORDER BY k"+dir+", ck\nLIMIT ?", p.Limit)
+		s.w(")\nORDER BY k"+dir+", ck\nLIMIT ?", p.Limit)
 	}
 	s.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?", page.Limit, page.Offset)
 }

@@ -38,7 +38,7 @@ type setSplit struct {
 func (c *compiler) splitForSets(count bool) (setSplit, bool) {
 	var sp setSplit
 	p := c.p
-	if p.Filter == nil || c.e.PlainSQL || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
+	if p.Filter == nil || c.e.plain() || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
 		return sp, false
 	}
 	kids := []*Node{p.Filter}
@@ -326,7 +326,7 @@ func (c *compiler) setTable(dim DimensionDef) (*Query, bool) {
 	p := c.p
 	attr, grouped := groupAttr[p.GroupBy]
 	if !grouped || len(p.Measures) == 0 || p.Sort != nil || p.Share ||
-		c.e.PlainSQL || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
+		c.e.plain() || c.e.Catalog == nil || !c.snap || !c.e.Catalog.HasSets(p.AsOf.Time) {
 		return nil, false
 	}
 	window := "" // 复购率 over a standard window: the window's buyer sets

@@ -32,8 +32,9 @@ var groupMeasureSQL = map[string]string{
 func (c *compiler) lifecycleCols(s *sqlText) {
 	lc := c.e.Catalog.Model.Lifecycle
 	s.w(", (m.lifecycle = ?) AS lost, (m.lifecycle IN (?, ?)) AS act, (m.first_date IS NOT NULL) AS buyer", lc.Lost.Name, lc.New.Name, lc.Active.Name)
-	s.w(", (SELECT julianday(po2.date) FROM purchase_orders po2 INDEXED BY purchase_orders_customer WHERE po2.customer_key = "+c.key+
-		" AND po2.date <= ? ORDER BY po2.date LIMIT 1 OFFSET 1) - julianday(m.first_date) AS gap", c.asOf)
+	s.w(", ")
+	c.e.Dialect.secondOrderGap(s, c.key, c.asOf)
+	s.w(" AS gap")
 }
 
 // migration counts customers by their segment at one snapshot (f) and at
@@ -106,14 +107,14 @@ func (c *compiler) newCustomersByMonth() *Query {
 // only when a condition needs them.
 func (c *compiler) purchaseScan(s *sqlText, from, to string) {
 	if c.p.Filter == nil {
-		s.w("FROM purchase_orders po INDEXED BY purchase_orders_date\nWHERE po.date BETWEEN ? AND ?", from, to)
+		s.w("FROM purchase_orders po"+c.e.Dialect.indexed("purchase_orders_date")+"\nWHERE po.date BETWEEN ? AND ?", from, to)
 		return
 	}
 	// With a condition, the selected customers drive (CROSS JOIN keeps that
 	// order) and their orders are one index range each.
 	s.w("FROM ")
 	c.base(s)
-	s.w(" CROSS JOIN purchase_orders po INDEXED BY purchase_orders_customer ON po.customer_key = " + c.key)
+	s.w(c.e.Dialect.crossJoin() + "purchase_orders po" + c.e.Dialect.indexed("purchase_orders_customer") + " ON po.customer_key = " + c.key)
 	c.where(s)
 	s.w(" AND po.date BETWEEN ? AND ?", from, to)
 }
@@ -144,7 +145,7 @@ var orderDaysSQL = map[string]string{
 // and the per-day purchase sets: no order row is read.
 func (c *compiler) tableByOrderDays(dim DimensionDef) (*Query, bool) {
 	p := c.p
-	if c.e.PlainSQL || c.e.Catalog == nil || !c.e.Catalog.OrderDays || !c.e.Catalog.PurchaseSets || p.Filter != nil || p.Share {
+	if c.e.plain() || c.e.Catalog == nil || !c.e.Catalog.OrderDays || !c.e.Catalog.PurchaseSets || p.Filter != nil || p.Share {
 		return nil, false
 	}
 	group := map[string]string{"channel": "od.channel", "month": "substr(od.date, 1, 7)"}[p.GroupBy]
@@ -293,9 +294,11 @@ func (c *compiler) table() *Query {
 			break
 		}
 	}
+	lifecycle := false
 	for _, m := range p.Measures {
 		if lifecycleMeasure(m) {
 			c.lifecycleCols(s)
+			lifecycle = true
 			break
 		}
 	}
@@ -317,6 +320,9 @@ func (c *compiler) table() *Query {
 		c.where(s)
 	default:
 		c.from(s)
+		if lifecycle {
+			c.e.Dialect.gapJoin(s, c.key, c.asOf)
+		}
 		c.where(s)
 	}
 	if needOrders && !fromSnapshot {

@@ -29,7 +29,14 @@ type Engine struct {
 	// PlainSQL compiles without customer sets (compile_sets.go), as for a
 	// warehouse that has none; tests compare the two.
 	PlainSQL bool
+	// Dialect is the SQL compiled statements are written in (SQLite by
+	// default; ClickHouse always compiles plain SQL).
+	Dialect Dialect
 }
+
+// plain reports whether statements must not use the customer sets and
+// other SQLite-side precomputations (window walks, product_days).
+func (e *Engine) plain() bool { return e.PlainSQL || e.Dialect == ClickHouse }
 
 // NewEngine builds the lexicon from the core vocabulary and the catalog.
 func NewEngine(cat *schema.Catalog) *Engine {
