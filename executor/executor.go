@@ -48,7 +48,13 @@ type Result struct {
 type Executor struct {
 	db  *sql.DB
 	opt Options
+	// clickhouse: the pool speaks ClickHouse (clickhouse.go), guarded by
+	// per-statement settings instead of SQLite's authorizer.
+	clickhouse bool
 }
+
+// ClickHouse reports whether statements run on ClickHouse.
+func (x *Executor) ClickHouse() bool { return x.clickhouse }
 
 // The tables a question may read, and the functions it may call.
 var (
@@ -184,20 +190,11 @@ func (x *Executor) Each(ctx context.Context, st Statement, budget time.Duration,
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	conn, err := x.db.Conn(ctx)
+	rows, done, err := x.query(ctx, st, maxRows)
 	if err != nil {
-		return x.classify(ctx, fmt.Errorf("connect: %w", err))
+		return err
 	}
-	defer conn.Close()
-	stmt, err := conn.PrepareContext(ctx, st.SQL)
-	if err != nil {
-		return x.classify(ctx, fmt.Errorf("prepare: %w", err))
-	}
-	defer stmt.Close()
-	rows, err := stmt.QueryContext(ctx, st.Args...)
-	if err != nil {
-		return x.classify(ctx, fmt.Errorf("query: %w", err))
-	}
+	defer done()
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
@@ -221,6 +218,11 @@ func (x *Executor) Each(ctx context.Context, st Statement, budget time.Duration,
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
+		}
+		if x.clickhouse {
+			for i, v := range vals {
+				vals[i] = sqliteTypes(v)
+			}
 		}
 		total := 0
 		if st.TotalColumn {
@@ -246,7 +248,48 @@ func (x *Executor) Each(ctx context.Context, st Statement, budget time.Duration,
 	return nil
 }
 
+// query starts the statement: on SQLite prepared on a connection of the
+// guarded pool, on ClickHouse with the guard's settings appended. done
+// releases what the rows need, after they are closed.
+func (x *Executor) query(ctx context.Context, st Statement, maxRows int) (rows *sql.Rows, done func(), err error) {
+	if x.clickhouse {
+		if err := checkClickHouse(st.SQL); err != nil {
+			return nil, nil, err
+		}
+		text := st.SQL + x.clickhouseSettings(maxRows)
+		rows, err := queryRecovering(ctx, x.db, text, st.Args)
+		if errors.Is(err, errDriverPanic) {
+			rows, err = queryRecovering(ctx, x.db, text, st.Args)
+		}
+		if err != nil {
+			return nil, nil, x.classify(ctx, fmt.Errorf("query: %w", err))
+		}
+		return rows, func() {}, nil
+	}
+	conn, err := x.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, x.classify(ctx, fmt.Errorf("connect: %w", err))
+	}
+	stmt, err := conn.PrepareContext(ctx, st.SQL)
+	if err != nil {
+		conn.Close()
+		return nil, nil, x.classify(ctx, fmt.Errorf("prepare: %w", err))
+	}
+	done = func() { stmt.Close(); conn.Close() }
+	if rows, err = stmt.QueryContext(ctx, st.Args...); err != nil {
+		done()
+		return nil, nil, x.classify(ctx, fmt.Errorf("query: %w", err))
+	}
+	return rows, done, nil
+}
+
 func (x *Executor) classify(ctx context.Context, err error) error {
+	if x.clickhouse {
+		if ctx.Err() == context.DeadlineExceeded {
+			return fmt.Errorf("%w (%s): %v", ErrTimeout, x.opt.Timeout, err)
+		}
+		return classifyClickHouse(err)
+	}
 	if ctx.Err() == context.DeadlineExceeded || strings.Contains(err.Error(), "interrupted") {
 		return fmt.Errorf("%w (%s): %v", ErrTimeout, x.opt.Timeout, err)
 	}
