@@ -507,3 +507,9 @@ func purchaseSetsBuilt(ctx context.Context, q interface {
 	}
 	return v == "built", nil
 }
+
+// SQLiteOnlyMeta are the meta keys that announce structures only chatbi's
+// SQLite connections can read (customer-set BLOBs and the day tables built
+// from them). A copy of the warehouse into another engine leaves them out,
+// so its catalog says those structures are absent.
+var SQLiteOnlyMeta = []string{metaPurchaseSets, metaProductDays, metaOrderDays}

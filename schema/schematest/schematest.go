@@ -22,9 +22,13 @@ var (
 )
 
 // Main runs a test binary's tests and then removes the warehouse they
-// shared; call it from TestMain so test runs leave nothing in the temp dir.
-func Main(m *testing.M) {
+// shared, after the binary's own cleanups; call it from TestMain so test
+// runs leave nothing in the temp dir.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
+	for _, f := range cleanups {
+		f()
+	}
 	if dir != "" {
 		os.RemoveAll(dir)
 	}

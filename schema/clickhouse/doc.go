@@ -1,0 +1,19 @@
+// Package clickhouse puts a built warehouse into ClickHouse, for retailers
+// whose warehouse outgrows one SQLite file (docs/scale-out.md).
+//
+// The import itself stays what it is: CSVs validated and loaded into a
+// SQLite build, refreshed there (segments, CLV, tags, window measures).
+// Publish then copies the tables questions read — facts, the dated
+// snapshots, tags, window measures, meta — into MergeTree tables ordered
+// for the questions (customer key first, so a customer's orders are one
+// range), through any database/sql pool that speaks ClickHouse: chDB in
+// process (tests, bench) or a server through clickhouse-go.
+//
+// The customer sets and the tables built from them are not copied: they
+// are SQLite BLOBs read by chatbi's own SQL functions. On ClickHouse the
+// compiler writes plain SQL (nlq.ClickHouse).
+//
+// Columns keep SQLite's declared types (INTEGER → Int64, REAL → Float64,
+// TEXT → String); dates stay 'YYYY-MM-DD' strings, so every comparison the
+// compiler writes means the same on both engines.
+package clickhouse
