@@ -18,6 +18,7 @@ test:
 	bash scripts/test-deps.sh
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	CGO_ENABLED=1 $(GO) vet ./...
+	bash scripts/install-chdb.sh >/dev/null
 	CGO_ENABLED=1 $(GO) test -count=1 ./...
 
 # Figures: import, refresh, file size, parse+compile, the seed question, a
@@ -48,6 +49,7 @@ fuzz:
 	$(GO) test ./nlq -run '^$$' -fuzz FuzzNormalize -fuzztime 20s
 	$(GO) test ./nlq -run '^$$' -fuzz FuzzParse -fuzztime 60s
 	$(GO) test ./executor -run '^$$' -fuzz FuzzGuard -fuzztime 60s
+	$(GO) test ./executor -run '^$$' -fuzz FuzzCheckClickHouse -fuzztime 30s
 	$(GO) test ./schema/custset -run '^$$' -fuzz FuzzDecode -fuzztime 20s
 
 clean:

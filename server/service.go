@@ -129,12 +129,31 @@ func NewServiceWith(ctx context.Context, path string, opt executor.Options, lex 
 	if err != nil {
 		return nil, err
 	}
+	return newService(wh, opt), nil
+}
+
+func newService(wh *warehouse, opt executor.Options) *Service {
 	budget := opt.Timeout
 	if budget <= 0 {
 		budget = 5 * time.Second
 	}
 	return &Service{wh: wh, admit: newAdmission(0, 0), budget: budget,
-		Convs: NewMemoryConversations(10000), MaxLimit: opt.MaxRows}, nil
+		Convs: NewMemoryConversations(10000), MaxLimit: opt.MaxRows}
+}
+
+// NewServiceOn serves an engine already opened — a ClickHouse pool through
+// executor.OpenClickHouse: the catalog is read through it and questions
+// compile to its dialect. There is no file to follow; a new import is
+// published into the engine itself (schema/clickhouse). Closing the service
+// closes x.
+func NewServiceOn(ctx context.Context, x *executor.Executor, opt executor.Options, lex []nlq.Entry) (*Service, error) {
+	v, err := newView(ctx, x, lex)
+	if err != nil {
+		return nil, err
+	}
+	w := &warehouse{fixed: x, opt: opt, lex: lex, log: slog.New(slog.DiscardHandler)}
+	w.cur.Store(v)
+	return newService(w, opt), nil
 }
 
 // SetAdmission bounds the statements run at once (n) and how long a

@@ -22,9 +22,12 @@ import (
 // warehouse and nobody restarts the server after a refresh.
 type warehouse struct {
 	path string
-	opt  executor.Options
-	log  *slog.Logger
-	lex  []nlq.Entry // a retailer's own words, on top of the core lexicon
+	// fixed is an engine served as it is (ClickHouse): no file to follow,
+	// and the views made for new teachings share it.
+	fixed *executor.Executor
+	opt   executor.Options
+	log   *slog.Logger
+	lex   []nlq.Entry // a retailer's own words, on top of the core lexicon
 	// taught: the admins' teachings in force, on top of lex (teach.go).
 	taught atomic.Pointer[[]nlq.Entry]
 
@@ -38,6 +41,7 @@ type view struct {
 	Engine *nlq.Engine
 	Exec   *executor.Executor
 	file   os.FileInfo
+	shared bool         // Exec is the warehouse's fixed engine: retiring keeps it open
 	cache  *resultCache // this file's recent results (cache.go)
 
 	inUse  sync.RWMutex // readers: questions using it; the writer: its closing
@@ -68,17 +72,31 @@ func openView(ctx context.Context, path string, opt executor.Options, lex []nlq.
 	if err != nil {
 		return nil, err
 	}
-	cat, err := schema.LoadCatalog(ctx, x.DB())
+	v, err := newView(ctx, x, lex)
 	if err != nil {
 		x.Close()
+		return nil, err
+	}
+	v.file = fi
+	return v, nil
+}
+
+// newView reads the catalog through x and builds the engine for x's
+// dialect: the same catalog queries and compiler serve SQLite and
+// ClickHouse.
+func newView(ctx context.Context, x *executor.Executor, lex []nlq.Entry) (*view, error) {
+	cat, err := schema.LoadCatalog(ctx, x.DB())
+	if err != nil {
 		return nil, err
 	}
 	eng, err := nlq.NewEngineWith(cat, lex)
 	if err != nil {
-		x.Close()
 		return nil, err
 	}
-	return &view{Engine: eng, Exec: x, file: fi, cache: newResultCache(512, 2000)}, nil
+	if x.ClickHouse() {
+		eng.Dialect = nlq.ClickHouse
+	}
+	return &view{Engine: eng, Exec: x, cache: newResultCache(512, 2000)}, nil
 }
 
 // acquire returns the current view, switching to a newly published file
@@ -105,6 +123,9 @@ func (w *warehouse) current() *view {
 
 // follow switches to a new file if one was published since the last look.
 func (w *warehouse) follow(ctx context.Context) {
+	if w.fixed != nil {
+		return
+	}
 	now := time.Now().UnixNano()
 	last := w.lastCheck.Load()
 	if now-last < int64(checkEvery) || !w.lastCheck.CompareAndSwap(last, now) {
@@ -133,7 +154,15 @@ func (w *warehouse) reload(ctx context.Context) error {
 
 // swap opens the file anew and retires old; the caller holds reopen.
 func (w *warehouse) swap(ctx context.Context, old *view) error {
-	v, err := openView(ctx, w.path, w.opt, w.words())
+	var v *view
+	var err error
+	if w.fixed != nil {
+		if v, err = newView(ctx, w.fixed, w.words()); err == nil {
+			v.shared = true
+		}
+	} else {
+		v, err = openView(ctx, w.path, w.opt, w.words())
+	}
 	if err != nil {
 		w.log.Error("new warehouse file cannot be served: keeping the current one", "path", w.path, "err", err)
 		return err
@@ -168,7 +197,9 @@ func (v *view) retire() {
 	v.inUse.Lock()
 	defer v.inUse.Unlock()
 	v.closed = true
-	v.Exec.Close()
+	if !v.shared {
+		v.Exec.Close()
+	}
 }
 
 // close closes the current view (the service is stopping).
