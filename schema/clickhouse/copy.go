@@ -42,7 +42,31 @@ type column struct {
 // dst (ClickHouse). Each table is loaded aside as <name>_loading and only
 // when every table has loaded are they renamed into place, so a failed
 // copy leaves the tables a server reads as they were.
-func Copy(ctx context.Context, src, dst *sql.DB) (err error) {
+func Copy(ctx context.Context, src, dst *sql.DB) error {
+	return copyTables(ctx, src, dst, func(t Table, tmp string, cols []column) error {
+		return insertRows(ctx, src, dst, t, tmp, cols)
+	})
+}
+
+// CopyFile is Copy for a ClickHouse that can read the warehouse file
+// itself (chDB in this process, or a server on the same machine): each
+// table is one INSERT … SELECT from ClickHouse's sqlite() table function,
+// with no row passing through chatbi. src is the same file, opened, for
+// the columns.
+func CopyFile(ctx context.Context, path string, src, dst *sql.DB) error {
+	return copyTables(ctx, src, dst, func(t Table, tmp string, cols []column) error {
+		var names []string
+		for _, c := range cols {
+			names = append(names, quote(c.name))
+		}
+		list := strings.Join(names, ", ")
+		_, err := dst.ExecContext(ctx, "INSERT INTO "+tmp+" ("+list+") SELECT "+list+" FROM sqlite(?, ?)"+metaFilter(t), path, t.Name)
+		return err
+	})
+}
+
+// copyTables loads every table aside with fill, then publishes them.
+func copyTables(ctx context.Context, src, dst *sql.DB, fill func(t Table, tmp string, cols []column) error) (err error) {
 	defer func() {
 		if err != nil { // leave no half-loaded tables behind
 			for _, t := range Tables {
@@ -55,7 +79,10 @@ func Copy(ctx context.Context, src, dst *sql.DB) (err error) {
 		if err != nil {
 			return err
 		}
-		if err := load(ctx, src, dst, t, cols); err != nil {
+		if err := create(ctx, dst, t, cols); err != nil {
+			return fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
+		}
+		if err := fill(t, t.Name+"_loading", cols); err != nil {
 			return fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
 		}
 	}
@@ -111,29 +138,39 @@ func columns(ctx context.Context, src *sql.DB, t Table) ([]column, error) {
 	return cols, nil
 }
 
-// load creates <name>_loading and fills it from src in batches.
-func load(ctx context.Context, src, dst *sql.DB, t Table, cols []column) error {
+// create makes the empty <name>_loading table.
+func create(ctx context.Context, dst *sql.DB, t Table, cols []column) error {
 	tmp := t.Name + "_loading"
 	if _, err := dst.ExecContext(ctx, "DROP TABLE IF EXISTS "+tmp); err != nil {
 		return err
 	}
-	var defs, names []string
+	var defs []string
 	for _, c := range cols {
 		defs = append(defs, quote(c.name)+" "+c.typ)
-		names = append(names, quote(c.name))
 	}
 	order := "tuple()"
 	if len(t.OrderBy) > 0 {
 		order = "(" + strings.Join(t.OrderBy, ", ") + ")"
 	}
-	if _, err := dst.ExecContext(ctx, "CREATE TABLE "+tmp+" ("+strings.Join(defs, ", ")+") ENGINE = MergeTree ORDER BY "+order); err != nil {
-		return err
+	_, err := dst.ExecContext(ctx, "CREATE TABLE "+tmp+" ("+strings.Join(defs, ", ")+") ENGINE = MergeTree ORDER BY "+order)
+	return err
+}
+
+// metaFilter leaves out the meta keys of SQLite-only structures.
+func metaFilter(t Table) string {
+	if t.Name != "meta" {
+		return ""
 	}
-	query := "SELECT " + strings.Join(names, ", ") + " FROM " + t.Name
-	if t.Name == "meta" {
-		query += " WHERE key NOT IN ('" + strings.Join(schema.SQLiteOnlyMeta, "', '") + "')"
+	return " WHERE key NOT IN ('" + strings.Join(schema.SQLiteOnlyMeta, "', '") + "')"
+}
+
+// insertRows fills tmp from src's rows in batches of INSERT … VALUES.
+func insertRows(ctx context.Context, src, dst *sql.DB, t Table, tmp string, cols []column) error {
+	var names []string
+	for _, c := range cols {
+		names = append(names, quote(c.name))
 	}
-	rows, err := src.QueryContext(ctx, query)
+	rows, err := src.QueryContext(ctx, "SELECT "+strings.Join(names, ", ")+" FROM "+t.Name+metaFilter(t))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -129,6 +130,35 @@ func tableCounts(t *testing.T, ch *sql.DB) string {
 			t.Fatalf("count %s: %v", tb.Name, err)
 		}
 		out = append(out, tb.Name+"="+strconv.FormatInt(n, 10))
+	}
+	return strings.Join(out, " ")
+}
+
+// TestClickHouseCopyFileSameTables: loading through ClickHouse's sqlite()
+// table function gives the very tables the row-by-row copy gives.
+func TestClickHouseCopyFileSameTables(t *testing.T) {
+	path := schematest.PublicWarehouse(t)
+	lite, ch := openChDB(t, path)
+	viaRows := tableDigests(t, ch)
+	if err := clickhouse.CopyFile(context.Background(), path, lite, ch); err != nil {
+		t.Fatal(err)
+	}
+	if viaFile := tableDigests(t, ch); viaFile != viaRows {
+		t.Errorf("CopyFile's tables differ from Copy's:\n%s\n%s", viaFile, viaRows)
+	}
+}
+
+// tableDigests renders each copied table's row count and a hash of all
+// its values.
+func tableDigests(t *testing.T, ch *sql.DB) string {
+	t.Helper()
+	var out []string
+	for _, tb := range clickhouse.Tables {
+		var n, h uint64
+		if err := ch.QueryRow("SELECT count(), sum(cityHash64(*)) FROM "+tb.Name).Scan(&n, &h); err != nil {
+			t.Fatalf("digest %s: %v", tb.Name, err)
+		}
+		out = append(out, fmt.Sprintf("%s=%d/%x", tb.Name, n, h))
 	}
 	return strings.Join(out, " ")
 }
