@@ -23,9 +23,12 @@ test:
 
 # Figures: import, refresh, file size, parse+compile, the seed question, a
 # 20-question mix and the textbook-SQL comparison on a 1M-customer warehouse,
-# then the go test benchmarks.
+# the same mix on that warehouse copied into ClickHouse (chDB), then the go
+# test benchmarks.
 bench: build
 	$(BIN) bench --customers $(BENCH_CUSTOMERS)
+	bash scripts/install-chdb.sh >/dev/null
+	cd bench && CGO_ENABLED=1 $(GO) run ./peer --customers $(BENCH_CUSTOMERS) --duckdb=false --clickhouse --rounds 5
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchtime 2s ./nlq ./server
 
 # chatbi beside DuckDB on the same 1M demo: each question of the bench mix,

@@ -9,8 +9,12 @@
 // Its SQL is written by hand, per question, as a competent analyst writes
 // it: joins over the raw orders and lines, the segment table for segments.
 //
-// It is its own module (bench/go.mod) so chatbi itself never links DuckDB:
-// make bench-peer, not make test.
+// With --clickhouse it first answers the mix on the same warehouse copied
+// into ClickHouse (chDB in process, clickhouse.go) beside chatbi on SQLite;
+// make bench runs that part, make bench-peer the DuckDB part.
+//
+// It is its own module (bench/go.mod) so chatbi itself never links DuckDB
+// or chDB: make bench-peer, not make test.
 package main
 
 import (
@@ -75,14 +79,16 @@ func main() {
 	n := flag.Int("customers", 1_000_000, "demo customers")
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "chatbi-bench"), "work dir shared with chatbi bench")
 	rounds := flag.Int("rounds", 15, "runs of each question on each engine")
+	duck := flag.Bool("duckdb", true, "compare with DuckDB (textbook SQL)")
+	ch := flag.Bool("clickhouse", false, "compare with chatbi on ClickHouse (chDB)")
 	flag.Parse()
-	if err := run(*n, *dir, *rounds); err != nil {
+	if err := run(*n, *dir, *rounds, *duck, *ch); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-peer:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, dir string, rounds int) error {
+func run(n int, dir string, rounds int, withDuck, withClickHouse bool) error {
 	ctx := context.Background()
 	tag := strconv.Itoa(n)
 	csvDir, importDB := filepath.Join(dir, "csv-"+tag), filepath.Join(dir, "import-"+tag+".db")
@@ -100,6 +106,14 @@ func run(n int, dir string, rounds int) error {
 	svc.NoCache = true
 	eng := svc.Engine()
 	asOf := nlq.D(eng.Catalog.AsOf)
+	if withClickHouse {
+		if err := runClickHouse(ctx, svc, importDB, dir, n, rounds); err != nil {
+			return err
+		}
+	}
+	if !withDuck {
+		return nil
+	}
 
 	start := time.Now()
 	duck, err := loadDuckDB(ctx, csvDir, importDB, eng.Catalog.AsOf.Format("2006-01-02"))
