@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,6 +17,11 @@ import (
 // set), max_execution_time from the time budget, join_use_nulls = 1 (a
 // LEFT JOIN's missing side is NULL, as in SQL, not a default value), max_result_rows with
 // result_overflow_mode = 'throw' from the row cap and a max_memory_usage.
+// distributed_product_mode = 'local' makes a subquery over a Distributed
+// table inside a distributed query read each shard's own part: the
+// warehouse is sharded by customer (schema/clickhouse.CopyCluster), so the
+// customers who bought X on a shard are on that shard. Without a cluster
+// it changes nothing.
 // A production deployment should connect as a read-only user as well
 // (docs/scale-out.md). The one-statement and query-only checks of Each
 // apply as on SQLite.
@@ -35,7 +41,7 @@ var MaxMemoryBytes int64 = 4 << 30
 // clickhouseSettings is the SETTINGS clause appended to every statement.
 func (x *Executor) clickhouseSettings(maxRows int) string {
 	secs := int(x.opt.Timeout.Seconds() + 0.999)
-	return fmt.Sprintf("\nSETTINGS readonly = 2, max_execution_time = %d, max_result_rows = %d, result_overflow_mode = 'throw', max_memory_usage = %d, join_use_nulls = 1",
+	return fmt.Sprintf("\nSETTINGS readonly = 2, max_execution_time = %d, max_result_rows = %d, result_overflow_mode = 'throw', max_memory_usage = %d, join_use_nulls = 1, distributed_product_mode = 'global'",
 		max(secs, 1), maxRows+1, MaxMemoryBytes)
 }
 
@@ -49,6 +55,9 @@ func classifyClickHouse(err error) error {
 		return ErrTooMany
 	case strings.Contains(msg, "READONLY"):
 		return fmt.Errorf("%w: %v", ErrDenied, err)
+	case strings.Contains(msg, "code: 279,"), strings.Contains(msg, "code: 210,"), strings.Contains(msg, "connection refused"):
+		// ALL_CONNECTION_TRIES_FAILED, NETWORK_ERROR: a shard is down.
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return err
 }
@@ -123,7 +132,7 @@ var clickhouseCallable = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`COUNT SUM MIN MAX AVG COALESCE NULLIF IFNULL SUBSTR SUBSTRING ROUND ABS LENGTH LOWER UPPER
-		CAST IF TORELATIVEDAYNUM TODATE ARRAYSORT GROUPARRAY
+		CAST IF TORELATIVEDAYNUM TODATE ARRAYSORT GROUPARRAY SUMIF COUNTIF NULLABLE USING
 		IN AS OVER AND OR NOT ON WHEN THEN ELSE CASE SELECT FROM JOIN WHERE BETWEEN IS EXISTS ALL ANY DISTINCT BY HAVING`) {
 		clickhouseCallable[w] = true
 	}
@@ -178,6 +187,39 @@ func sqlWords(text string) []string {
 		}
 	}
 	return out
+}
+
+// retryClickHouse reports an error after which the same statement is run
+// once more (statements are read-only): a chdb-go panic (queryRecovering),
+// or a connection out of step — an 18.x server that failed a statement
+// before reading the whole request reads its tail as the next one's
+// start and answers UNEXPECTED_PACKET_FROM_CLIENT (code 101), then
+// drops the connection; the retry takes another.
+func retryClickHouse(err error) bool {
+	return errors.Is(err, errDriverPanic) || err != nil && strings.Contains(err.Error(), "code: 101,")
+}
+
+// queryClickHouse starts a statement. Through clickhouse-go, a statement
+// the server refused takes its connection with it: an 18.x server that
+// failed a statement before reading the whole request reads the rest as
+// the next request on that connection, so the connection is dropped, not
+// pooled. (chDB has one in-process session and no connection to drop.)
+func (x *Executor) queryClickHouse(ctx context.Context, text string, args []any) (*sql.Rows, func(), error) {
+	if fmt.Sprintf("%T", x.db.Driver()) != "*clickhouse.stdDriver" {
+		rows, err := queryRecovering(ctx, x.db, text, args)
+		return rows, func() {}, err
+	}
+	conn, err := x.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := conn.QueryContext(ctx, text, args...)
+	if err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+		return nil, nil, err
+	}
+	return rows, func() { conn.Close() }, nil // after the rows are closed
 }
 
 // errDriverPanic: the driver panicked starting a statement.

@@ -19,6 +19,10 @@ var (
 	ErrTimeout = errors.New("查询超过时间预算")
 	ErrDenied  = errors.New("语句被只读防护拒绝")
 	ErrTooMany = errors.New("结果行数超过上限")
+	// ErrUnavailable: the engine (or a shard of a cluster) cannot be
+	// reached. A question is refused rather than answered from the shards
+	// that are left.
+	ErrUnavailable = errors.New("数据仓库的一部分暂时连不上")
 )
 
 // Options bound what one statement may cost.
@@ -257,14 +261,14 @@ func (x *Executor) query(ctx context.Context, st Statement, maxRows int) (rows *
 			return nil, nil, err
 		}
 		text := st.SQL + x.clickhouseSettings(maxRows)
-		rows, err := queryRecovering(ctx, x.db, text, st.Args)
-		if errors.Is(err, errDriverPanic) {
-			rows, err = queryRecovering(ctx, x.db, text, st.Args)
+		rows, done, err := x.queryClickHouse(ctx, text, st.Args)
+		if retryClickHouse(err) {
+			rows, done, err = x.queryClickHouse(ctx, text, st.Args)
 		}
 		if err != nil {
 			return nil, nil, x.classify(ctx, fmt.Errorf("query: %w", err))
 		}
-		return rows, func() {}, nil
+		return rows, done, nil
 	}
 	conn, err := x.db.Conn(ctx)
 	if err != nil {

@@ -168,7 +168,7 @@ func (c *compiler) base(s *sqlText) {
 		s.w("customers c")
 	}
 	if c.snap && c.needT {
-		s.w(" JOIN customer_tags t ON t.as_of = m.as_of AND t.customer_key = m.customer_key")
+		c.e.Dialect.tagsJoin(s)
 	}
 }
 

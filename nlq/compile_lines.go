@@ -14,6 +14,15 @@ var lineMeasureSQL = map[string]string{
 	"buyers": "count(DISTINCT o.customer_key)",
 }
 
+// lineMeasureClickHouse are lineMeasureSQL over purchase_lines (alias o):
+// the completed orders' lines with their customer and date, so ClickHouse
+// (one join per SELECT before 20.x) joins only the products.
+var lineMeasureClickHouse = map[string]string{
+	"sales":  "round(sum(o.amount_cents) / 100.0, 2)",
+	"units":  "sum(o.quantity)",
+	"buyers": "count(DISTINCT o.customer_key)",
+}
+
 // productDaysSQL are the line measures product_days can sum (the number of
 // distinct buyers is not a sum of days).
 var productDaysSQL = map[string]string{
@@ -68,6 +77,8 @@ func (c *compiler) lineTable() *Query {
 		}
 		if c.fromProductDays() {
 			s.w(productDaysSQL[m] + ` AS "` + Measures[m].Name + `"`)
+		} else if c.e.Dialect == ClickHouse {
+			s.w(lineMeasureClickHouse[m] + ` AS "` + Measures[m].Name + `"`)
 		} else {
 			s.w(lineMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
 		}
@@ -78,6 +89,11 @@ func (c *compiler) lineTable() *Query {
 		// Summed per product and day at import: a few rows a day.
 		s.w("\nFROM product_days pd JOIN products p ON p.id = pd.product_key")
 		s.w("\nWHERE pd.date BETWEEN ? AND ?", from, to)
+	} else if c.e.Dialect == ClickHouse {
+		// USING: a name qualified in ON is lost when a cluster's
+		// distributed query rewrites purchase_lines.
+		s.w("\nFROM purchase_lines o ALL INNER JOIN (SELECT id AS product_key, product_id, product_name, brand, category, category_l1 FROM products) p USING product_key")
+		s.w("\nWHERE o.date BETWEEN ? AND ?", from, to)
 	} else {
 		s.w("\nFROM order_items oi JOIN orders o ON o.id = oi.order_key JOIN products p ON p.id = oi.product_key")
 		s.w("\nWHERE o.status = 'completed' AND o.order_date BETWEEN ? AND ?", from, to)
@@ -94,11 +110,13 @@ func (c *compiler) lineTable() *Query {
 		s.w(")")
 	}
 	if grouped {
-		s.w("\nGROUP BY 1\nORDER BY ")
+		d := c.e.Dialect
+		g := d.column(1, cols[0])
+		s.w("\nGROUP BY " + g + "\nORDER BY ")
 		if p.Sort != nil {
-			c.rankGroups(s, "1")
+			c.rankGroups(s, g)
 		} else {
-			s.w("2 DESC, 1")
+			s.w(d.column(2, cols[1]) + " DESC, " + g)
 		}
 	}
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}

@@ -77,11 +77,11 @@ func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
 	case by == SortLastPurchase:
 		windowMeasure(s, c.key, "last", from, c.asOf)
 	case joined && by == "orders":
-		s.w("coalesce(w.n, 0)")
+		s.w("coalesce(" + c.e.Dialect.joined("n") + ", 0)")
 	case joined && (by == "aov" || by == "arpu"):
-		s.w("(w.s * 1.0 / w.n)")
+		s.w("(" + c.e.Dialect.joined("s") + " * 1.0 / " + c.e.Dialect.joined("n") + ")")
 	case joined:
-		s.w("coalesce(w.s, 0)")
+		s.w("coalesce(" + c.e.Dialect.joined("s") + ", 0)")
 	case whole && by == "orders":
 		s.w("m.frequency")
 	case whole && (by == "aov" || by == "arpu"):
@@ -136,6 +136,12 @@ func (c *compiler) customers(page Page) *Query {
 	}
 	sp, viaSets := c.splitForSets(false)
 	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p) && !viaSets
+	if c.e.Dialect == ClickHouse {
+		// No correlated subqueries on older ClickHouse servers: a windowed
+		// sort key is always a joined per-customer sum.
+		joined = p.Window != nil && srt.By != SortLastPurchase
+		return c.customersClickHouse(srt, dir, joined, page)
+	}
 	s := &sqlText{}
 	walk, canWalk := c.walkColumn(srt)
 	if canWalk && !viaSets {
@@ -322,8 +328,15 @@ func (c *compiler) windowThresholds(s *sqlText, key string, thr []*Cond) {
 // sortPage selects one page by computing every selected customer's sort
 // key and sorting them.
 func (c *compiler) sortPage(s *sqlText, sp setSplit, viaSets, joined bool, srt *Sort, dir string, page Page) {
-	p := c.p
 	s.w("SELECT ck, k, count(*) OVER () AS total FROM (")
+	c.selection(s, sp, viaSets, joined, srt, dir)
+	s.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?", page.Limit, page.Offset)
+}
+
+// selection writes the selected customers and their sort keys (ck, k);
+// for a top-N, only the first N.
+func (c *compiler) selection(s *sqlText, sp setSplit, viaSets, joined bool, srt *Sort, dir string) {
+	p := c.p
 	if p.Limit > 0 {
 		// A top-N sorts the selection by its key first. ClickHouse cannot
 		// ORDER BY a correlated subquery, so the key is a column of a
@@ -347,17 +360,16 @@ func (c *compiler) sortPage(s *sqlText, sp setSplit, viaSets, joined bool, srt *
 		c.from(s)
 		if spend, orders, pre := c.windowColumns(p.Window); joined && pre {
 			// The window's measures were summed at refresh: one row per buyer.
-			s.w("\nLEFT JOIN (SELECT cw.customer_key, cw." + spend + " AS s, cw." + orders + " AS n FROM customer_windows cw) w ON w.customer_key = " + c.key)
+			c.e.Dialect.windowJoin(s, c.key, "cw.customer_key", "cw."+spend, "cw."+orders, " FROM customer_windows cw")
 		} else if joined {
 			from, to := c.scope(p.Window)
-			s.w("\nLEFT JOIN (SELECT po.customer_key, sum(po.pay_cents) AS s, count(*) AS n FROM purchase_orders po"+c.e.Dialect.indexed("purchase_orders_customer")+" WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key) w ON w.customer_key = "+c.key, from, to)
+			c.e.Dialect.windowJoin(s, c.key, "po.customer_key", "sum(po.pay_cents)", "count(*)", " FROM purchase_orders po"+c.e.Dialect.indexed("purchase_orders_customer")+" WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key", from, to)
 		}
 		c.where(s)
 	}
 	if p.Limit > 0 {
 		s.w(")\nORDER BY k"+dir+", ck\nLIMIT ?", p.Limit)
 	}
-	s.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?", page.Limit, page.Offset)
 }
 
 func (c *compiler) count() *Query {

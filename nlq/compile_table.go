@@ -51,9 +51,20 @@ func (c *compiler) migration() *Query {
 				"\nLEFT JOIN customer_tags mt ON mt.as_of = m.as_of AND mt.customer_key = m.customer_key",
 			where: " AND (ft.tag IS NOT NULL OR mt.tag IS NOT NULL)"}
 	}
+	clickhouseRFM := c.e.Dialect == ClickHouse && mg.Dim != "tag"
+	if clickhouseRFM {
+		m.from = "f_" + col
+	}
 	s := &sqlText{}
 	s.w(`SELECT coalesce(` + m.from + `, '无') AS "` + m.names[0] + `", coalesce(` + m.to + `, '无') AS "` + m.names[1] + `", count(*) AS "客户数"` + "\n")
-	s.w("FROM customer_measures m JOIN customer_measures f ON f.customer_key = m.customer_key AND f.as_of = ?", mg.From.String())
+	if clickhouseRFM {
+		// The earlier snapshot as a joined table USING the customer: on a
+		// cluster, names qualified in a join's ON are lost when the
+		// distributed query rewrites the table.
+		s.w("FROM customer_measures m ALL INNER JOIN (SELECT customer_key, "+col+" AS f_"+col+" FROM customer_measures WHERE as_of = ?) f USING customer_key", mg.From.String())
+	} else {
+		s.w("FROM customer_measures m JOIN customer_measures f ON f.customer_key = m.customer_key AND f.as_of = ?", mg.From.String())
+	}
 	if c.needC {
 		s.w(" JOIN customers c ON c.id = m.customer_key")
 	}
@@ -63,7 +74,8 @@ func (c *compiler) migration() *Query {
 		s.w(" AND ")
 		c.node(s, c.p.Filter)
 	}
-	s.w("\nGROUP BY 1, 2\nORDER BY ")
+	d := c.e.Dialect
+	s.w("\nGROUP BY " + d.column(1, m.names[0]) + ", " + d.column(2, m.names[1]) + "\nORDER BY ")
 	for i, side := range m.names {
 		if i > 0 {
 			s.w(", ")
@@ -98,7 +110,8 @@ func (c *compiler) newCustomersByMonth() *Query {
 	s.w("\n")
 	c.from(s)
 	c.where(s)
-	s.w(" AND m.first_date BETWEEN ? AND ?\nGROUP BY 1 ORDER BY 1", from, to)
+	month := c.e.Dialect.column(1, "月份")
+	s.w(" AND m.first_date BETWEEN ? AND ?\nGROUP BY "+month+" ORDER BY "+month, from, to)
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
 }
 
@@ -213,14 +226,16 @@ func (c *compiler) tableByPurchase(dim DimensionDef) (*Query, bool) {
 	s.w("\n")
 	from, to := c.scope(p.Window)
 	c.purchaseScan(s, from, to)
-	s.w("\nGROUP BY 1 HAVING " + c.dimExpr(dim) + " IS NOT NULL ORDER BY ")
+	d := c.e.Dialect
+	g := d.column(1, dim.Name)
+	s.w("\nGROUP BY " + g + " HAVING " + c.dimExpr(dim) + " IS NOT NULL ORDER BY ")
 	switch {
 	case p.Sort != nil:
-		c.rankGroups(s, "1")
+		c.rankGroups(s, g)
 	case p.GroupBy == "month":
-		s.w("1")
+		s.w(g)
 	default:
-		s.w("2 DESC, 1")
+		s.w(d.column(2, cols[1]) + " DESC, " + g)
 	}
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: p.Answer, Columns: cols, PII: make([]bool, len(cols))}, true
 }
@@ -305,6 +320,10 @@ func (c *compiler) table() *Query {
 	switch {
 	case fromSnapshot:
 		s.w(", m.frequency AS n, m.monetary_cents AS s\n")
+	case needOrders && c.e.Dialect == ClickHouse:
+		// Each customer's orders in the window, summed in a joined table
+		// (windowJoin): one join, no condition but the key in it.
+		s.w(", coalesce(sum(" + c.e.Dialect.joined("n") + "), 0) AS n, coalesce(sum(" + c.e.Dialect.joined("s") + "), 0) AS s\n")
 	case needOrders:
 		s.w(", count(po.order_key) AS n, coalesce(sum(po.pay_cents), 0) AS s\n")
 	default:
@@ -314,6 +333,10 @@ func (c *compiler) table() *Query {
 	switch {
 	case dim.OrderLevel:
 		c.purchaseScan(s, from, to)
+	case needOrders && !fromSnapshot && c.e.Dialect == ClickHouse:
+		c.from(s)
+		c.e.Dialect.windowJoin(s, c.key, "po.customer_key", "sum(po.pay_cents)", "count(*)", " FROM purchase_orders po WHERE po.date BETWEEN ? AND ? GROUP BY po.customer_key", from, to)
+		c.where(s)
 	case needOrders && !fromSnapshot:
 		c.from(s)
 		s.w(" LEFT JOIN purchase_orders po ON po.customer_key = "+c.key+" AND po.date BETWEEN ? AND ?", from, to)
@@ -343,7 +366,7 @@ func (c *compiler) table() *Query {
 		case p.GroupBy == "month":
 			s.w("g")
 		default:
-			s.w("2 DESC, g")
+			s.w(c.e.Dialect.column(2, cols[1]) + " DESC, g")
 		}
 	}
 	ans := p.Answer
@@ -370,17 +393,20 @@ func (c *compiler) shares(s *sqlText, cols *[]string, sql map[string]string) {
 // column: the group is column 1, measures follow), ties by the group g,
 // and keeps the first Limit groups.
 func (c *compiler) rankGroups(s *sqlText, g string) {
-	col := 2
+	col, name := 2, ""
+	if len(c.p.Measures) > 0 {
+		name = Measures[c.p.Measures[0]].Name
+	}
 	for i, m := range c.p.Measures {
 		if m == c.p.Sort.By {
-			col = i + 2
+			col, name = i+2, Measures[m].Name
 		}
 	}
 	dir := " DESC"
 	if !c.p.Sort.Desc {
 		dir = " ASC"
 	}
-	s.w(fmt.Sprintf("%d%s, %s", col, dir, g))
+	s.w(c.e.Dialect.column(col, name) + dir + ", " + g)
 	if c.p.Limit > 0 {
 		s.w("\nLIMIT ?", c.p.Limit)
 	}

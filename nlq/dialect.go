@@ -1,5 +1,10 @@
 package nlq
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Dialect is the SQL a Plan is compiled to. The Plan, the compiler and the
 // shape of every statement are the same in both; a dialect only renders the
 // few constructs the engines spell differently. ClickHouse runs the plain
@@ -45,7 +50,7 @@ func (d Dialect) crossJoin() string {
 // column of gapJoin's per-customer table.
 func (d Dialect) secondOrderGap(s *sqlText, key, asOf string) {
 	if d == ClickHouse {
-		s.w("g2.gap")
+		s.w("g2_gap")
 		return
 	}
 	s.w("(SELECT julianday(po2.date) FROM purchase_orders po2"+d.indexed("purchase_orders_customer")+" WHERE po2.customer_key = "+key+
@@ -53,12 +58,59 @@ func (d Dialect) secondOrderGap(s *sqlText, key, asOf string) {
 }
 
 // gapJoin joins, on ClickHouse, each customer's first-to-second order gap
-// (secondOrderGap); customers with fewer than two orders get NULL (the
-// executor sets join_use_nulls). Nothing on SQLite.
+// (secondOrderGap) USING the left key's column; customers with fewer than
+// two orders get NULL (the executor sets join_use_nulls). Nothing on
+// SQLite.
 func (d Dialect) gapJoin(s *sqlText, key, asOf string) {
 	if d != ClickHouse {
 		return
 	}
-	s.w("\nLEFT JOIN (SELECT po2.customer_key, toRelativeDayNum(toDate(arraySort(groupArray(po2.date))[2])) - toRelativeDayNum(toDate(min(po2.date))) AS gap"+
-		" FROM purchase_orders po2 WHERE po2.date <= ? GROUP BY po2.customer_key HAVING count() >= 2) g2 ON g2.customer_key = "+key, asOf)
+	_, name, _ := strings.Cut(key, ".")
+	s.w("\nANY LEFT JOIN (SELECT po2.customer_key AS "+name+", toRelativeDayNum(toDate(arraySort(groupArray(po2.date))[2])) - toRelativeDayNum(toDate(min(po2.date))) AS g2_gap"+
+		" FROM purchase_orders po2 WHERE po2.date <= ? GROUP BY po2.customer_key HAVING count() >= 2) g2 USING "+name, asOf)
+}
+
+// windowJoin left-joins each customer's spend (s) and order count (n) in
+// a window, computed once for all customers: the subquery selects key,
+// spend and orders from rest. SQLite joins on the key; ClickHouse before
+// 19.x resolves no qualified names in a join's ON, so there the subquery's
+// key takes the name of the left key's column and the join is USING it,
+// with the measures as w_s and w_n (joined).
+func (d Dialect) windowJoin(s *sqlText, leftKey, key, spend, orders, rest string, args ...any) {
+	if d == ClickHouse {
+		_, name, _ := strings.Cut(leftKey, ".")
+		s.w("\nANY LEFT JOIN (SELECT "+key+" AS "+name+", "+spend+" AS w_s, "+orders+" AS w_n"+rest+") w USING "+name, args...)
+		return
+	}
+	s.w("\nLEFT JOIN (SELECT "+key+", "+spend+" AS s, "+orders+" AS n"+rest+") w ON w.customer_key = "+leftKey, args...)
+}
+
+// joined names a windowJoin measure ("s" or "n").
+func (d Dialect) joined(col string) string {
+	if d == ClickHouse {
+		return "w_" + col
+	}
+	return "w." + col
+}
+
+// column refers to result column n (from 1) in GROUP BY or ORDER BY: by
+// position on SQLite, by its alias on ClickHouse (before 22.x a number
+// there is a constant, and GROUP BY 1 makes one group).
+func (d Dialect) column(n int, alias string) string {
+	if d == ClickHouse {
+		return `"` + alias + `"`
+	}
+	return strconv.Itoa(n)
+}
+
+// tagsJoin joins each snapshot row to its behaviour tags (one row per
+// customer and tag). On a ClickHouse cluster the tags are joined USING
+// the shared columns: names qualified in a join's ON are lost when a
+// distributed query rewrites the joined table.
+func (d Dialect) tagsJoin(s *sqlText) {
+	if d == ClickHouse {
+		s.w(" ALL INNER JOIN customer_tags t USING (as_of, customer_key)")
+		return
+	}
+	s.w(" JOIN customer_tags t ON t.as_of = m.as_of AND t.customer_key = m.customer_key")
 }
