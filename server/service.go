@@ -466,6 +466,8 @@ func mapRunError(err error) *Error {
 		return newError(CodeTimeout, "查询超过时间预算，请缩小范围后再试 (query ran past its time budget)", err)
 	case errors.Is(err, executor.ErrTooMany):
 		return newError(CodeTooMany, "结果行数超过上限，请缩小范围或使用导出 (too many rows)", err)
+	case errors.Is(err, executor.ErrUnavailable):
+		return newError(CodeUnavailable, "数据仓库的一部分（ClickHouse 分片）暂时连不上，没有给出可能不完整的名单，请稍后再试 (a warehouse shard is unreachable)", err)
 	}
 	return newError(CodeInternal, "查询执行失败", err)
 }
