@@ -21,6 +21,7 @@ func cmdAsk(e env, args []string) int {
 	asJSON := fs.Bool("json", false, "输出 API 格式的 JSON 回答（docs/spec/api.md）")
 	limit := fs.Int("limit", 20, "显示多少行")
 	timeout := fs.Duration("timeout", 5*time.Second, "查询的时间上限")
+	engine := fs.String("engine", "", engineUsage)
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)
 	}
@@ -29,11 +30,11 @@ func cmdAsk(e env, args []string) int {
 		fmt.Fprintln(e.stderr, "用法: chatbi ask --db FILE [--as-of DATE] [--json] 问题")
 		return 2
 	}
-	if _, err := os.Stat(*db); err != nil {
+	if _, err := os.Stat(*db); err != nil && *engine == "" {
 		fmt.Fprintf(e.stderr, "chatbi ask: 找不到仓库 %s（先运行 chatbi demo 或 chatbi import）\n", *db)
 		return 1
 	}
-	svc, err := openService(e, *db, executor.Options{Timeout: *timeout})
+	svc, err := openService(e, *db, *engine, executor.Options{Timeout: *timeout})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi ask:", err)
 		return 1

@@ -19,7 +19,7 @@ func cmdEval(e env, args []string) int {
 		fmt.Fprintln(e.stderr, "chatbi eval:", err)
 		return 1
 	}
-	svc, err := openService(e, *db, executor.Options{})
+	svc, err := openService(e, *db, "", executor.Options{})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi eval:", err)
 		return 1

@@ -15,7 +15,7 @@ import (
 // words from CHATBI_LEXICON (comma-separated lexicon files, README) and its
 // own suggested actions from CHATBI_STRATEGY (comma-separated files of
 // "分群名: 建议" lines over the embedded table).
-func openService(e env, db string, opt executor.Options) (*server.Service, error) {
+func openService(e env, db, engine string, opt executor.Options) (*server.Service, error) {
 	var entries []nlq.Entry
 	for _, path := range strings.Split(os.Getenv("CHATBI_LEXICON"), ",") {
 		if path = strings.TrimSpace(path); path == "" {
@@ -41,8 +41,17 @@ func openService(e env, db string, opt executor.Options) (*server.Service, error
 	if err != nil {
 		return nil, fmt.Errorf("CHATBI_STRATEGY: %w", err)
 	}
-	svc, err := server.NewServiceWith(e.ctx, db, opt, entries)
-	if err != nil {
+	var svc *server.Service
+	if engine != "" {
+		pool, err := openClickHouse(e.ctx, engine)
+		if err != nil {
+			return nil, err
+		}
+		if svc, err = server.NewServiceOn(e.ctx, executor.OpenClickHouse(pool, opt), opt, entries); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	} else if svc, err = server.NewServiceWith(e.ctx, db, opt, entries); err != nil {
 		return nil, err
 	}
 	svc.Strategies = table

@@ -23,25 +23,26 @@ import (
 
 // serveConfig is what `chatbi serve` reads from flags and the environment.
 type serveConfig struct {
-	db, addr, appDB string
-	addrSet         bool
-	demoN           int
-	timeout         time.Duration
-	maxRows         int
-	rate            float64
-	burst           int
-	keys            []string
-	adminKeys       []string
-	limits          server.Limits
-	concurrency     int
-	queueWait       time.Duration
-	keep            server.AppRetention
+	db, addr, appDB, engine string
+	addrSet                 bool
+	demoN                   int
+	timeout                 time.Duration
+	maxRows                 int
+	rate                    float64
+	burst                   int
+	keys                    []string
+	adminKeys               []string
+	limits                  server.Limits
+	concurrency             int
+	queueWait               time.Duration
+	keep                    server.AppRetention
 }
 
 func cmdServe(e env, args []string) int {
 	fs := newFlags(e, "serve")
 	var c serveConfig
 	fs.StringVar(&c.db, "db", "data/warehouse.db", "仓库文件（不存在时自动生成演示仓库）")
+	fs.StringVar(&c.engine, "engine", "", engineUsage)
 	fs.StringVar(&c.addr, "addr", "", "监听地址（设了 API key 默认 :8080，否则 127.0.0.1:8080）")
 	fs.StringVar(&c.appDB, "app-db", "", "应用数据库：对话、审计日志、反馈和教学（默认在仓库旁边）")
 	fs.IntVar(&c.demoN, "demo-customers", 20000, "--db 不存在时生成的演示仓库的客户数")
@@ -96,14 +97,14 @@ func serve(e env, c serveConfig, log *slog.Logger, ready func(addr string)) int 
 	if len(c.keys) == 0 && len(c.adminKeys) == 0 && !loopback(c.addr) {
 		log.Warn("CHATBI_API_KEYS is not set and the address is not loopback: anyone who can reach it can ask", "addr", c.addr)
 	}
-	if _, err := os.Stat(c.db); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(c.db); errors.Is(err, os.ErrNotExist) && c.engine == "" {
 		log.Info("no warehouse: building the demo", "db", c.db, "customers", c.demoN)
 		if _, err := schema.Demo(e.ctx, c.db, schema.DemoOptions{Customers: c.demoN, Seed: 1}, schema.ImportOptions{}); err != nil {
 			fmt.Fprintln(e.stderr, "chatbi serve: build demo:", err)
 			return 1
 		}
 	}
-	svc, err := openService(e, c.db, executor.Options{Timeout: c.timeout, MaxRows: c.maxRows})
+	svc, err := openService(e, c.db, c.engine, executor.Options{Timeout: c.timeout, MaxRows: c.maxRows})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi serve:", err)
 		return 1

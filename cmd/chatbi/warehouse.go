@@ -125,11 +125,13 @@ func cmdImport(e env, args []string) int {
 	skip := fs.Bool("skip-bad-rows", false, "导入正确的行，错误的行写入报告")
 	report := fs.String("report", "", "错误行报告（默认：仓库文件名.rejected.csv）")
 	modelPath := fs.String("segment-model", "", "分群模型 JSON（默认：docs/spec/semantics.md 的定义）")
+	engine := fs.String("engine", "", "导入后复制到 ClickHouse：一个地址，或分片集群每个分片一个（逗号分隔）")
+	cluster := fs.String("cluster", "", "ClickHouse 集群名（remote_servers 里的），按客户分片")
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(e.stderr, "用法: chatbi import --db FILE DIR")
+		fmt.Fprintln(e.stderr, "用法: chatbi import --db FILE DIR [--engine clickhouse://… [--cluster NAME]]")
 		return 2
 	}
 	t, err := dateFlag(*asOf)
@@ -156,6 +158,17 @@ func cmdImport(e env, args []string) int {
 		return 1
 	}
 	printStats(e, *db, st)
+	if *engine != "" {
+		// The SQLite build is validated, refreshed and published first; the
+		// copy loads aside and renames, so a failed copy leaves the tables
+		// ClickHouse serves as they were.
+		if err := copyToClickHouse(e.ctx, *db, *engine, *cluster); err != nil {
+			fmt.Fprintln(e.stderr, "chatbi import: 复制到 ClickHouse:", err)
+			fmt.Fprintln(e.stderr, "ClickHouse 里的表未改动。")
+			return 1
+		}
+		fmt.Fprintln(e.stdout, "已复制到 ClickHouse")
+	}
 	return 0
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/schema"
 	"github.com/chatbi/chatbi/schema/clickhouse"
+	"github.com/chatbi/chatbi/schema/clickhouse/chtest"
 	"github.com/chatbi/chatbi/schema/schematest"
 	"github.com/chatbi/chatbi/server"
 	"github.com/chatbi/chatbi/server/enginetest"
@@ -24,9 +25,9 @@ var opt = executor.Options{Timeout: 30 * time.Second, MaxRows: 100000}
 // cluster starts two shards, copies the public warehouse (with earlier
 // snapshots) onto them, and returns a service on SQLite and one on the
 // cluster, caches off.
-func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*node) {
+func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*chtest.Node) {
 	t.Helper()
-	nodes = startCluster(t, 2)
+	nodes = chtest.StartCluster(t, 2)
 	path := enginetest.Warehouse(t)
 	lite, err := schema.OpenRO(path)
 	if err != nil {
@@ -36,7 +37,7 @@ func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*node) 
 	ctx := context.Background()
 	c := clickhouse.Cluster{Name: "chatbi"}
 	for _, nd := range nodes {
-		c.Shards = append(c.Shards, nd.db)
+		c.Shards = append(c.Shards, nd.DB)
 	}
 	start := time.Now()
 	if err := clickhouse.CopyCluster(ctx, lite, c); err != nil {
@@ -48,7 +49,7 @@ func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*node) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	pool, err := sql.Open("clickhouse", fmt.Sprintf("clickhouse://reader@127.0.0.1:%d/default", nodes[0].port))
+	pool, err := sql.Open("clickhouse", fmt.Sprintf("clickhouse://reader@127.0.0.1:%d/default", nodes[0].Port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestClickHouseClusterSharded(t *testing.T) {
 	var sum int64
 	for i, nd := range nodes {
 		var n, stray int64
-		if err := nd.db.QueryRowContext(ctx, "SELECT count() FROM customers_local").Scan(&n); err != nil {
+		if err := nd.DB.QueryRowContext(ctx, "SELECT count() FROM customers_local").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 || n == want {
@@ -137,7 +138,7 @@ func TestClickHouseClusterSharded(t *testing.T) {
 		}
 		sum += n
 		for _, tb := range []string{"orders", "purchase_orders", "purchase_lines", "customer_measures"} {
-			if err := nd.db.QueryRowContext(ctx, "SELECT count() FROM "+tb+"_local WHERE customer_key NOT IN (SELECT id FROM customers_local)").Scan(&stray); err != nil {
+			if err := nd.DB.QueryRowContext(ctx, "SELECT count() FROM "+tb+"_local WHERE customer_key NOT IN (SELECT id FROM customers_local)").Scan(&stray); err != nil {
 				t.Fatal(err)
 			}
 			if stray != 0 {
@@ -146,7 +147,7 @@ func TestClickHouseClusterSharded(t *testing.T) {
 		}
 	}
 	var total, distinct int64
-	if err := nodes[0].db.QueryRowContext(ctx, "SELECT count(), uniqExact(id) FROM customers").Scan(&total, &distinct); err != nil {
+	if err := nodes[0].DB.QueryRowContext(ctx, "SELECT count(), uniqExact(id) FROM customers").Scan(&total, &distinct); err != nil {
 		t.Fatal(err)
 	}
 	if sum != want || total != want || distinct != want {
@@ -159,7 +160,7 @@ func TestClickHouseClusterSharded(t *testing.T) {
 // the same refusal or clarify on the cluster, and change nothing.
 func TestClickHouseClusterRefusesLikeSQLite(t *testing.T) {
 	a, b, nodes := cluster(t)
-	enginetest.Refusals(t, a, b, nodes[0].db)
+	enginetest.Refusals(t, a, b, nodes[0].DB)
 }
 
 // TestClickHouseClusterGuards: the service's user is read-only on the
@@ -168,7 +169,7 @@ func TestClickHouseClusterRefusesLikeSQLite(t *testing.T) {
 func TestClickHouseClusterGuards(t *testing.T) {
 	_, b, nodes := cluster(t)
 	ctx := context.Background()
-	reader, err := sql.Open("clickhouse", fmt.Sprintf("clickhouse://reader@127.0.0.1:%d/default", nodes[0].port))
+	reader, err := sql.Open("clickhouse", fmt.Sprintf("clickhouse://reader@127.0.0.1:%d/default", nodes[0].Port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,8 +215,8 @@ func TestClickHouseClusterShardDown(t *testing.T) {
 	if _, err := b.Ask(ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	nodes[1].cmd.Process.Kill()
-	nodes[1].cmd.Wait()
+	nodes[1].Cmd.Process.Kill()
+	nodes[1].Cmd.Wait()
 	for _, q := range []string{"近3个月买过口红的客户", "重要价值客户有多少", "各城市的客户数"} {
 		want, err := a.Ask(ctx, server.AskRequest{Question: q})
 		if err != nil {

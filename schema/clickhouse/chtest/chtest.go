@@ -1,4 +1,9 @@
-package chclustertest
+// Package chtest starts real clickhouse-server processes for tests, the
+// way net/http/httptest starts real HTTP servers: Debian's
+// clickhouse-server (scripts/test-deps.sh installs it) on loopback ports,
+// each in its own temp dir, stopped when the test ends. Missing, the test
+// fails saying so — it never skips.
+package chtest
 
 import (
 	"context"
@@ -16,18 +21,23 @@ import (
 	_ "github.com/ClickHouse/clickhouse-go/v2" // database/sql driver "clickhouse"
 )
 
-// node is one clickhouse-server process the test started: its own
+// Node is one clickhouse-server process the test started: its own
 // directory, config and loopback port.
-type node struct {
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	db   *sql.DB
+type Node struct {
+	Dir  string
+	Port int
+	Cmd  *exec.Cmd
+	DB   *sql.DB // a pool as the default user (may write)
+}
+
+// DSN is the node's address for clickhouse-go as user.
+func (nd *Node) DSN(user string) string {
+	return fmt.Sprintf("clickhouse://%s@127.0.0.1:%d/default", user, nd.Port)
 }
 
 // serverBinary is Debian's clickhouse-server (scripts/test-deps.sh
 // installs it). Missing, the test fails saying so: it never skips.
-func serverBinary(t *testing.T) string {
+func serverBinary(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("clickhouse-server")
 	if err != nil {
@@ -37,7 +47,7 @@ func serverBinary(t *testing.T) string {
 }
 
 // freePort asks the kernel for a loopback port nobody listens on.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,40 +57,40 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startCluster starts n servers on loopback that know each other as the
+// StartCluster starts n servers on loopback that know each other as the
 // cluster "chatbi": n shards of one replica each. Each is stopped when the
 // test ends. Bounded: a server that does not answer in 30 s fails the test.
-func startCluster(t *testing.T, n int) []*node {
+func StartCluster(t testing.TB, n int) []*Node {
 	t.Helper()
 	bin := serverBinary(t)
-	nodes := make([]*node, n)
+	nodes := make([]*Node, n)
 	for i := range nodes {
-		nodes[i] = &node{dir: t.TempDir(), port: freePort(t)}
+		nodes[i] = &Node{Dir: t.TempDir(), Port: freePort(t)}
 	}
 	var shards strings.Builder
 	for _, nd := range nodes {
-		fmt.Fprintf(&shards, "<shard><replica><host>127.0.0.1</host><port>%d</port></replica></shard>", nd.port)
+		fmt.Fprintf(&shards, "<shard><replica><host>127.0.0.1</host><port>%d</port></replica></shard>", nd.Port)
 	}
 	for _, nd := range nodes {
-		config := fmt.Sprintf(configXML, nd.dir, nd.dir, nd.port, freePort(t), nd.dir, nd.dir, nd.dir, nd.dir, shards.String())
-		if err := os.WriteFile(filepath.Join(nd.dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
+		config := fmt.Sprintf(configXML, nd.Dir, nd.Dir, nd.Port, freePort(t), nd.Dir, nd.Dir, nd.Dir, nd.Dir, shards.String())
+		if err := os.WriteFile(filepath.Join(nd.Dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg := filepath.Join(nd.dir, "config.xml")
+		cfg := filepath.Join(nd.Dir, "config.xml")
 		if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		nd.cmd = exec.Command(bin, "--config-file="+cfg)
-		nd.cmd.Dir = nd.dir
-		out, err := os.Create(filepath.Join(nd.dir, "stdout.log"))
+		nd.Cmd = exec.Command(bin, "--config-file="+cfg)
+		nd.Cmd.Dir = nd.Dir
+		out, err := os.Create(filepath.Join(nd.Dir, "stdout.log"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		nd.cmd.Stdout, nd.cmd.Stderr = out, out
-		if err := nd.cmd.Start(); err != nil {
+		nd.Cmd.Stdout, nd.Cmd.Stderr = out, out
+		if err := nd.Cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { nd.stop(); out.Close() })
+		t.Cleanup(func() { nd.Stop(); out.Close() })
 	}
 	for _, nd := range nodes {
 		nd.wait(t)
@@ -89,13 +99,13 @@ func startCluster(t *testing.T, n int) []*node {
 }
 
 // wait opens the node's pool and waits until it answers.
-func (nd *node) wait(t *testing.T) {
+func (nd *Node) wait(t testing.TB) {
 	t.Helper()
-	db, err := sql.Open("clickhouse", fmt.Sprintf("clickhouse://127.0.0.1:%d/default?dial_timeout=2s", nd.port))
+	db, err := sql.Open("clickhouse", fmt.Sprintf("clickhouse://127.0.0.1:%d/default?dial_timeout=2s", nd.Port))
 	if err != nil {
 		t.Fatal(err)
 	}
-	nd.db = db
+	nd.DB = db
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -104,30 +114,30 @@ func (nd *node) wait(t *testing.T) {
 		if err == nil {
 			return
 		}
-		if time.Now().After(deadline) || nd.cmd.ProcessState != nil {
-			log, _ := os.ReadFile(filepath.Join(nd.dir, "stdout.log"))
-			errlog, _ := os.ReadFile(filepath.Join(nd.dir, "err.log"))
-			t.Fatalf("clickhouse-server on port %d did not answer: %v\n%s\n%s", nd.port, err, log, errlog)
+		if time.Now().After(deadline) || nd.Cmd.ProcessState != nil {
+			log, _ := os.ReadFile(filepath.Join(nd.Dir, "stdout.log"))
+			errlog, _ := os.ReadFile(filepath.Join(nd.Dir, "err.log"))
+			t.Fatalf("clickhouse-server on port %d did not answer: %v\n%s\n%s", nd.Port, err, log, errlog)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
-// stop ends the server: SIGTERM, then SIGKILL if it lingers.
-func (nd *node) stop() {
-	if nd.db != nil {
-		nd.db.Close()
+// Stop ends the server: SIGTERM, then SIGKILL if it lingers.
+func (nd *Node) Stop() {
+	if nd.DB != nil {
+		nd.DB.Close()
 	}
-	if nd.cmd == nil || nd.cmd.Process == nil {
+	if nd.Cmd == nil || nd.Cmd.Process == nil {
 		return
 	}
-	nd.cmd.Process.Signal(syscall.SIGTERM)
+	nd.Cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
-	go func() { nd.cmd.Wait(); close(done) }()
+	go func() { nd.Cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		nd.cmd.Process.Kill()
+		nd.Cmd.Process.Kill()
 		<-done
 	}
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "github.com/ClickHouse/clickhouse-go/v2" // database/sql driver "clickhouse"
+
+	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/clickhouse"
+)
+
+// The --engine flag: where questions run. Empty is the SQLite file (--db);
+// clickhouse://user:password@host:9000/db is a ClickHouse server, reached
+// with clickhouse-go over the native protocol (docs/scale-out.md). Import
+// takes several, comma-separated, one per shard, with --cluster.
+
+const engineUsage = "ClickHouse 地址 clickhouse://用户:密码@主机:9000/库（默认：SQLite 仓库文件）"
+
+// openClickHouse opens and pings a ClickHouse pool.
+func openClickHouse(ctx context.Context, dsn string) (*sql.DB, error) {
+	if !strings.HasPrefix(dsn, "clickhouse://") {
+		return nil, fmt.Errorf("--engine %q: 要以 clickhouse:// 开头", dsn)
+	}
+	db, err := sql.Open("clickhouse", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("--engine: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("连不上 ClickHouse（--engine）: %w", err)
+	}
+	return db, nil
+}
+
+// copyToClickHouse copies the built warehouse at path to the engines: one
+// server, or, with a cluster name, one server per shard in order.
+func copyToClickHouse(ctx context.Context, path, engines, cluster string) error {
+	lite, err := schema.OpenRO(path)
+	if err != nil {
+		return err
+	}
+	defer lite.Close()
+	var pools []*sql.DB
+	defer func() {
+		for _, p := range pools {
+			p.Close()
+		}
+	}()
+	for _, dsn := range strings.Split(engines, ",") {
+		p, err := openClickHouse(ctx, strings.TrimSpace(dsn))
+		if err != nil {
+			return err
+		}
+		pools = append(pools, p)
+	}
+	if cluster == "" {
+		if len(pools) > 1 {
+			return fmt.Errorf("--engine 给了 %d 个地址：分片集群要用 --cluster 说明集群名", len(pools))
+		}
+		return clickhouse.Copy(ctx, lite, pools[0])
+	}
+	return clickhouse.CopyCluster(ctx, lite, clickhouse.Cluster{Name: cluster, Shards: pools})
+}
