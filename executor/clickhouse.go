@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,6 +34,21 @@ func OpenClickHouse(db *sql.DB, opt Options) *Executor {
 		opt.MaxRows = 10000
 	}
 	return &Executor{db: db, opt: opt, clickhouse: true}
+}
+
+// ClickHouseMajor is the server's major version (18 for 18.16.1), asked
+// once when a service opens; the compiler picks its list shape by it.
+func (x *Executor) ClickHouseMajor(ctx context.Context) (int, error) {
+	var v string
+	if err := x.db.QueryRowContext(ctx, "SELECT version()").Scan(&v); err != nil {
+		return 0, fmt.Errorf("ClickHouse version: %w", err)
+	}
+	major, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return 0, fmt.Errorf("ClickHouse version %q: %w", v, err)
+	}
+	return n, nil
 }
 
 // MaxMemoryBytes bounds one ClickHouse statement's memory.

@@ -136,7 +136,7 @@ func (c *compiler) customers(page Page) *Query {
 	}
 	sp, viaSets := c.splitForSets(false)
 	joined := p.Window != nil && srt.By != SortLastPurchase && !narrow(p) && !viaSets
-	if c.e.Dialect == ClickHouse {
+	if c.e.Dialect == ClickHouse && c.e.OldClickHouse {
 		// No correlated subqueries on older ClickHouse servers: a windowed
 		// sort key is always a joined per-customer sum.
 		joined = p.Window != nil && srt.By != SortLastPurchase

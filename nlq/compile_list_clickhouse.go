@@ -1,8 +1,8 @@
 package nlq
 
-// Customer lists on ClickHouse.
+// Customer lists on ClickHouse servers before 21.x (Engine.OldClickHouse).
 //
-// One shape runs on every ClickHouse from 18.16 to today, sharded or not:
+// This shape runs on every ClickHouse from 18.16 to today, sharded or not:
 // no window functions, no correlated subqueries, one join per SELECT. So
 // the list is the page (the selection sorted, one page kept), joined one
 // table at a time — customers, the snapshot row, the window's measures —
@@ -11,7 +11,10 @@ package nlq
 // sent to the shards with GLOBAL IN: a page is a global top, not a
 // shard's.
 
-// customersClickHouse is customers() on ClickHouse.
+// customersClickHouse is customers() on an old ClickHouse. It evaluates
+// the selection once for the total and once per joined table (the page's
+// customers), so on a new server the window-function shape is used: on
+// chDB 26.7 at 1M customers a list took ~430 ms this way against ~125 ms.
 func (c *compiler) customersClickHouse(srt *Sort, dir string, joined bool, page Page) *Query {
 	p := c.p
 	sel := &sqlText{}

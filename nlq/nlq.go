@@ -32,6 +32,12 @@ type Engine struct {
 	// Dialect is the SQL compiled statements are written in (SQLite by
 	// default; ClickHouse always compiles plain SQL).
 	Dialect Dialect
+	// OldClickHouse: a ClickHouse server before 21.x — no window functions,
+	// no correlated subqueries. Lists take the shape that runs on every
+	// version (compile_list_clickhouse.go); newer servers take the faster
+	// one, with the total as a window function and the display columns as
+	// subqueries ClickHouse decorrelates. Detected once, at connect.
+	OldClickHouse bool
 }
 
 // plain reports whether statements must not use the customer sets and

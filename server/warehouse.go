@@ -95,6 +95,11 @@ func newView(ctx context.Context, x *executor.Executor, lex []nlq.Entry) (*view,
 	}
 	if x.ClickHouse() {
 		eng.Dialect = nlq.ClickHouse
+		major, err := x.ClickHouseMajor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		eng.OldClickHouse = major < 21
 	}
 	return &view{Engine: eng, Exec: x, cache: newResultCache(512, 2000)}, nil
 }

@@ -59,8 +59,8 @@ func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*chtest
 	}
 	t.Cleanup(func() { b.Close() })
 	a.NoCache, b.NoCache = true, true
-	if b.Engine().Dialect != nlq.ClickHouse {
-		t.Fatal("the service on the cluster does not compile ClickHouse SQL")
+	if e := b.Engine(); e.Dialect != nlq.ClickHouse || !e.OldClickHouse {
+		t.Fatalf("the service on 18.16 compiles %v SQL (old server: %v), want ClickHouse for an old server", e.Dialect, e.OldClickHouse)
 	}
 	return a, b, nodes
 }

@@ -116,3 +116,19 @@ func TestClickHouseSameAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestClickHouseOldShapeSameAnswers: the list shape for servers before
+// 21.x (no window functions, one join per SELECT), which the 18.16
+// cluster test runs, also answers as SQLite does on chDB 26.7 — one SQL
+// for old and new servers.
+func TestClickHouseOldShapeSameAnswers(t *testing.T) {
+	a, b, _ := services(t)
+	if b.Engine().OldClickHouse {
+		t.Fatal("chDB 26.7 taken for an old server")
+	}
+	b.Engine().OldClickHouse = true
+	seen := enginetest.Compare(t, a, b, enginetest.CoreSets(t))
+	if seen["customers"] == 0 {
+		t.Error("no list was compared")
+	}
+}
