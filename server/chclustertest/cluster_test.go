@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chatbi/chatbi/executor"
-	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/schema"
 	"github.com/chatbi/chatbi/schema/clickhouse"
 	"github.com/chatbi/chatbi/schema/clickhouse/chtest"
@@ -44,23 +43,13 @@ func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*chtest
 		t.Fatal(err)
 	}
 	t.Logf("copied onto %d shards in %v", len(nodes), time.Since(start).Round(time.Millisecond))
-	a, err := server.NewService(ctx, path, opt)
+	pool, err := sql.Open("clickhouse", nodes[0].DSN("reader"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
-	pool, err := sql.Open("clickhouse", fmt.Sprintf("clickhouse://reader@127.0.0.1:%d/default", nodes[0].Port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := server.NewServiceOn(ctx, executor.OpenClickHouse(pool, opt), opt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	a.NoCache, b.NoCache = true, true
-	if e := b.Engine(); e.Dialect != nlq.ClickHouse || !e.OldClickHouse {
-		t.Fatalf("the service on 18.16 compiles %v SQL (old server: %v), want ClickHouse for an old server", e.Dialect, e.OldClickHouse)
+	a, b := enginetest.Services(t, path, pool, opt)
+	if !b.Engine().OldClickHouse {
+		t.Fatal("18.16 not taken for an old server: the cluster would get window functions")
 	}
 	return a, b, nodes
 }

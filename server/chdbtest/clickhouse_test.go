@@ -13,7 +13,6 @@ import (
 	_ "github.com/chdb-io/chdb-go/chdb/driver"
 
 	"github.com/chatbi/chatbi/executor"
-	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/schema"
 	"github.com/chatbi/chatbi/schema/clickhouse"
 	"github.com/chatbi/chatbi/schema/schematest"
@@ -79,27 +78,13 @@ func services(t *testing.T) (onSQLite, onCH *server.Service, ch *sql.DB) {
 	t.Helper()
 	path := enginetest.Warehouse(t)
 	_, ch = openChDB(t, path)
-	ctx := context.Background()
-	a, err := server.NewService(ctx, path, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
 	// The service closes its pool when it closes: give it its own on the
 	// shared session.
 	pool, err := sql.Open("chdb", "session="+filepath.Join(chDir, "chdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := server.NewServiceOn(ctx, executor.OpenClickHouse(pool, opt), opt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	a.NoCache, b.NoCache = true, true
-	if b.Engine().Dialect != nlq.ClickHouse {
-		t.Fatal("the service on chDB does not compile ClickHouse SQL")
-	}
+	a, b := enginetest.Services(t, path, pool, opt)
 	return a, b, ch
 }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chatbi/chatbi/executor"
+	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/schema"
 	"github.com/chatbi/chatbi/schema/clickhouse"
 	"github.com/chatbi/chatbi/schema/schematest"
@@ -40,6 +42,30 @@ func Warehouse(t testing.TB) string {
 		}
 	}
 	return path
+}
+
+// Services opens a service on the SQLite warehouse at path and one on the
+// ClickHouse pool (closed with it), both with the answer cache off, so
+// every answer compared is computed.
+func Services(t testing.TB, path string, pool *sql.DB, opt executor.Options) (onSQLite, onCH *server.Service) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := server.NewService(ctx, path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b, err := server.NewServiceOn(ctx, executor.OpenClickHouse(pool, opt), opt, nil)
+	if err != nil {
+		pool.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	a.NoCache, b.NoCache = true, true
+	if b.Engine().Dialect != nlq.ClickHouse {
+		t.Fatal("the service on ClickHouse does not compile ClickHouse SQL")
+	}
+	return a, b
 }
 
 // Conversation is one evaluation item's turns.
