@@ -54,13 +54,14 @@ func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*chtest
 	return a, b, nodes
 }
 
-// TestClickHouseClusterSameAnswers: the public set, the golden questions
-// and the extra ones (every answer type), asked of a two-shard cluster,
-// answer as on SQLite.
+// TestClickHouseClusterSameAnswers: every question chdbtest asks — the
+// public set, every paraphrase and held-out set, the golden questions,
+// migrations and CLV rankings — answers on a two-shard 18.16 cluster as
+// on SQLite, but for the known gaps below.
 func TestClickHouseClusterSameAnswers(t *testing.T) {
 	a, b, _ := cluster(t)
 	var convs []enginetest.Conversation
-	for _, c := range enginetest.CoreSets(t) {
+	for _, c := range enginetest.AllSets(t) {
 		var turns []string
 		for _, q := range c.Turns {
 			if _, gap := gaps18[q]; !gap {
@@ -79,7 +80,7 @@ func TestClickHouseClusterSameAnswers(t *testing.T) {
 	}
 }
 
-// gaps18 are the questions of the core sets that 18.16 cannot run yet
+// gaps18 are the questions of the sets that 18.16 cannot run yet
 // (they run on chDB 26.7, server/chdbtest): the shapes with more than one
 // join per SELECT, and shares (a window function). See docs/scale-out.md.
 var gaps18 = map[string]string{
