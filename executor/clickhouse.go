@@ -18,11 +18,12 @@ import (
 // set), max_execution_time from the time budget, join_use_nulls = 1 (a
 // LEFT JOIN's missing side is NULL, as in SQL, not a default value), max_result_rows with
 // result_overflow_mode = 'throw' from the row cap and a max_memory_usage.
-// distributed_product_mode = 'local' makes a subquery over a Distributed
-// table inside a distributed query read each shard's own part: the
-// warehouse is sharded by customer (schema/clickhouse.CopyCluster), so the
-// customers who bought X on a shard are on that shard. Without a cluster
-// it changes nothing.
+// distributed_product_mode = 'global' runs a subquery over a Distributed
+// table once, on the server asked, and sends its result to the shards
+// (GLOBAL IN): always right, whatever the subquery. 'local' would keep the
+// customer subqueries on each shard — right too, the warehouse being
+// sharded by customer — but 18.16 loses table aliases when it rewrites
+// them (docs/scale-out.md). Without a cluster it changes nothing.
 // A production deployment should connect as a read-only user as well
 // (docs/scale-out.md). The one-statement and query-only checks of Each
 // apply as on SQLite.
@@ -203,16 +204,6 @@ func sqlWords(text string) []string {
 		}
 	}
 	return out
-}
-
-// retryClickHouse reports an error after which the same statement is run
-// once more (statements are read-only): a chdb-go panic (queryRecovering),
-// or a connection out of step — an 18.x server that failed a statement
-// before reading the whole request reads its tail as the next one's
-// start and answers UNEXPECTED_PACKET_FROM_CLIENT (code 101), then
-// drops the connection; the retry takes another.
-func retryClickHouse(err error) bool {
-	return errors.Is(err, errDriverPanic) || err != nil && strings.Contains(err.Error(), "code: 101,")
 }
 
 // queryClickHouse starts a statement. Through clickhouse-go, a statement

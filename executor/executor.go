@@ -262,7 +262,7 @@ func (x *Executor) query(ctx context.Context, st Statement, maxRows int) (rows *
 		}
 		text := st.SQL + x.clickhouseSettings(maxRows)
 		rows, done, err := x.queryClickHouse(ctx, text, st.Args)
-		if retryClickHouse(err) {
+		if errors.Is(err, errDriverPanic) {
 			rows, done, err = x.queryClickHouse(ctx, text, st.Args)
 		}
 		if err != nil {

@@ -7,17 +7,10 @@ import "fmt"
 // order lines, not customers: the sum of the lines' amount or quantity, or
 // the distinct customers with such a line, in completed orders in scope.
 
-// lineMeasures are the measures over order lines.
+// lineMeasureSQL are the measures over order lines: purchase_lines (alias
+// o) holds the completed orders' lines with their customer and date, so
+// only the products are joined.
 var lineMeasureSQL = map[string]string{
-	"sales":  "round(sum(oi.amount_cents) / 100.0, 2)",
-	"units":  "sum(oi.quantity)",
-	"buyers": "count(DISTINCT o.customer_key)",
-}
-
-// lineMeasureClickHouse are lineMeasureSQL over purchase_lines (alias o):
-// the completed orders' lines with their customer and date, so ClickHouse
-// (one join per SELECT before 20.x) joins only the products.
-var lineMeasureClickHouse = map[string]string{
 	"sales":  "round(sum(o.amount_cents) / 100.0, 2)",
 	"units":  "sum(o.quantity)",
 	"buyers": "count(DISTINCT o.customer_key)",
@@ -77,8 +70,6 @@ func (c *compiler) lineTable() *Query {
 		}
 		if c.fromProductDays() {
 			s.w(productDaysSQL[m] + ` AS "` + Measures[m].Name + `"`)
-		} else if c.e.Dialect == ClickHouse {
-			s.w(lineMeasureClickHouse[m] + ` AS "` + Measures[m].Name + `"`)
 		} else {
 			s.w(lineMeasureSQL[m] + ` AS "` + Measures[m].Name + `"`)
 		}
@@ -89,14 +80,10 @@ func (c *compiler) lineTable() *Query {
 		// Summed per product and day at import: a few rows a day.
 		s.w("\nFROM product_days pd JOIN products p ON p.id = pd.product_key")
 		s.w("\nWHERE pd.date BETWEEN ? AND ?", from, to)
-	} else if c.e.Dialect == ClickHouse {
-		// USING: a name qualified in ON is lost when a cluster's
-		// distributed query rewrites purchase_lines.
-		s.w("\nFROM purchase_lines o ALL INNER JOIN (SELECT id AS product_key, product_id, product_name, brand, category, category_l1 FROM products) p USING product_key")
-		s.w("\nWHERE o.date BETWEEN ? AND ?", from, to)
 	} else {
-		s.w("\nFROM order_items oi JOIN orders o ON o.id = oi.order_key JOIN products p ON p.id = oi.product_key")
-		s.w("\nWHERE o.status = 'completed' AND o.order_date BETWEEN ? AND ?", from, to)
+		s.w("\nFROM purchase_lines o")
+		c.e.Dialect.productsJoin(s)
+		s.w("\nWHERE o.date BETWEEN ? AND ?", from, to)
 	}
 	if len(p.Lines) > 0 {
 		s.w(" AND ")

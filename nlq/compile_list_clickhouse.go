@@ -23,11 +23,11 @@ func (c *compiler) customersClickHouse(srt *Sort, dir string, joined bool, page 
 	pg.w("SELECT ck, k FROM (")
 	pg.w(sel.sb.String(), sel.args...)
 	pg.w(")\nORDER BY k"+dir+", ck\nLIMIT ? OFFSET ?", page.Limit, page.Offset)
-	inPage := func(s *sqlText) {
-		s.w(" GLOBAL IN (SELECT ck FROM (")
-		s.w(pg.sb.String(), pg.args...)
-		s.w("))")
-	}
+	// The page's customers, for each joined table to read only theirs.
+	in := &sqlText{}
+	in.w(" GLOBAL IN (SELECT ck FROM (")
+	in.w(pg.sb.String(), pg.args...)
+	in.w("))")
 	windowed := p.Window != nil || !c.snap
 
 	s := &sqlText{}
@@ -54,8 +54,7 @@ func (c *compiler) customersClickHouse(srt *Sort, dir string, joined bool, page 
 	s.w(`phone AS "手机号", (SELECT count() FROM (`)
 	s.w(sel.sb.String(), sel.args...)
 	s.w(`)) AS "_total"` + "\nFROM ")
-	// Innermost first: the page, then one join per level.
-	// Each join wraps what came before: (SELECT * FROM <before> ANY LEFT
+	// Innermost first: the page, then one join per level. Each join wraps what came before: (SELECT * FROM <before> ANY LEFT
 	// JOIN (<table's rows for the page>) USING ck). Every subquery has an
 	// alias (newer servers require one in a join).
 	from := &sqlText{}
@@ -70,8 +69,6 @@ func (c *compiler) customersClickHouse(srt *Sort, dir string, joined bool, page 
 		next.w(") " + alias + " USING ck) " + alias + "_j")
 		from = next
 	}
-	in := &sqlText{}
-	inPage(in)
 	join("cu", "SELECT id AS ck, customer_id, name, gender, birth_date, city, member_level, phone FROM customers WHERE id"+in.sb.String(), in.args...)
 	if c.snap {
 		join("me", "SELECT customer_key AS ck, rfm_class, lifecycle, monetary_cents, frequency, last_date, clv FROM customer_measures WHERE as_of = ? AND customer_key"+in.sb.String(),

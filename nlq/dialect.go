@@ -114,3 +114,14 @@ func (d Dialect) tagsJoin(s *sqlText) {
 	}
 	s.w(" JOIN customer_tags t ON t.as_of = m.as_of AND t.customer_key = m.customer_key")
 }
+
+// productsJoin joins each order line (purchase_lines o) to its product
+// (p). On ClickHouse it is USING the key: a name qualified in ON is lost
+// when a cluster's distributed query rewrites purchase_lines.
+func (d Dialect) productsJoin(s *sqlText) {
+	if d == ClickHouse {
+		s.w(" ALL INNER JOIN (SELECT id AS product_key, product_id, product_name, brand, category, category_l1 FROM products) p USING product_key")
+		return
+	}
+	s.w(" JOIN products p ON p.id = o.product_key")
+}

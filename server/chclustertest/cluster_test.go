@@ -106,7 +106,7 @@ func TestClickHouseClusterKnownGaps(t *testing.T) {
 // shards, each customer once, with every order on its customer's shard —
 // what lets IN subqueries and joins stay on each shard.
 func TestClickHouseClusterSharded(t *testing.T) {
-	a, _, nodes := cluster(t)
+	_, _, nodes := cluster(t)
 	ctx := context.Background()
 	var want int64
 	lite, err := schema.OpenRO(enginetest.Warehouse(t))
@@ -143,7 +143,6 @@ func TestClickHouseClusterSharded(t *testing.T) {
 	if sum != want || total != want || distinct != want {
 		t.Errorf("customers: shards hold %d, the Distributed table %d (%d distinct), SQLite %d", sum, total, distinct, want)
 	}
-	_ = a
 }
 
 // TestClickHouseClusterRefusesLikeSQLite: bad and hostile questions get

@@ -64,7 +64,7 @@ func TestClickHouseGuards(t *testing.T) {
 // were, still answering.
 func TestClickHouseCopyKeepsTablesOnFailure(t *testing.T) {
 	_, ch := openChDB(t, schematest.PublicWarehouse(t))
-	before := tableCounts(t, ch)
+	before := enginetest.TableCounts(t, ch)
 	broken := filepath.Join(t.TempDir(), "broken.db")
 	db, err := sql.Open("sqlite3", broken)
 	if err != nil {
@@ -85,7 +85,7 @@ func TestClickHouseCopyKeepsTablesOnFailure(t *testing.T) {
 	if err := clickhouse.Copy(context.Background(), db, ch); err == nil {
 		t.Fatal("a copy from a warehouse without purchase_orders succeeded")
 	}
-	if after := tableCounts(t, ch); after != before {
+	if after := enginetest.TableCounts(t, ch); after != before {
 		t.Errorf("a failed copy changed the published tables: %s → %s", before, after)
 	}
 	var left int
@@ -96,9 +96,6 @@ func TestClickHouseCopyKeepsTablesOnFailure(t *testing.T) {
 		t.Errorf("the catalog no longer loads from ClickHouse: %v", err)
 	}
 }
-
-// tableCounts renders every copied table's row count.
-func tableCounts(t *testing.T, ch *sql.DB) string { return enginetest.TableCounts(t, ch) }
 
 // TestClickHouseCopyFileSameTables: loading through ClickHouse's sqlite()
 // table function gives the very tables the row-by-row copy gives.
