@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/chatbi/chatbi/schema"
 )
@@ -162,17 +164,172 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 			return fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
 		}
 	}
-	for _, dst := range dsts {
-		for _, t := range Tables {
-			if _, err := dst.ExecContext(ctx, "DROP TABLE IF EXISTS "+name(t)); err != nil {
-				return fmt.Errorf("publish %s: %w", t.Name, err)
+	// Publishing: a RENAME puts each <table>_loading in place (the live
+	// one becomes <table>_old in the same statement, dropped at the end),
+	// so a question never finds a table missing. The tables are renamed
+	// one after the other, node after node, so the live meta gets a
+	// publishing row first, the new meta carries this copy's mark, and
+	// meta is renamed last: a service that checks State after a statement
+	// knows whether it read one copy throughout. A publish that
+	// dies half-way leaves the publishing row, and services refuse to
+	// answer until a copy completes — the tables may be mixed.
+	mark := fmt.Sprintf("%d-%016x", time.Now().UnixNano(), rand.Uint64())
+	var order, meta []string // meta last
+	for _, t := range Tables {
+		if t.Name == "meta" {
+			meta = append(meta, name(t))
+		} else {
+			order = append(order, name(t))
+		}
+	}
+	live := make([]map[string]bool, len(dsts))
+	for i, dst := range dsts {
+		if _, err := dst.ExecContext(ctx, "INSERT INTO meta_loading (`key`, `value`) SELECT ?, ?", PublishedKey, mark); err != nil {
+			return fmt.Errorf("mark the copy: %w", err)
+		}
+		if live[i], err = existing(ctx, dst, append(order, meta...)); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		for t := range live[i] {
+			if _, err := dst.ExecContext(ctx, "DROP TABLE IF EXISTS "+t+"_old"); err != nil {
+				return fmt.Errorf("publish %s: %w", t, err)
 			}
-			if _, err := dst.ExecContext(ctx, "RENAME TABLE "+name(t)+"_loading TO "+name(t)); err != nil {
-				return fmt.Errorf("publish %s: %w", t.Name, err)
+		}
+	}
+	replacing := false
+	for i, dst := range dsts {
+		if live[i]["meta"] {
+			replacing = true
+			if _, err := dst.ExecContext(ctx, "INSERT INTO meta (`key`, `value`) SELECT ?, ?", PublishingKey, mark); err != nil {
+				return fmt.Errorf("mark the copy: %w", err)
+			}
+		}
+	}
+	if replacing {
+		if err := drain(ctx, dsts, time.Now()); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+	}
+	// Every node's data tables, then every node's meta: on a cluster a
+	// node's new mark appears only once all shards serve the new rows.
+	// One RENAME per table: a RENAME of several tables locks them one by
+	// one, and a question holding one while waiting for another deadlocks
+	// with it (seen on 18.16).
+	for _, tables := range [][]string{order, meta} {
+		for i, dst := range dsts {
+			for _, t := range tables {
+				rename := t + "_loading TO " + t
+				if live[i][t] {
+					rename = t + " TO " + t + "_old, " + rename
+				}
+				if _, err := dst.ExecContext(ctx, "RENAME TABLE "+rename); err != nil {
+					return fmt.Errorf("publish %s: %w", t, err)
+				}
+			}
+		}
+	}
+	for i, dst := range dsts {
+		for t := range live[i] {
+			if _, err := dst.ExecContext(ctx, "DROP TABLE "+t+"_old"); err != nil {
+				return fmt.Errorf("publish: drop the old %s: %w", t, err)
 			}
 		}
 	}
 	return nil
+}
+
+// Draining before the renames: a RENAME waits for the queries reading its
+// table, and on servers before 20.x (Ordinary databases) a query that
+// reads the table a second time — an IN subquery, a join — then waits for
+// the RENAME: both hang (seen on 18.16). So once the publishing row is in,
+// services start no statement (they check State first), and the copy
+// waits for the statements already under way to end: drainGrace covers a
+// statement checked just before the row went in and started just after;
+// drainMax bounds the wait for somebody else's long query.
+const (
+	drainGrace = time.Second
+	drainMax   = 2 * time.Minute
+)
+
+// drain waits until no query that started before marked+drainGrace is
+// running on any of dsts (or drainMax has passed: the renames then go
+// ahead and may wait for that query).
+func drain(ctx context.Context, dsts []*sql.DB, marked time.Time) error {
+	since := marked.Add(drainGrace)
+	if err := sleep(ctx, time.Until(since)); err != nil {
+		return err
+	}
+	for deadline := since.Add(drainMax); time.Now().Before(deadline); {
+		running := 0
+		for _, dst := range dsts {
+			var n uint64
+			if err := dst.QueryRowContext(ctx, "SELECT count() FROM system.processes WHERE elapsed >= ?", time.Since(since).Seconds()).Scan(&n); err != nil {
+				return fmt.Errorf("wait for running queries: %w", err)
+			}
+			running += int(n)
+		}
+		if running == 0 {
+			return nil
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// existing returns which of tables exist on dst.
+func existing(ctx context.Context, dst *sql.DB, tables []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, t := range tables {
+		var n uint8
+		if err := dst.QueryRowContext(ctx, "EXISTS TABLE "+t).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 1 {
+			out[t] = true
+		}
+	}
+	return out, nil
+}
+
+// The meta rows of publication: PublishedKey names a copy, a new value
+// each time one is published; PublishingKey is added to the live meta
+// while a copy replaces it.
+const (
+	PublishedKey  = "published"
+	PublishingKey = "publishing"
+)
+
+// State returns the mark of the copy db serves ("" before the first copy
+// with marks) and whether a new copy is being published over it.
+func State(ctx context.Context, db *sql.DB) (mark string, publishing bool, err error) {
+	rows, err := db.QueryContext(ctx, "SELECT `key`, value FROM meta WHERE `key` IN (?, ?)", PublishedKey, PublishingKey)
+	if err != nil {
+		return "", false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return "", false, err
+		}
+		if k == PublishingKey {
+			publishing = true
+		} else {
+			mark = v
+		}
+	}
+	return mark, publishing, rows.Err()
 }
 
 // columns reads a table's columns and maps their types. A column in the
