@@ -236,8 +236,11 @@ func (s *Server) limit(c *gin.Context) {
 
 func (s *Server) health(c *gin.Context) {
 	v := s.svc.wh.current()
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "as_of": v.Engine.Catalog.AsOf.Format("2006-01-02"),
-		"warehouse": gin.H{"modified": v.file.ModTime().UTC().Format(time.RFC3339), "bytes": v.file.Size()}})
+	wh := gin.H{"engine": "clickhouse", "published": v.mark}
+	if v.file != nil {
+		wh = gin.H{"modified": v.file.ModTime().UTC().Format(time.RFC3339), "bytes": v.file.Size()}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "as_of": v.Engine.Catalog.AsOf.Format("2006-01-02"), "warehouse": wh})
 }
 
 // fail writes {"error": {"code", "message"}} with the code's status; only

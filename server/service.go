@@ -143,16 +143,20 @@ func newService(wh *warehouse, opt executor.Options) *Service {
 
 // NewServiceOn serves an engine already opened — a ClickHouse pool through
 // executor.OpenClickHouse: the catalog is read through it and questions
-// compile to its dialect. There is no file to follow; a new import is
-// published into the engine itself (schema/clickhouse). Closing the service
+// compile to its dialect. A new import is published into the engine
+// itself (schema/clickhouse) with a new mark in its meta table; the
+// service looks at the mark at most once a second and serves the new copy
+// (catalog and answer cache anew) when it changes. Closing the service
 // closes x.
 func NewServiceOn(ctx context.Context, x *executor.Executor, opt executor.Options, lex []nlq.Entry) (*Service, error) {
 	v, err := newView(ctx, x, lex)
 	if err != nil {
 		return nil, err
 	}
+	v.shared = true // a view retired for a newer one leaves the pool open
 	w := &warehouse{fixed: x, opt: opt, lex: lex, log: slog.New(slog.DiscardHandler)}
 	w.cur.Store(v)
+	w.lastCheck.Store(time.Now().UnixNano())
 	return newService(w, opt), nil
 }
 
@@ -173,11 +177,24 @@ func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*exe
 		return nil, err
 	}
 	defer leave()
-	r, err := v.Exec.Run(ctx, st)
-	if err == nil {
-		v.cache.put(key, r)
+	// On ClickHouse a statement runs only on the copy its view was made
+	// for, and while no new copy is being published (which waits for the
+	// statements under way); its result is given only if that still held
+	// when it ended.
+	if v.Exec.ClickHouse() {
+		if err := s.wh.stillServes(ctx, v); err != nil {
+			return nil, err
+		}
 	}
-	return r, err
+	r, err := v.Exec.Run(ctx, st)
+	if err == nil && v.Exec.ClickHouse() {
+		err = s.wh.stillServes(ctx, v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(key, r)
+	return r, nil
 }
 
 // SetLogger logs the service's warehouse switches to log.
@@ -199,6 +216,11 @@ func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 	bctx, cancel := context.WithTimeout(ctx, s.budget)
 	defer cancel()
 	ans, err := s.ask(bctx, req, start)
+	// A ClickHouse copy being published (a second or two): wait for it
+	// within the budget and answer from the new copy.
+	for errors.Is(err, errRepublished) && pause(bctx, 100*time.Millisecond) {
+		ans, err = s.ask(bctx, req, start)
+	}
 	if err != nil && ctx.Err() == context.Canceled {
 		err = newError(CodeCanceled, "请求已取消 (client went away)", err)
 	}
@@ -224,6 +246,16 @@ func (s *Service) Ask(ctx context.Context, req AskRequest) (*Answer, error) {
 		}
 	}
 	return ans, err
+}
+
+// pause waits d, or less if ctx ends first: then it reports false.
+func pause(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
 }
 
 // LocalPrincipal owns what is asked without API keys (a loopback service).

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/chatbi/chatbi/executor"
 	"github.com/chatbi/chatbi/nlq"
 	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/clickhouse"
 )
 
 // warehouse follows one warehouse file. Import and refresh never write the
@@ -40,7 +42,8 @@ type warehouse struct {
 type view struct {
 	Engine *nlq.Engine
 	Exec   *executor.Executor
-	file   os.FileInfo
+	file   os.FileInfo  // the file served (nil on ClickHouse)
+	mark   string       // the ClickHouse copy served (clickhouse.State)
 	shared bool         // Exec is the warehouse's fixed engine: retiring keeps it open
 	cache  *resultCache // this file's recent results (cache.go)
 
@@ -49,8 +52,13 @@ type view struct {
 }
 
 // checkEvery bounds how often a question stats the file: a stat is ~1 µs,
-// but a burst of questions needs only one.
-const checkEvery = 100 * time.Millisecond
+// but a burst of questions needs only one. On ClickHouse the look is a
+// query (~1 ms on a LAN), made at most once a second: a new import is
+// served within a second of its publication.
+const (
+	checkEvery       = 100 * time.Millisecond
+	checkEngineEvery = time.Second
+)
 
 func openWarehouse(ctx context.Context, path string, opt executor.Options, lex []nlq.Entry) (*warehouse, error) {
 	w := &warehouse{path: path, opt: opt, lex: lex, log: slog.New(slog.DiscardHandler)}
@@ -85,9 +93,23 @@ func openView(ctx context.Context, path string, opt executor.Options, lex []nlq.
 // dialect: the same catalog queries and compiler serve SQLite and
 // ClickHouse.
 func newView(ctx context.Context, x *executor.Executor, lex []nlq.Entry) (*view, error) {
+	var mark string
+	if x.ClickHouse() {
+		var err error
+		if mark, err = settledMark(ctx, x); err != nil {
+			return nil, err
+		}
+	}
 	cat, err := schema.LoadCatalog(ctx, x.DB())
 	if err != nil {
 		return nil, err
+	}
+	if x.ClickHouse() { // the catalog must be the copy's the mark names
+		if again, err := settledMark(ctx, x); err != nil {
+			return nil, err
+		} else if again != mark {
+			return nil, errRepublished
+		}
 	}
 	eng, err := nlq.NewEngineWith(cat, lex)
 	if err != nil {
@@ -101,7 +123,7 @@ func newView(ctx context.Context, x *executor.Executor, lex []nlq.Entry) (*view,
 		}
 		eng.OldClickHouse = major < 21
 	}
-	return &view{Engine: eng, Exec: x, cache: newResultCache(512, 2000)}, nil
+	return &view{Engine: eng, Exec: x, mark: mark, cache: newResultCache(512, 2000)}, nil
 }
 
 // acquire returns the current view, switching to a newly published file
@@ -126,14 +148,16 @@ func (w *warehouse) current() *view {
 	return w.cur.Load()
 }
 
-// follow switches to a new file if one was published since the last look.
+// follow switches to a new file, or a new ClickHouse copy, if one was
+// published since the last look.
 func (w *warehouse) follow(ctx context.Context) {
+	every := checkEvery
 	if w.fixed != nil {
-		return
+		every = checkEngineEvery
 	}
 	now := time.Now().UnixNano()
 	last := w.lastCheck.Load()
-	if now-last < int64(checkEvery) || !w.lastCheck.CompareAndSwap(last, now) {
+	if now-last < int64(every) || !w.lastCheck.CompareAndSwap(last, now) {
 		return
 	}
 	w.reload(ctx)
@@ -146,6 +170,9 @@ func (w *warehouse) reload(ctx context.Context) error {
 	w.reopen.Lock()
 	defer w.reopen.Unlock()
 	old := w.cur.Load()
+	if w.fixed != nil {
+		return w.reloadEngine(ctx, old)
+	}
 	fi, err := os.Stat(w.path)
 	if err != nil {
 		w.log.Warn("warehouse file missing: serving the one already open", "path", w.path, "err", err)
@@ -155,6 +182,58 @@ func (w *warehouse) reload(ctx context.Context) error {
 		return nil
 	}
 	return w.swap(ctx, old)
+}
+
+// reloadEngine reads the ClickHouse copy's mark and serves the copy anew
+// (catalog, answer cache) if it changed: a new import was published. An
+// engine that does not answer is logged and the current view kept; the
+// question then gets the engine's own error.
+func (w *warehouse) reloadEngine(ctx context.Context, old *view) error {
+	look, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	mark, _, err := clickhouse.State(look, w.fixed.DB())
+	if err != nil {
+		w.log.Warn("cannot read the ClickHouse copy's mark: serving the one already open", "err", err)
+		return err
+	}
+	if mark == old.mark {
+		return nil
+	}
+	return w.swap(ctx, old)
+}
+
+// settledMark returns the mark of the ClickHouse copy x serves, or
+// errRepublished while a new copy is being published over it.
+func settledMark(ctx context.Context, x *executor.Executor) (string, error) {
+	mark, publishing, err := clickhouse.State(ctx, x.DB())
+	if err != nil {
+		return "", fmt.Errorf("read the ClickHouse copy's mark: %w", err)
+	}
+	if publishing {
+		return "", errRepublished
+	}
+	return mark, nil
+}
+
+// errRepublished: a new ClickHouse copy was published, or is being
+// published, while a statement ran, so its result may mix the two copies
+// and is not given. Ask asks once more on the new copy.
+var errRepublished = retryError(CodeUnavailable, "数据仓库正在更新，请稍后再试 (a new warehouse copy is being published)", 1, nil)
+
+// stillServes reports errRepublished unless the ClickHouse copy v was made
+// for is still the one served, untouched: checked after each statement,
+// so no answer mixes two copies' tables. The next question looks for the
+// new copy at once.
+func (w *warehouse) stillServes(ctx context.Context, v *view) error {
+	mark, err := settledMark(ctx, w.fixed)
+	if err == nil && mark == v.mark {
+		return nil
+	}
+	w.lastCheck.Store(0)
+	if err != nil && !errors.Is(err, errRepublished) {
+		return err
+	}
+	return errRepublished
 }
 
 // swap opens the file anew and retires old; the caller holds reopen.

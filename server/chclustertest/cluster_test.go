@@ -225,3 +225,40 @@ func TestClickHouseClusterShardDown(t *testing.T) {
 		}
 	}
 }
+
+// TestClickHouseClusterRepublishUnderLoad: a new copy published over the
+// cluster node after node while questions run: every answer is wholly the
+// old warehouse's or the new one's, or a 503 (enginetest.RepublishUnderLoad).
+func TestClickHouseClusterRepublishUnderLoad(t *testing.T) {
+	_, onCluster, nodes := cluster(t)
+	c := clickhouse.Cluster{Name: "chatbi"}
+	for _, nd := range nodes {
+		c.Shards = append(c.Shards, nd.DB)
+	}
+	t.Cleanup(func() { // on failure, what was still running (a hang shows here)
+		if t.Failed() {
+			for _, nd := range nodes {
+				rows, err := nd.DB.Query("SELECT elapsed, query FROM system.processes")
+				if err != nil {
+					t.Log("system.processes:", err)
+					continue
+				}
+				for rows.Next() {
+					var e float64
+					var q string
+					rows.Scan(&e, &q)
+					t.Logf("running on port %d for %.1fs: %.300s", nd.Port, e, q)
+				}
+				rows.Close()
+			}
+		}
+	})
+	enginetest.RepublishUnderLoad(t, onCluster, opt, func(path string) error {
+		lite, err := schema.OpenRO(path)
+		if err != nil {
+			return err
+		}
+		defer lite.Close()
+		return clickhouse.CopyCluster(context.Background(), lite, c)
+	})
+}
