@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -36,6 +37,39 @@ func openClickHouse(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("连不上 ClickHouse（--engine）: %w", err)
 	}
 	return db, nil
+}
+
+// copyTarget is the --engine and --cluster flags of the commands that
+// build a warehouse (import, refresh, demo): where the built SQLite
+// warehouse is copied once it is published.
+type copyTarget struct{ engine, cluster *string }
+
+func copyFlags(fs *flag.FlagSet) copyTarget {
+	return copyTarget{
+		engine:  fs.String("engine", "", "完成后复制到 ClickHouse：一个地址，或分片集群每个分片一个（逗号分隔）"),
+		cluster: fs.String("cluster", "", "ClickHouse 集群名（remote_servers 里的），按客户分片"),
+	}
+}
+
+// copy copies the warehouse at db if --engine was given. The SQLite build
+// is validated, refreshed and published first; the copy loads aside and
+// renames, so a failed copy leaves the tables ClickHouse serves as they
+// were. Running services notice the new copy within a second.
+func (c copyTarget) copy(e env, cmd, db string) int {
+	if *c.engine == "" {
+		if *c.cluster != "" {
+			fmt.Fprintf(e.stderr, "chatbi %s: --cluster 要和 --engine 一起用\n", cmd)
+			return 2
+		}
+		return 0
+	}
+	if err := copyToClickHouse(e.ctx, db, *c.engine, *c.cluster); err != nil {
+		fmt.Fprintf(e.stderr, "chatbi %s: 复制到 ClickHouse: %v\n", cmd, err)
+		fmt.Fprintln(e.stderr, "ClickHouse 里的表未改动。")
+		return 1
+	}
+	fmt.Fprintln(e.stdout, "已复制到 ClickHouse")
+	return 0
 }
 
 // copyToClickHouse copies the built warehouse at path to the engines: one

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatbi/chatbi/schema/clickhouse/chtest"
 )
@@ -48,4 +56,191 @@ func TestEngineClickHouse(t *testing.T) {
 	if code, _, errs := chatbi(t, "ask", "--engine", "mysql://x", "重要价值客户有多少"); code != 1 || !strings.Contains(errs, "clickhouse://") {
 		t.Errorf("not a ClickHouse address: %d %s", code, errs)
 	}
+}
+
+// TestClickHouseServeFollowsImport runs the sequence a ClickHouse user
+// runs: import --engine, serve --engine, ask (answers cached), import
+// again with other data, refresh --engine. After each new copy the running
+// service must give the new warehouse's answers within a few seconds —
+// never its cached answers of the old one for longer — and every answer on
+// the way is the old warehouse's or the new one's.
+func TestClickHouseServeFollowsImport(t *testing.T) {
+	nodes := chtest.StartCluster(t, 2)
+	db := filepath.Join(t.TempDir(), "w.db")
+	engines := nodes[0].DSN("default") + "," + nodes[1].DSN("default")
+	build := func(args ...string) {
+		t.Helper()
+		args = append(append([]string{}, args...), "--db", db, "--engine", engines, "--cluster", "chatbi")
+		if code, out, errs := chatbi(t, args...); code != 0 || !strings.Contains(out, "已复制到 ClickHouse") {
+			t.Fatalf("%v: %d %s %s", args, code, out, errs)
+		}
+	}
+	questions := []string{"重要价值客户有多少", "过去3个月买过口红没买过粉底液的重要价值客户", "各生命周期阶段的客户数"}
+	// sqlite is each question's answer on the SQLite file as it is now.
+	sqlite := func() []string {
+		t.Helper()
+		var out []string
+		for _, q := range questions {
+			code, js, errs := chatbi(t, "ask", "--db", db, "--json", q)
+			if code != 0 {
+				t.Fatalf("ask on SQLite %s: %s", q, errs)
+			}
+			out = append(out, answerDigest(t, []byte(js)))
+		}
+		return out
+	}
+	build("import", pubData)
+	first := sqlite()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc, done := make(chan string, 1), make(chan int, 1)
+	var logs bytes.Buffer
+	go func() {
+		e := env{ctx: ctx, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		done <- serve(e, serveConfig{engine: nodes[0].DSN("reader"), addr: "127.0.0.1:0", timeout: 10 * time.Second, maxRows: 10000, rate: 1000, burst: 1000},
+			slog.New(slog.NewTextHandler(&logs, nil)), func(a string) { addrc <- a })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+	})
+	var base string
+	select {
+	case a := <-addrc:
+		base = "http://" + a
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve --engine did not start")
+	}
+	post := func(i int) (int, []byte, error) {
+		resp, err := http.Post(base+"/api/v1/ask", "application/json", strings.NewReader(fmt.Sprintf(`{"question":%q,"limit":20}`, questions[i])))
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, body, err
+	}
+	ask := func(i int) string {
+		t.Helper()
+		code, body, err := post(i)
+		if err != nil || code != 200 {
+			t.Fatalf("%s: status %d %s %v", questions[i], code, body, err)
+		}
+		return answerDigest(t, body)
+	}
+	for i := range questions {
+		if got := ask(i); got != first[i] {
+			t.Fatalf("%s: ClickHouse %s, SQLite %s", questions[i], got, first[i])
+		}
+		ask(i) // now from the answer cache
+	}
+	// follow waits for the service to serve want, allowing only old on the way.
+	follow := func(step string, old, want []string) {
+		t.Helper()
+		deadline := time.Now().Add(8 * time.Second)
+		for i := range questions {
+			for {
+				got := ask(i)
+				if got == want[i] {
+					break
+				}
+				if got != old[i] {
+					t.Fatalf("%s, %s: an answer of neither warehouse: %s (old %s, new %s)", step, questions[i], got, old[i], want[i])
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s, %s: still the old answer %s after 8 s (new %s); log:\n%s", step, questions[i], got, want[i], logs.String())
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}
+	// The second import is asked under load: while its copy is published,
+	// each answer is the first warehouse's, the second's, or a 503 asking
+	// to come back — never a mix of the two copies' tables.
+	stop := make(chan struct{})
+	type seen struct {
+		i    int
+		code int
+		body []byte
+	}
+	var during []seen
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			i := n % len(questions)
+			code, body, err := post(i)
+			s := seen{i: i, code: code, body: body}
+			if err != nil {
+				s.body = []byte(err.Error())
+			}
+			during = append(during, s)
+		}
+	}()
+	build("import", "--as-of", "2026-09-30", pubData)
+	close(stop)
+	<-loaded
+	second := sqlite()
+	if strings.Join(second, "") == strings.Join(first, "") {
+		t.Fatal("the second import answers as the first: the test proves nothing")
+	}
+	busy := 0
+	for _, s := range during {
+		switch {
+		case s.code == 503 && strings.Contains(string(s.body), "unavailable"):
+			busy++
+		case s.code != 200:
+			t.Errorf("during the copy, %s: status %d %s", questions[s.i], s.code, s.body)
+		default:
+			if d := answerDigest(t, s.body); d != first[s.i] && d != second[s.i] {
+				t.Errorf("during the copy, %s: an answer of neither warehouse: %s", questions[s.i], d)
+			}
+		}
+	}
+	t.Logf("asked %d times during the second copy: %d answered 503 (being published)", len(during), busy)
+	follow("import again", first, second)
+	build("refresh", "--as-of", "2026-11-22")
+	third := sqlite()
+	if strings.Join(third, "") == strings.Join(second, "") {
+		t.Fatal("the refresh answers as before it: the test proves nothing")
+	}
+	follow("refresh --engine", second, third)
+
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var health struct {
+		AsOf      string `json:"as_of"`
+		Warehouse struct{ Engine, Published string }
+	}
+	if json.NewDecoder(resp.Body).Decode(&health); health.AsOf != "2026-11-22" || health.Warehouse.Engine != "clickhouse" || health.Warehouse.Published == "" {
+		t.Errorf("healthz on ClickHouse: %+v", health)
+	}
+}
+
+// answerDigest is an answer's status, total, columns and a digest of its
+// rows (ask on the command line shows 20): what must be the same on both
+// engines and change with the warehouse.
+func answerDigest(t *testing.T, js []byte) string {
+	t.Helper()
+	var a struct {
+		Status  string
+		Total   int
+		Columns []string
+		Rows    [][]any
+	}
+	if err := json.Unmarshal(js, &a); err != nil {
+		t.Fatalf("answer: %v: %s", err, js)
+	}
+	rows, _ := json.Marshal(a.Rows)
+	return fmt.Sprintf("%s total %d, %d columns, rows %x", a.Status, a.Total, len(a.Columns), sha256.Sum256(rows))
 }

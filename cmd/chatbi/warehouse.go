@@ -125,8 +125,7 @@ func cmdImport(e env, args []string) int {
 	skip := fs.Bool("skip-bad-rows", false, "导入正确的行，错误的行写入报告")
 	report := fs.String("report", "", "错误行报告（默认：仓库文件名.rejected.csv）")
 	modelPath := fs.String("segment-model", "", "分群模型 JSON（默认：docs/spec/semantics.md 的定义）")
-	engine := fs.String("engine", "", "导入后复制到 ClickHouse：一个地址，或分片集群每个分片一个（逗号分隔）")
-	cluster := fs.String("cluster", "", "ClickHouse 集群名（remote_servers 里的），按客户分片")
+	to := copyFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)
 	}
@@ -158,18 +157,7 @@ func cmdImport(e env, args []string) int {
 		return 1
 	}
 	printStats(e, *db, st)
-	if *engine != "" {
-		// The SQLite build is validated, refreshed and published first; the
-		// copy loads aside and renames, so a failed copy leaves the tables
-		// ClickHouse serves as they were.
-		if err := copyToClickHouse(e.ctx, *db, *engine, *cluster); err != nil {
-			fmt.Fprintln(e.stderr, "chatbi import: 复制到 ClickHouse:", err)
-			fmt.Fprintln(e.stderr, "ClickHouse 里的表未改动。")
-			return 1
-		}
-		fmt.Fprintln(e.stdout, "已复制到 ClickHouse")
-	}
-	return 0
+	return to.copy(e, "import", *db)
 }
 
 func printStats(e env, db string, st schema.ImportStats) {
@@ -188,6 +176,7 @@ func cmdRefresh(e env, args []string) int {
 	modelPath := fs.String("segment-model", "", "分群模型 JSON（默认：docs/spec/semantics.md 的定义）")
 	keep := fs.Int("keep", schema.DefaultRetention.Latest, "保留最新的几个快照")
 	keepQ := fs.Int("keep-quarters", schema.DefaultRetention.Quarters, "另外保留最近几个季度各自最新的快照")
+	to := copyFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)
 	}
@@ -221,7 +210,7 @@ func cmdRefresh(e env, args []string) int {
 	fmt.Fprintf(e.stdout, "已按 %s 重新计算分群（用时 %s：复制 %.1f 秒，分群 %.1f，CLV %.1f，客户集合 %.1f，时间窗指标 %.1f，提交发布 %.1f）\n",
 		schema.FormatDate(day), time.Since(start).Round(time.Millisecond),
 		sec(rt.Copy), sec(rt.Segments), sec(rt.Predict), sec(rt.Sets), sec(rt.Windows), sec(rt.Commit))
-	return 0
+	return to.copy(e, "refresh", *db)
 }
 
 func cmdDemo(e env, args []string) int {
@@ -230,6 +219,7 @@ func cmdDemo(e env, args []string) int {
 	n := fs.Int("customers", 20000, "客户数")
 	seed := fs.Uint64("seed", 1, "随机种子（同一种子生成同一仓库）")
 	end := fs.String("end", "2026-11-22", "最后的订单日期")
+	to := copyFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)
 	}
@@ -248,7 +238,7 @@ func cmdDemo(e env, args []string) int {
 		return 1
 	}
 	printStats(e, *db, st)
-	return 0
+	return to.copy(e, "demo", *db)
 }
 
 func cmdCDNOW(e env, args []string) int {
