@@ -91,6 +91,9 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 	if isLinePlan(p) && p.Answer != AnswerCustomers {
 		return c.lineTable(), nil
 	}
+	if p.Share && p.Answer != AnswerCustomers && e.Dialect == ClickHouse && e.OldClickHouse {
+		return e.sharesBySubquery(p, page)
+	}
 	switch p.Answer {
 	case AnswerCustomers:
 		return c.customers(page), nil
@@ -103,6 +106,37 @@ func (e *Engine) Compile(p *Plan, page Page) (*Query, error) {
 		return c.table(), nil
 	}
 	return nil, &PlanError{Msg: fmt.Sprintf("未知的回答类型 %q", p.Answer)}
+}
+
+// sharesBySubquery is a table with shares (占比) for a ClickHouse server
+// without window functions: the table without them, each share a
+// measure column over the sum of that column over all groups — the same
+// table without its ranking's ORDER BY and LIMIT, as a scalar subquery.
+// The rows keep the inner table's order: the outer SELECT only adds
+// columns to the sorted, limited rows.
+func (e *Engine) sharesBySubquery(p *Plan, page Page) (*Query, error) {
+	bare := *p
+	bare.Share = false
+	q, err := e.Compile(&bare, page)
+	if err != nil {
+		return nil, err
+	}
+	all := bare
+	all.Sort, all.Limit = nil, 0
+	whole, err := e.Compile(&all, page)
+	if err != nil {
+		return nil, err
+	}
+	s := &sqlText{}
+	s.w("SELECT *")
+	cols := append([]string{}, q.Columns...)
+	for _, m := range shareMeasures(p.Measures) {
+		name := Measures[m].Name
+		s.w(`, round("`+name+`" * 1.0 / nullif((SELECT sum("`+name+`") FROM (`+whole.SQL+`)), 0), 4) AS "`+name+`占比"`, whole.Args...)
+		cols = append(cols, name+"占比")
+	}
+	s.w("\nFROM ("+q.SQL+")", q.Args...)
+	return &Query{SQL: s.sb.String(), Args: s.args, Answer: q.Answer, Columns: cols, PII: make([]bool, len(cols))}, nil
 }
 
 func snapshotList(cat *schema.Catalog) string {
@@ -145,6 +179,9 @@ func (c *compiler) col(col schema.Column) string {
 
 // dimExpr is a grouping dimension's expression for this plan.
 func (c *compiler) dimExpr(d DimensionDef) string {
+	if d.Tags {
+		return c.e.Dialect.tagColumn()
+	}
 	if d.Column.Name != "" {
 		return c.col(d.Column)
 	}
@@ -162,13 +199,12 @@ func (c *compiler) base(s *sqlText) {
 	switch {
 	case c.snap && c.needC:
 		s.w("customer_measures m JOIN customers c ON c.id = m.customer_key")
+	case c.snap && c.needT:
+		s.w(c.e.Dialect.taggedSnapshot())
 	case c.snap:
 		s.w("customer_measures m")
 	default:
 		s.w("customers c")
-	}
-	if c.snap && c.needT {
-		c.e.Dialect.tagsJoin(s)
 	}
 }
 

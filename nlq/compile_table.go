@@ -52,12 +52,18 @@ func (c *compiler) migration() *Query {
 			where: " AND (ft.tag IS NOT NULL OR mt.tag IS NOT NULL)"}
 	}
 	clickhouseRFM := c.e.Dialect == ClickHouse && mg.Dim != "tag"
-	if clickhouseRFM {
+	clickhouseTags := c.e.Dialect == ClickHouse && mg.Dim == "tag"
+	switch {
+	case clickhouseRFM:
 		m.from = "f_" + col
+	case clickhouseTags:
+		m.from, m.to = "ft_tag", "mt_tag"
 	}
 	s := &sqlText{}
 	s.w(`SELECT coalesce(` + m.from + `, '无') AS "` + m.names[0] + `", coalesce(` + m.to + `, '无') AS "` + m.names[1] + `", count(*) AS "客户数"` + "\n")
-	if clickhouseRFM {
+	if clickhouseTags {
+		c.tagPairs(s, mg)
+	} else if clickhouseRFM {
 		// The earlier snapshot as a joined table USING the customer: on a
 		// cluster, names qualified in a join's ON are lost when the
 		// distributed query rewrites the table.
@@ -68,11 +74,13 @@ func (c *compiler) migration() *Query {
 	if c.needC {
 		s.w(" JOIN customers c ON c.id = m.customer_key")
 	}
-	s.w(m.joins)
-	s.w("\nWHERE m.as_of = ?"+m.where, mg.To.String())
-	if c.p.Filter != nil {
-		s.w(" AND ")
-		c.node(s, c.p.Filter)
+	if !clickhouseTags {
+		s.w(m.joins)
+		s.w("\nWHERE m.as_of = ?"+m.where, mg.To.String())
+		if c.p.Filter != nil {
+			s.w(" AND ")
+			c.node(s, c.p.Filter)
+		}
 	}
 	d := c.e.Dialect
 	s.w("\nGROUP BY " + d.column(1, m.names[0]) + ", " + d.column(2, m.names[1]) + "\nORDER BY ")
@@ -88,6 +96,24 @@ func (c *compiler) migration() *Query {
 	}
 	cols := []string{m.names[0], m.names[1], "客户数"}
 	return &Query{SQL: s.sb.String(), Args: s.args, Answer: AnswerTable, Columns: cols, PII: make([]bool, len(cols))}
+}
+
+// tagPairs writes, on ClickHouse, the FROM and WHERE of a tag migration:
+// each selected customer present at both snapshots, paired tag by tag
+// (then, now), NULL on a side without tags, one join per SELECT (servers
+// before 21.x run no more) and each USING the key (a cluster's
+// distributed query loses names qualified in ON).
+func (c *compiler) tagPairs(s *sqlText, mg *Migration) {
+	from, to := mg.From.String(), mg.To.String()
+	s.w("FROM (SELECT customer_key, mt_tag, ft_tag FROM (SELECT customer_key, mt_tag FROM (SELECT m.customer_key AS customer_key FROM customer_measures m"+
+		"\n  WHERE m.as_of = ? AND m.customer_key IN (SELECT customer_key FROM customer_measures WHERE as_of = ?)", to, from)
+	if c.p.Filter != nil {
+		s.w(" AND ")
+		c.node(s, c.p.Filter)
+	}
+	s.w(") sel\n  ALL LEFT JOIN (SELECT customer_key, tag AS mt_tag FROM customer_tags WHERE as_of = ?) mt USING customer_key) now", to)
+	s.w("\n  ALL LEFT JOIN (SELECT customer_key, tag AS ft_tag FROM customer_tags WHERE as_of = ?) ft USING customer_key) pairs", from)
+	s.w("\nWHERE ft_tag IS NOT NULL OR mt_tag IS NOT NULL")
 }
 
 // migrationSQL is what differs between the migration tables: the values

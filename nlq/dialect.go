@@ -103,16 +103,25 @@ func (d Dialect) column(n int, alias string) string {
 	return strconv.Itoa(n)
 }
 
-// tagsJoin joins each snapshot row to its behaviour tags (one row per
-// customer and tag). On a ClickHouse cluster the tags are joined USING
-// the shared columns: names qualified in a join's ON are lost when a
-// distributed query rewrites the joined table.
-func (d Dialect) tagsJoin(s *sqlText) {
+// taggedSnapshot is the snapshot with each row joined to its behaviour
+// tags (one row per customer and tag), as m. On ClickHouse the join is a
+// subquery of its own, USING the shared columns: a server before 21.x
+// runs one join per SELECT (a windowed measure joins to it next), and on a
+// cluster names qualified in a join's ON are lost when a distributed query
+// rewrites the joined table.
+func (d Dialect) taggedSnapshot() string {
 	if d == ClickHouse {
-		s.w(" ALL INNER JOIN customer_tags t USING (as_of, customer_key)")
-		return
+		return "(SELECT *, tag AS t_tag FROM customer_measures ALL INNER JOIN (SELECT as_of, customer_key, tag FROM customer_tags) t USING (as_of, customer_key)) m"
 	}
-	s.w(" JOIN customer_tags t ON t.as_of = m.as_of AND t.customer_key = m.customer_key")
+	return "customer_measures m JOIN customer_tags t ON t.as_of = m.as_of AND t.customer_key = m.customer_key"
+}
+
+// tagColumn is a tag of taggedSnapshot's rows.
+func (d Dialect) tagColumn() string {
+	if d == ClickHouse {
+		return "m.t_tag"
+	}
+	return "t.tag"
 }
 
 // productsJoin joins each order line (purchase_lines o) to its product

@@ -116,6 +116,57 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGoldenClickHouse writes the golden questions' SQL in the ClickHouse
+// dialect, both shapes — for servers from 21.x and before — to
+// testdata/golden/clickhouse/NAME.sql, so a change to the second dialect
+// shows in review as the SQLite one does. That the SQL answers as
+// SQLite's does is server/chdbtest's and server/chclustertest's job.
+func TestGoldenClickHouse(t *testing.T) {
+	e, _ := publicEngineDB(t)
+	src, err := os.ReadFile("testdata/golden.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, q, _ := strings.Cut(line, " | ")
+		t.Run(name, func(t *testing.T) {
+			p, err := e.Parse(q, asOf, nil)
+			if err != nil {
+				t.Fatalf("parse %q: %v", q, err)
+			}
+			got := "question: " + q + "\n"
+			for _, old := range []bool{false, true} {
+				ch := *e
+				ch.Dialect, ch.OldClickHouse = ClickHouse, old
+				qy, err := ch.Compile(p, Page{Limit: 50})
+				if err != nil {
+					t.Fatalf("compile %q (old server %v): %v", q, old, err)
+				}
+				args, _ := json.Marshal(qy.Args)
+				got += fmt.Sprintf("\n-- sql (server before 21.x: %v)\n%s\n-- args %s\n", old, qy.SQL, args)
+			}
+			path := filepath.Join("testdata", "golden", "clickhouse", name+".sql")
+			if *update {
+				os.MkdirAll(filepath.Dir(path), 0o755)
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./nlq -update)", err)
+			}
+			if string(want) != got {
+				t.Errorf("%s differs from golden (-want +got):\n%s", name, lineDiff(string(want), got))
+			}
+		})
+	}
+}
+
 // lineDiff shows the lines that differ.
 func lineDiff(a, b string) string {
 	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")

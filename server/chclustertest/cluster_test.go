@@ -56,48 +56,14 @@ func cluster(t *testing.T) (onSQLite, onCluster *server.Service, nodes []*chtest
 
 // TestClickHouseClusterSameAnswers: every question chdbtest asks — the
 // public set, every paraphrase and held-out set, the golden questions,
-// migrations and CLV rankings — answers on a two-shard 18.16 cluster as
-// on SQLite, but for the known gaps below.
+// migrations (tags too), CLV rankings and shares — answers on a two-shard
+// 18.16 cluster as on SQLite.
 func TestClickHouseClusterSameAnswers(t *testing.T) {
 	a, b, _ := cluster(t)
-	var convs []enginetest.Conversation
-	for _, c := range enginetest.AllSets(t) {
-		var turns []string
-		for _, q := range c.Turns {
-			if _, gap := gaps18[q]; !gap {
-				turns = append(turns, q)
-			}
-		}
-		if len(turns) == len(c.Turns) || c.ID == "extra" {
-			convs = append(convs, enginetest.Conversation{ID: c.ID, Turns: turns})
-		}
-	}
-	seen := enginetest.Compare(t, a, b, convs)
+	seen := enginetest.Compare(t, a, b, enginetest.AllSets(t))
 	for _, k := range []string{"customers", "count", "table", "migration", "clv ranking"} {
 		if seen[k] == 0 {
 			t.Errorf("no %s answer was compared", k)
-		}
-	}
-}
-
-// gaps18 are the questions of the sets that 18.16 cannot run yet
-// (they run on chDB 26.7, server/chdbtest): the shapes with more than one
-// join per SELECT, and shares (a window function). See docs/scale-out.md.
-var gaps18 = map[string]string{
-	"行为标签迁移":         "two joins of customer_tags",
-	"上个季度和现在的行为标签迁移": "two joins of customer_tags",
-	"各渠道近3个月的订单数占比":  "sum() OVER () for the share",
-	"近一年各行为标签的消费金额":  "customer_tags and the window's orders: two joins",
-}
-
-// TestClickHouseClusterKnownGaps: each known gap is still refused with an
-// error on 18.16 — never answered wrong. One that starts answering fails
-// here: move it back into the equivalence test.
-func TestClickHouseClusterKnownGaps(t *testing.T) {
-	_, b, _ := cluster(t)
-	for q, why := range gaps18 {
-		if _, err := b.Ask(context.Background(), server.AskRequest{Question: q}); err == nil {
-			t.Errorf("%s (%s) answers on 18.16 now: compare it in TestClickHouseClusterSameAnswers", q, why)
 		}
 	}
 }

@@ -1,0 +1,13 @@
+question: 累计消费少于500元的客户有多少
+
+-- sql (server before 21.x: false)
+SELECT count(*) AS "客户数"
+FROM customer_measures m
+WHERE m.as_of = ? AND (m.monetary_cents < ?)
+-- args ["2026-11-22",50000]
+
+-- sql (server before 21.x: true)
+SELECT count(*) AS "客户数"
+FROM customer_measures m
+WHERE m.as_of = ? AND (m.monetary_cents < ?)
+-- args ["2026-11-22",50000]
