@@ -202,6 +202,9 @@ func (p *parser) topN() bool {
 				return false
 			}
 			key = "customers"
+			if m, ok := p.shareBefore(); ok {
+				key = m // 消费金额占比最高的3个渠道: ranked by that measure
+			}
 		}
 		desc = t.Val() == "desc"
 		i++
@@ -279,6 +282,22 @@ func (p *parser) topN() bool {
 		p.group = rankDim
 	}
 	return true
+}
+
+// shareBefore: the measure whose share (占比) was said just before — 消费金额
+// (的)占比最高的3个渠道 ranks the groups by that measure (its share orders
+// them the same way).
+func (p *parser) shareBefore() (string, bool) {
+	i := -1
+	if p.kind(i) != KShare {
+		return "", false
+	}
+	for i--; p.kind(i) == KFiller && p.tok(i).Text == "的"; i-- {
+	}
+	if p.kind(i) != KMeasure {
+		return "", false
+	}
+	return p.tok(i).Val(), true
 }
 
 // whichTop: 哪3个城市的流失客户最多 — a ranking of groups asked as a

@@ -160,7 +160,7 @@ var ExtraQuestions = []string{
 	// shares (占比): a window function on new servers, a subquery on old ones
 	"各城市的客户数占比", "各会员等级的消费金额占比", "各RFM分群的客户数和消费金额占比", "近6个月每月新客数及占比",
 	"各生命周期阶段的客户占比", "客户数最多的5个城市的客户数占比", "近3个月订单数最多的2个渠道及订单数占比",
-	"重要价值客户中各城市的消费金额占比",
+	"重要价值客户中各城市的消费金额占比", "近3个月消费金额占比最高的3个渠道", "客户数占比最低的3个城市",
 }
 
 // Compare asks every conversation — with its follow-up turns — of a and
