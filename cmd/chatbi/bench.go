@@ -82,6 +82,7 @@ func cmdBench(e env, args []string) int {
 	fresh := fs.Bool("fresh", false, "即使已有也重建仓库")
 	rounds := fs.Int("rounds", 10, "20 个问题的混合跑几轮")
 	load := fs.Duration("load", 15*time.Second, "每轮 HTTP 压测的时长（0：不压测）")
+	to := copyFlags(fs) // the mix on ClickHouse too, beside SQLite
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)
 	}
@@ -194,15 +195,17 @@ func cmdBench(e env, args []string) int {
 			}
 			mix = append(mix, dt)
 			perQ[q] = append(perQ[q], dt)
-			totals[q] = a.Total
-			if a.AnswerType == nlq.AnswerCount {
-				totals[q] = int(a.Rows[0][0].(int64))
-			}
+			totals[q] = answerSize(a)
 		}
 	}
 	fmt.Fprintf(out, "20-question mix:           p50 %7.2f ms  p99 %7.2f ms  (%d asks)\n", ms(pct(mix, 50)), ms(pct(mix, 99)), len(mix))
 	for _, q := range benchMix {
 		fmt.Fprintf(out, "  %-30s p50 %8.2f ms  (%d)\n", q, ms(pct(perQ[q], 50)), totals[q])
+	}
+	if *to.engine != "" {
+		if err := benchEngine(e, importDB, to, *rounds, perQ, totals); err != nil {
+			return fail(err)
+		}
 	}
 	// The same question again, answered from the cache.
 	svc.NoCache = false
@@ -320,6 +323,66 @@ func cmdBench(e env, args []string) int {
 		}
 	}
 	return 0
+}
+
+// answerSize is what the bench compares between engines: a list's or a
+// table's total, a count's number.
+func answerSize(a *server.Answer) int {
+	if a.AnswerType == nlq.AnswerCount && len(a.Rows) == 1 && len(a.Rows[0]) > 0 {
+		var n float64
+		if _, err := fmt.Sscan(fmt.Sprint(a.Rows[0][0]), &n); err == nil {
+			return int(n)
+		}
+	}
+	return a.Total
+}
+
+// benchEngine copies the bench warehouse to the ClickHouse of --engine
+// (a cluster with --cluster) and answers the mix there, beside SQLite's
+// figures (sqlite: each question's times; totals: its answer's size).
+// Different answers fail the bench.
+func benchEngine(e env, importDB string, to copyTarget, rounds int, sqlite map[string][]time.Duration, totals map[string]int) error {
+	out := e.stdout
+	start := time.Now()
+	if err := copyToClickHouse(e.ctx, importDB, *to.engine, *to.cluster); err != nil {
+		return fmt.Errorf("copy to ClickHouse: %w", err)
+	}
+	first, _, _ := strings.Cut(*to.engine, ",")
+	fmt.Fprintf(out, "\nwarehouse copied to ClickHouse: %.1f s\n", time.Since(start).Seconds())
+	opt := executor.Options{Timeout: 2 * time.Minute, MaxRows: 2_000_000}
+	svc, err := openService(e, "", strings.TrimSpace(first), opt)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	svc.NoCache = true
+	fmt.Fprintf(out, "the mix on ClickHouse (%d runs each, answer cache off) beside SQLite:\n", rounds)
+	limit := 50
+	var all []time.Duration
+	different := 0
+	for _, q := range benchMix {
+		var ts []time.Duration
+		size := 0
+		for r := 0; r < rounds; r++ {
+			s := time.Now()
+			a, err := svc.Ask(e.ctx, server.AskRequest{Question: q, Limit: &limit})
+			if err != nil {
+				return fmt.Errorf("%s on ClickHouse: %w", q, err)
+			}
+			ts, size = append(ts, time.Since(s)), answerSize(a)
+		}
+		all = append(all, ts...)
+		same := "same"
+		if size != totals[q] {
+			same, different = fmt.Sprintf("DIFFERENT (SQLite %d, ClickHouse %d)", totals[q], size), different+1
+		}
+		fmt.Fprintf(out, "  %-30s SQLite p50 %8.2f ms  ClickHouse p50 %8.2f ms  p99 %8.2f ms  %s\n", q, ms(pct(sqlite[q], 50)), ms(pct(ts, 50)), ms(pct(ts, 99)), same)
+	}
+	fmt.Fprintf(out, "mix on ClickHouse:         p50 %7.2f ms  p99 %7.2f ms  (%d asks)\n\n", ms(pct(all, 50)), ms(pct(all, 99)), len(all))
+	if different > 0 {
+		return fmt.Errorf("%d questions answered differently on ClickHouse", different)
+	}
+	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -244,3 +244,18 @@ func answerDigest(t *testing.T, js []byte) string {
 	rows, _ := json.Marshal(a.Rows)
 	return fmt.Sprintf("%s total %d, %d columns, rows %x", a.Status, a.Total, len(a.Columns), sha256.Sum256(rows))
 }
+
+// TestClickHouseBench: bench --engine copies its warehouse to a two-shard
+// cluster and answers the mix there beside SQLite, the same answers.
+func TestClickHouseBench(t *testing.T) {
+	nodes := chtest.StartCluster(t, 2)
+	engines := nodes[0].DSN("default") + "," + nodes[1].DSN("default")
+	code, out, errs := chatbi(t, "bench", "--customers", "2000", "--rounds", "1", "--load", "0", "--dir", t.TempDir(),
+		"--engine", engines, "--cluster", "chatbi")
+	if code != 0 {
+		t.Fatalf("bench --engine: %d %s\n%s", code, errs, out)
+	}
+	if n := strings.Count(out, "ClickHouse p50"); n != 20 || strings.Contains(out, "DIFFERENT") || !strings.Contains(out, "mix on ClickHouse:") {
+		t.Errorf("bench --engine: %d questions on ClickHouse, want 20 the same:\n%s", n, out)
+	}
+}
