@@ -116,6 +116,15 @@ func (s *Server) export(c *gin.Context) {
 	}
 	v := s.svc.wh.acquire(c.Request.Context())
 	defer v.release()
+	// On ClickHouse an export reads one copy throughout, as an answer does
+	// (Service.run): none starts while a new copy is being published, and
+	// one that ended on another copy than it began is cut (below).
+	if v.Exec.ClickHouse() {
+		if err := s.svc.wh.stillServes(c.Request.Context(), v); err != nil {
+			s.fail(c, mapRunError(err))
+			return
+		}
+	}
 	q, err := v.Engine.Compile(plan, nlq.Page{Limit: MaxExportRows})
 	if err != nil {
 		s.fail(c, newError(CodeInvalid, err.Error(), err))
@@ -127,20 +136,43 @@ func (s *Server) export(c *gin.Context) {
 	name := exportName(info.Question, info.AsOf, format)
 	// An ASCII fallback name for old clients, the real one in filename*.
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="chatbi-%s.%s"; filename*=UTF-8''%s`, info.AsOf, format, url.PathEscape(name)))
+	each := func(head func([]string), row func(int, []any) error) error {
+		err := v.Exec.Each(c.Request.Context(), st, exportBudget, MaxExportRows, head, row)
+		if err == nil && v.Exec.ClickHouse() {
+			err = s.svc.wh.stillServes(c.Request.Context(), v)
+		}
+		return err
+	}
 	var werr error
 	if format == "csv" {
-		werr = s.exportCSV(c, v.Exec, st, info)
+		werr = s.exportCSV(c, each, st.TotalColumn, info)
 	} else {
-		werr = s.exportXLSX(c, v.Exec, st, info)
+		werr = s.exportXLSX(c, each, info)
 	}
 	if werr != nil {
 		if !c.Writer.Written() {
 			s.fail(c, mapRunError(werr))
 			return
 		}
+		// Rows went out already: cut the connection, so the download fails
+		// instead of ending like a whole file.
 		s.log.Error("export interrupted", "id", c.GetString("request_id"), "err", werr)
+		cutConnection(c)
 	}
 }
+
+// cutConnection closes the response's connection without ending the
+// response (HTTP/1.1: the chunked body never gets its last chunk).
+func cutConnection(c *gin.Context) {
+	if hj, ok := c.Writer.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+		}
+	}
+}
+
+// eachRow runs an export's statement: the column names, then every row.
+type eachRow func(head func(cols []string), row func(total int, row []any) error) error
 
 // exportInfo is what an export says about itself: what was asked, as of
 // when, how it was read, the SQL with its values, how many rows, when made.
@@ -167,7 +199,7 @@ func (s *Server) questionOf(ctx context.Context, answerID string) string {
 // exportCSV streams the answer after a header block (问题, 数据截至, 理解, SQL,
 // 行数, 导出时间) and a blank line. A list knows its row count from its first
 // row; a table (a few groups) is held until its end.
-func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Statement, info exportInfo) error {
+func (s *Server) exportCSV(c *gin.Context, each eachRow, streamed bool, info exportInfo) error {
 	var w *csv.Writer
 	var bw *bufio.Writer
 	var cols []string
@@ -192,15 +224,14 @@ func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Sta
 		started = true
 	}
 	rows := 0
-	err := x.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
-		func(cs []string) { cols = cs },
+	err := each(func(cs []string) { cols = cs },
 		func(total int, row []any) error {
 			rec := make([]string, len(row))
 			for i, v := range row {
 				rec[i] = csvCell(v)
 			}
 			rows++
-			if !st.TotalColumn {
+			if !streamed {
 				held = append(held, rec)
 				return nil
 			}
@@ -217,7 +248,7 @@ func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Sta
 	if err == nil && !started {
 		start(rows)
 	}
-	if w != nil {
+	if w != nil && err == nil {
 		for _, rec := range held {
 			w.Write(rec)
 		}
@@ -230,7 +261,7 @@ func (s *Server) exportCSV(c *gin.Context, x *executor.Executor, st executor.Sta
 // exportXLSX writes a 说明 sheet (what was asked, as of when, how it was
 // read, the SQL with its values, rows, when made) and a 数据 sheet with
 // Chinese headers and the header row frozen; rows stream into it.
-func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.Statement, info exportInfo) error {
+func (s *Server) exportXLSX(c *gin.Context, each eachRow, info exportInfo) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	f.SetSheetName("Sheet1", "说明")
@@ -245,14 +276,13 @@ func (s *Server) exportXLSX(c *gin.Context, x *executor.Executor, st executor.St
 		return err
 	}
 	r := 1
-	err = x.Each(c.Request.Context(), st, exportBudget, MaxExportRows,
-		func(cols []string) {
-			head := make([]any, len(cols))
-			for i, col := range cols {
-				head[i] = columnLabel(col)
-			}
-			sw.SetRow("A1", head)
-		},
+	err = each(func(cols []string) {
+		head := make([]any, len(cols))
+		for i, col := range cols {
+			head[i] = columnLabel(col)
+		}
+		sw.SetRow("A1", head)
+	},
 		func(_ int, row []any) error {
 			r++
 			cell, _ := excelize.CoordinatesToCellName(1, r)

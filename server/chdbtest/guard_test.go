@@ -3,8 +3,12 @@ package chdbtest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +18,7 @@ import (
 	"github.com/chatbi/chatbi/schema"
 	"github.com/chatbi/chatbi/schema/clickhouse"
 	"github.com/chatbi/chatbi/schema/schematest"
+	"github.com/chatbi/chatbi/server"
 	"github.com/chatbi/chatbi/server/enginetest"
 )
 
@@ -150,4 +155,59 @@ func TestClickHouseRepublishUnderLoad(t *testing.T) {
 		defer lite.Close()
 		return clickhouse.CopyFile(context.Background(), path, lite, ch)
 	})
+}
+
+// TestClickHouseExportOneCopy: an export reads one ClickHouse copy, as an
+// answer does: while a copy is being published it is told to come back
+// (503), and once the new copy is in, the same link exports the new
+// copy's list.
+func TestClickHouseExportOneCopy(t *testing.T) {
+	_, onCH, ch := services(t)
+	ts := httptest.NewServer(server.New(onCH, server.Config{ExportTTL: time.Hour}))
+	defer ts.Close()
+	resp, err := http.Post(ts.URL+"/api/v1/ask", "application/json", strings.NewReader(`{"question":"一般发展客户有哪些","limit":5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a server.Answer
+	json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	if a.Export == nil || a.Total == 0 {
+		t.Fatalf("ask: %d, total %d, export %v", resp.StatusCode, a.Total, a.Export)
+	}
+	get := func() (int, string) {
+		resp, err := http.Get(ts.URL + a.Export.CSV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(); code != 200 || !strings.Contains(body, "一般发展客户") {
+		t.Fatalf("export: %d %.200s", code, body)
+	}
+	mark, _, _ := clickhouse.State(context.Background(), ch)
+	if _, err := ch.Exec("INSERT INTO meta (`key`, `value`) SELECT ?, ?", clickhouse.PublishingKey, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(); code != 503 || !strings.Contains(body, "unavailable") {
+		t.Errorf("export while a copy is published: %d %.200s", code, body)
+	}
+	path := schematest.PublicWarehouse(t)
+	lite, err := schema.OpenRO(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	if err := clickhouse.CopyFile(context.Background(), path, lite, ch); err != nil {
+		t.Fatal(err)
+	}
+	if now, publishing, _ := clickhouse.State(context.Background(), ch); now == mark || publishing {
+		t.Fatalf("the copy did not publish: mark %q → %q, publishing %v", mark, now, publishing)
+	}
+	time.Sleep(1100 * time.Millisecond) // the service looks for a new copy once a second
+	if code, body := get(); code != 200 || !strings.Contains(body, "一般发展客户") {
+		t.Errorf("export after the copy: %d %.200s", code, body)
+	}
 }
