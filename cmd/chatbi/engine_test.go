@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -257,5 +258,92 @@ func TestClickHouseBench(t *testing.T) {
 	}
 	if n := strings.Count(out, "ClickHouse p50"); n != 20 || strings.Contains(out, "DIFFERENT") || !strings.Contains(out, "mix on ClickHouse:") {
 		t.Errorf("bench --engine: %d questions on ClickHouse, want 20 the same:\n%s", n, out)
+	}
+}
+
+// TestClickHouseKillNineDuringCopy: import --engine killed (SIGKILL) at
+// points through its run — the SQLite build, the copy, the publish —
+// leaves ClickHouse serving the warehouse it served, whole, or the new one
+// — within seconds, once a killed copy's lease ran out — or, killed in
+// the milliseconds of its renames, refusing with 数据仓库正在更新 until the
+// next copy; never a mix. The next import then completes and is served.
+func TestClickHouseKillNineDuringCopy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills real processes")
+	}
+	nodes := chtest.StartCluster(t, 2)
+	engines := nodes[0].DSN("default") + "," + nodes[1].DSN("default")
+	dir := t.TempDir()
+	dbA, dbB := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	questions := []string{"重要价值客户有多少", "过去3个月买过口红没买过粉底液的重要价值客户", "各生命周期阶段的客户数"}
+	answers := func(args ...string) ([]string, string) {
+		t.Helper()
+		var out []string
+		for _, q := range questions {
+			code, js, errs := chatbi(t, append(append([]string{"ask", "--json"}, args...), q)...)
+			if code != 0 {
+				return nil, errs
+			}
+			out = append(out, answerDigest(t, []byte(js)))
+		}
+		return out, ""
+	}
+	if code, _, errs := chatbi(t, "import", "--db", dbA, pubData, "--engine", engines, "--cluster", "chatbi"); code != 0 {
+		t.Fatal(errs)
+	}
+	onA, _ := answers("--db", dbA)
+	importB := []string{"import", "--db", dbB, "--as-of", "2026-09-30", pubData, "--engine", engines, "--cluster", "chatbi"}
+	start := time.Now()
+	if out, err := child(importB...).CombinedOutput(); err != nil {
+		t.Fatalf("import B: %v %s", err, out)
+	}
+	full := time.Since(start)
+	onB, _ := answers("--db", dbB)
+	if strings.Join(onA, "") == strings.Join(onB, "") {
+		t.Fatal("A and B answer alike: the test proves nothing")
+	}
+	// Back to A, then kill imports of B part-way.
+	if code, _, errs := chatbi(t, "import", "--db", dbA, pubData, "--engine", engines, "--cluster", "chatbi"); code != 0 {
+		t.Fatal(errs)
+	}
+	served := onA
+	refused := 0
+	for _, frac := range []float64{0.3, 0.5, 0.65, 0.75, 0.85, 0.9, 0.95, 0.99} {
+		c := child(importB...)
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(frac * float64(full)))
+		c.Process.Signal(syscall.SIGKILL)
+		c.Wait()
+		// Killed while draining, the copy's lease runs out within seconds;
+		// killed while renaming (a few milliseconds), the tables may be
+		// mixed and services refuse until the next copy.
+		got, errs := answers("--engine", nodes[0].DSN("reader"))
+		for wait := time.Now().Add(5 * time.Second); got == nil && strings.Contains(errs, "数据仓库正在更新") && time.Now().Before(wait); {
+			time.Sleep(200 * time.Millisecond)
+			got, errs = answers("--engine", nodes[0].DSN("reader"))
+		}
+		switch {
+		case got == nil && strings.Contains(errs, "数据仓库正在更新"):
+			refused++
+		case got == nil:
+			t.Fatalf("killed at %.0f%%: %s", frac*100, errs)
+		case strings.Join(got, "") == strings.Join(onA, ""):
+		case strings.Join(got, "") == strings.Join(onB, ""):
+			served = onB // killed after publishing
+		default:
+			t.Fatalf("killed at %.0f%% of %v: answers of neither warehouse: %v", frac*100, full.Round(time.Millisecond), got)
+		}
+	}
+	t.Logf("import of %v killed 8 times: %d left the copy refusing until the next one; last served B: %v", full.Round(time.Millisecond), refused, strings.Join(served, "") == strings.Join(onB, ""))
+	if refused > 2 {
+		t.Errorf("%d of 8 kills left the service refusing: a kill before the renames must not", refused)
+	}
+	if out, err := child(importB...).CombinedOutput(); err != nil {
+		t.Fatalf("import after kills: %v %s", err, out)
+	}
+	if got, errs := answers("--engine", nodes[0].DSN("reader")); strings.Join(got, "") != strings.Join(onB, "") {
+		t.Fatalf("after a whole import of B: %v %s", got, errs)
 	}
 }

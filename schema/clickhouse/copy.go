@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -167,12 +168,11 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 	// Publishing: a RENAME puts each <table>_loading in place (the live
 	// one becomes <table>_old in the same statement, dropped at the end),
 	// so a question never finds a table missing. The tables are renamed
-	// one after the other, node after node, so the live meta gets a
-	// publishing row first, the new meta carries this copy's mark, and
-	// meta is renamed last: a service that checks State after a statement
-	// knows whether it read one copy throughout. A publish that
-	// dies half-way leaves the publishing row, and services refuse to
-	// answer until a copy completes — the tables may be mixed.
+	// one after the other, node after node, so the live meta gets
+	// publishing rows first (a lease, then renaming), the new meta carries
+	// this copy's mark, and meta is renamed last: a service that checks
+	// State before and after a statement knows whether it read one copy
+	// throughout.
 	mark := fmt.Sprintf("%d-%016x", time.Now().UnixNano(), rand.Uint64())
 	var order, meta []string // meta last
 	for _, t := range Tables {
@@ -197,17 +197,37 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 		}
 	}
 	replacing := false
-	for i, dst := range dsts {
-		if live[i]["meta"] {
-			replacing = true
-			if _, err := dst.ExecContext(ctx, "INSERT INTO meta (`key`, `value`) SELECT ?, ?", PublishingKey, mark); err != nil {
-				return fmt.Errorf("mark the copy: %w", err)
-			}
-		}
+	for i := range dsts {
+		replacing = replacing || live[i]["meta"]
 	}
 	if replacing {
-		if err := drain(ctx, dsts, time.Now()); err != nil {
+		// Services start no statement while the lease holds; it is renewed
+		// while the copy drains, so a copy killed here stops holding them
+		// off within publishLease. Then the renaming row: from the first
+		// RENAME until meta's, the tables may be mixed, and a copy killed
+		// in that span leaves services refusing until a copy completes.
+		lease := func() error {
+			for i, dst := range dsts {
+				if live[i]["meta"] {
+					if _, err := dst.ExecContext(ctx, "INSERT INTO meta (`key`, `value`) SELECT ?, toString(toUnixTimestamp(now()) + ?)", PublishingKey, publishLease); err != nil {
+						return fmt.Errorf("mark the copy: %w", err)
+					}
+				}
+			}
+			return nil
+		}
+		if err := lease(); err != nil {
+			return err
+		}
+		if err := drain(ctx, dsts, time.Now(), lease); err != nil {
 			return fmt.Errorf("publish: %w", err)
+		}
+		for i, dst := range dsts {
+			if live[i]["meta"] {
+				if _, err := dst.ExecContext(ctx, "INSERT INTO meta (`key`, `value`) SELECT ?, ?", RenamingKey, mark); err != nil {
+					return fmt.Errorf("mark the copy: %w", err)
+				}
+			}
 		}
 	}
 	// Every node's data tables, then every node's meta: on a cluster a
@@ -247,19 +267,27 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 // statement checked just before the row went in and started just after;
 // drainMax bounds the wait for somebody else's long query.
 const (
-	drainGrace = time.Second
-	drainMax   = 2 * time.Minute
+	drainGrace   = time.Second
+	drainMax     = 2 * time.Minute
+	publishLease = 3 // seconds a publishing row holds services off
 )
 
 // drain waits until no query that started before marked+drainGrace is
 // running on any of dsts (or drainMax has passed: the renames then go
-// ahead and may wait for that query).
-func drain(ctx context.Context, dsts []*sql.DB, marked time.Time) error {
+// ahead and may wait for that query), renewing the lease every second.
+func drain(ctx context.Context, dsts []*sql.DB, marked time.Time, lease func() error) error {
 	since := marked.Add(drainGrace)
 	if err := sleep(ctx, time.Until(since)); err != nil {
 		return err
 	}
+	renewed := time.Now()
 	for deadline := since.Add(drainMax); time.Now().Before(deadline); {
+		if time.Since(renewed) >= time.Second {
+			if err := lease(); err != nil {
+				return err
+			}
+			renewed = time.Now()
+		}
 		running := 0
 		for _, dst := range dsts {
 			var n uint64
@@ -302,31 +330,42 @@ func existing(ctx context.Context, dst *sql.DB, tables []string) (map[string]boo
 	return out, nil
 }
 
-// The meta rows of publication: PublishedKey names a copy, a new value
-// each time one is published; PublishingKey is added to the live meta
-// while a copy replaces it.
+// The meta rows of publication. PublishedKey names a copy, a new value
+// each time one is published. While a copy replaces the live one, the
+// live meta gets PublishingKey rows — leases, each the server time (unix
+// seconds) until which services start no statement — and then, from the
+// first RENAME on, a RenamingKey row: the tables may be mixed until the
+// new meta (which has neither) is in place.
 const (
 	PublishedKey  = "published"
 	PublishingKey = "publishing"
+	RenamingKey   = "renaming"
 )
 
 // State returns the mark of the copy db serves ("" before the first copy
-// with marks) and whether a new copy is being published over it.
+// with marks) and whether a new copy is being published over it: a lease
+// that still holds by the server's clock, or renaming.
 func State(ctx context.Context, db *sql.DB) (mark string, publishing bool, err error) {
-	rows, err := db.QueryContext(ctx, "SELECT `key`, value FROM meta WHERE `key` IN (?, ?)", PublishedKey, PublishingKey)
+	rows, err := db.QueryContext(ctx, "SELECT `key`, value, toString(toUnixTimestamp(now())) FROM meta WHERE `key` IN (?, ?, ?)",
+		PublishedKey, PublishingKey, RenamingKey)
 	if err != nil {
 		return "", false, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
+		var k, v, now string
+		if err := rows.Scan(&k, &v, &now); err != nil {
 			return "", false, err
 		}
-		if k == PublishingKey {
-			publishing = true
-		} else {
+		switch k {
+		case PublishedKey:
 			mark = v
+		case RenamingKey:
+			publishing = true
+		case PublishingKey:
+			until, err1 := strconv.ParseInt(v, 10, 64)
+			at, err2 := strconv.ParseInt(now, 10, 64)
+			publishing = publishing || err1 != nil || err2 != nil || at < until
 		}
 	}
 	return mark, publishing, rows.Err()
