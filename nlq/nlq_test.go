@@ -70,48 +70,25 @@ var asOf = D(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
 // also prepared by SQLite to prove it compiles. go test -update rewrites.
 func TestGolden(t *testing.T) {
 	e, db := publicEngineDB(t)
-	src, err := os.ReadFile("testdata/golden.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(src), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, q, _ := strings.Cut(line, " | ")
-		t.Run(name, func(t *testing.T) {
-			p, err := e.Parse(q, asOf, nil)
+	for _, g := range goldenQuestions(t) {
+		t.Run(g.name, func(t *testing.T) {
+			p, err := e.Parse(g.q, asOf, nil)
 			if err != nil {
-				t.Fatalf("parse %q: %v", q, err)
+				t.Fatalf("parse %q: %v", g.q, err)
 			}
 			qy, err := e.Compile(p, Page{Limit: 50})
 			if err != nil {
-				t.Fatalf("compile %q: %v", q, err)
+				t.Fatalf("compile %q: %v", g.q, err)
 			}
 			stmt, err := db.Prepare(qy.SQL)
 			if err != nil {
-				t.Fatalf("SQLite rejects the SQL of %q: %v\n%s", q, err, qy.SQL)
+				t.Fatalf("SQLite rejects the SQL of %q: %v\n%s", g.q, err, qy.SQL)
 			}
 			stmt.Close()
 			pj, _ := json.MarshalIndent(p, "", "  ")
 			args, _ := json.Marshal(qy.Args)
-			got := "question: " + q + "\n\n-- plan\n" + string(pj) + "\n\n-- sql\n" + qy.SQL + "\n-- args " + string(args) +
-				"\n\n-- explanation\n" + e.Explain(p) + "\n"
-			path := filepath.Join("testdata", "golden", name+".golden")
-			if *update {
-				os.MkdirAll(filepath.Dir(path), 0o755)
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./nlq -update)", err)
-			}
-			if string(want) != got {
-				t.Errorf("%s differs from golden (-want +got):\n%s", name, lineDiff(string(want), got))
-			}
+			checkGolden(t, filepath.Join("testdata", "golden", g.name+".golden"), "question: "+g.q+"\n\n-- plan\n"+string(pj)+"\n\n-- sql\n"+qy.SQL+"\n-- args "+string(args)+
+				"\n\n-- explanation\n"+e.Explain(p)+"\n")
 		})
 	}
 }
@@ -123,47 +100,64 @@ func TestGolden(t *testing.T) {
 // SQLite's does is server/chdbtest's and server/chclustertest's job.
 func TestGoldenClickHouse(t *testing.T) {
 	e, _ := publicEngineDB(t)
-	src, err := os.ReadFile("testdata/golden.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(src), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, q, _ := strings.Cut(line, " | ")
-		t.Run(name, func(t *testing.T) {
-			p, err := e.Parse(q, asOf, nil)
+	for _, g := range goldenQuestions(t) {
+		t.Run(g.name, func(t *testing.T) {
+			p, err := e.Parse(g.q, asOf, nil)
 			if err != nil {
-				t.Fatalf("parse %q: %v", q, err)
+				t.Fatalf("parse %q: %v", g.q, err)
 			}
-			got := "question: " + q + "\n"
+			got := "question: " + g.q + "\n"
 			for _, old := range []bool{false, true} {
 				ch := *e
 				ch.Dialect, ch.OldClickHouse = ClickHouse, old
 				qy, err := ch.Compile(p, Page{Limit: 50})
 				if err != nil {
-					t.Fatalf("compile %q (old server %v): %v", q, old, err)
+					t.Fatalf("compile %q (old server %v): %v", g.q, old, err)
 				}
 				args, _ := json.Marshal(qy.Args)
 				got += fmt.Sprintf("\n-- sql (server before 21.x: %v)\n%s\n-- args %s\n", old, qy.SQL, args)
 			}
-			path := filepath.Join("testdata", "golden", "clickhouse", name+".sql")
-			if *update {
-				os.MkdirAll(filepath.Dir(path), 0o755)
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./nlq -update)", err)
-			}
-			if string(want) != got {
-				t.Errorf("%s differs from golden (-want +got):\n%s", name, lineDiff(string(want), got))
-			}
+			checkGolden(t, filepath.Join("testdata", "golden", "clickhouse", g.name+".sql"), got)
 		})
+	}
+}
+
+// goldenQuestion is a line of testdata/golden.txt: NAME | question.
+type goldenQuestion struct{ name, q string }
+
+func goldenQuestions(t *testing.T) []goldenQuestion {
+	t.Helper()
+	src, err := os.ReadFile("testdata/golden.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []goldenQuestion
+	for _, line := range strings.Split(string(src), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, q, _ := strings.Cut(line, " | ")
+		out = append(out, goldenQuestion{name, q})
+	}
+	return out
+}
+
+// checkGolden compares got with the golden file at path (-update writes it).
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./nlq -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from golden (-want +got):\n%s", filepath.Base(path), lineDiff(string(want), got))
 	}
 }
 
