@@ -162,12 +162,17 @@ func (s *Server) export(c *gin.Context) {
 }
 
 // cutConnection closes the response's connection without ending the
-// response (HTTP/1.1: the chunked body never gets its last chunk).
+// response (HTTP/1.1: the chunked body never gets its last chunk), so the
+// client's download fails. gin refuses to hijack once body bytes are
+// written; net/http does not, so the hijack goes to the writer under
+// gin's.
 func cutConnection(c *gin.Context) {
-	if hj, ok := c.Writer.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			conn.Close()
-		}
+	var w http.ResponseWriter = c.Writer
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
+	}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
 	}
 }
 
