@@ -216,14 +216,15 @@ func settledMark(ctx context.Context, x *executor.Executor) (string, error) {
 }
 
 // errRepublished: a new ClickHouse copy was published, or is being
-// published, while a statement ran, so its result may mix the two copies
-// and is not given. Ask asks once more on the new copy.
+// published, before or while a statement ran, so it does not run or its
+// result (which may mix the two copies) is not given. Ask waits and asks
+// again within its budget; other callers get the 503.
 var errRepublished = retryError(CodeUnavailable, "数据仓库正在更新，请稍后再试 (a new warehouse copy is being published)", 1, nil)
 
 // stillServes reports errRepublished unless the ClickHouse copy v was made
-// for is still the one served, untouched: checked after each statement,
-// so no answer mixes two copies' tables. The next question looks for the
-// new copy at once.
+// for is still the one served, untouched: checked before each statement
+// (none starts while a copy drains) and after it (no answer mixes two
+// copies' tables). The next question looks for the new copy at once.
 func (w *warehouse) stillServes(ctx context.Context, v *view) error {
 	mark, err := settledMark(ctx, w.fixed)
 	if err == nil && mark == v.mark {
