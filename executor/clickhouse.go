@@ -34,7 +34,7 @@ func OpenClickHouse(db *sql.DB, opt Options) *Executor {
 	if opt.MaxRows <= 0 {
 		opt.MaxRows = 10000
 	}
-	return &Executor{db: db, opt: opt, clickhouse: true}
+	return &Executor{db: db, opt: opt, clickhouse: true, ownConns: fmt.Sprintf("%T", db.Driver()) == "*clickhouse.stdDriver"}
 }
 
 // ClickHouseMajor is the server's major version (18 for 18.16.1), asked
@@ -212,7 +212,7 @@ func sqlWords(text string) []string {
 // the next request on that connection, so the connection is dropped, not
 // pooled. (chDB has one in-process session and no connection to drop.)
 func (x *Executor) queryClickHouse(ctx context.Context, text string, args []any) (*sql.Rows, func(), error) {
-	if fmt.Sprintf("%T", x.db.Driver()) != "*clickhouse.stdDriver" {
+	if !x.ownConns {
 		rows, err := queryRecovering(ctx, x.db, text, args)
 		return rows, func() {}, err
 	}

@@ -55,6 +55,10 @@ type Executor struct {
 	// clickhouse: the pool speaks ClickHouse (clickhouse.go), guarded by
 	// per-statement settings instead of SQLite's authorizer.
 	clickhouse bool
+	// ownConns: the pool is clickhouse-go's (network connections, each
+	// dropped after a failed statement: queryClickHouse), not chDB's one
+	// in-process session. Known when the pool is opened.
+	ownConns bool
 }
 
 // ClickHouse reports whether statements run on ClickHouse.

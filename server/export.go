@@ -116,15 +116,6 @@ func (s *Server) export(c *gin.Context) {
 	}
 	v := s.svc.wh.acquire(c.Request.Context())
 	defer v.release()
-	// On ClickHouse an export reads one copy throughout, as an answer does
-	// (Service.run): none starts while a new copy is being published, and
-	// one that ended on another copy than it began is cut (below).
-	if v.Exec.ClickHouse() {
-		if err := s.svc.wh.stillServes(c.Request.Context(), v); err != nil {
-			s.fail(c, mapRunError(err))
-			return
-		}
-	}
 	q, err := v.Engine.Compile(plan, nlq.Page{Limit: MaxExportRows})
 	if err != nil {
 		s.fail(c, newError(CodeInvalid, err.Error(), err))
@@ -136,12 +127,13 @@ func (s *Server) export(c *gin.Context) {
 	name := exportName(info.Question, info.AsOf, format)
 	// An ASCII fallback name for old clients, the real one in filename*.
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="chatbi-%s.%s"; filename*=UTF-8''%s`, info.AsOf, format, url.PathEscape(name)))
+	// On ClickHouse an export reads one copy throughout, as an answer does:
+	// none starts while a new copy is being published, and one whose copy
+	// changed under it is cut (below).
 	each := func(head func([]string), row func(int, []any) error) error {
-		err := v.Exec.Each(c.Request.Context(), st, exportBudget, MaxExportRows, head, row)
-		if err == nil && v.Exec.ClickHouse() {
-			err = s.svc.wh.stillServes(c.Request.Context(), v)
-		}
-		return err
+		return s.svc.wh.readOneCopy(c.Request.Context(), v, func() error {
+			return v.Exec.Each(c.Request.Context(), st, exportBudget, MaxExportRows, head, row)
+		})
 	}
 	var werr error
 	if format == "csv" {

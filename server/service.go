@@ -177,19 +177,11 @@ func (s *Service) run(ctx context.Context, v *view, st executor.Statement) (*exe
 		return nil, err
 	}
 	defer leave()
-	// On ClickHouse a statement runs only on the copy its view was made
-	// for, and while no new copy is being published (which waits for the
-	// statements under way); its result is given only if that still held
-	// when it ended.
-	if v.Exec.ClickHouse() {
-		if err := s.wh.stillServes(ctx, v); err != nil {
-			return nil, err
-		}
-	}
-	r, err := v.Exec.Run(ctx, st)
-	if err == nil && v.Exec.ClickHouse() {
-		err = s.wh.stillServes(ctx, v)
-	}
+	var r *executor.Result
+	err = s.wh.readOneCopy(ctx, v, func() (err error) {
+		r, err = v.Exec.Run(ctx, st)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -221,10 +221,26 @@ func settledMark(ctx context.Context, x *executor.Executor) (string, error) {
 // again within its budget; other callers get the 503.
 var errRepublished = retryError(CodeUnavailable, "数据仓库正在更新，请稍后再试 (a new warehouse copy is being published)", 1, nil)
 
+// readOneCopy runs read on v. On ClickHouse it runs only while the copy v
+// was made for is served and no new copy is being published (which waits
+// for reads under way), and its result stands only if that still held when
+// it ended: no answer or export mixes two copies' tables.
+func (w *warehouse) readOneCopy(ctx context.Context, v *view, read func() error) error {
+	if !v.Exec.ClickHouse() {
+		return read()
+	}
+	if err := w.stillServes(ctx, v); err != nil {
+		return err
+	}
+	if err := read(); err != nil {
+		return err
+	}
+	return w.stillServes(ctx, v)
+}
+
 // stillServes reports errRepublished unless the ClickHouse copy v was made
-// for is still the one served, untouched: checked before each statement
-// (none starts while a copy drains) and after it (no answer mixes two
-// copies' tables). The next question looks for the new copy at once.
+// for is still the one served, untouched (readOneCopy). The next question
+// looks for the new copy at once.
 func (w *warehouse) stillServes(ctx context.Context, v *view) error {
 	mark, err := settledMark(ctx, w.fixed)
 	if err == nil && mark == v.mark {

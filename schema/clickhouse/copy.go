@@ -165,29 +165,32 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 			return fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
 		}
 	}
-	// Publishing: a RENAME puts each <table>_loading in place (the live
-	// one becomes <table>_old in the same statement, dropped at the end),
-	// so a question never finds a table missing. The tables are renamed
-	// one after the other, node after node, so the live meta gets
-	// publishing rows first (a lease, then renaming), the new meta carries
-	// this copy's mark, and meta is renamed last: a service that checks
-	// State before and after a statement knows whether it read one copy
-	// throughout.
-	mark := fmt.Sprintf("%d-%016x", time.Now().UnixNano(), rand.Uint64())
-	var order, meta []string // meta last
+	var data []string
 	for _, t := range Tables {
-		if t.Name == "meta" {
-			meta = append(meta, name(t))
-		} else {
-			order = append(order, name(t))
+		if t.Name != "meta" {
+			data = append(data, name(t))
 		}
 	}
+	return publish(ctx, dsts, data)
+}
+
+// publish puts the loaded data tables and meta in place on every
+// destination. A RENAME puts each <table>_loading in place (the live one
+// becomes <table>_old in the same statement, dropped at the end), so a
+// question never finds a table missing. The tables are renamed one after
+// the other, node after node, so the live meta gets publishing rows first
+// (a lease, then renaming), the new meta carries this copy's mark, and
+// meta is renamed last: a service that checks State before and after a
+// statement knows whether it read one copy throughout.
+func publish(ctx context.Context, dsts []*sql.DB, data []string) (err error) {
+	const meta = "meta"
+	mark := fmt.Sprintf("%d-%016x", time.Now().UnixNano(), rand.Uint64())
 	live := make([]map[string]bool, len(dsts))
 	for i, dst := range dsts {
 		if _, err := dst.ExecContext(ctx, "INSERT INTO meta_loading (`key`, `value`) SELECT ?, ?", PublishedKey, mark); err != nil {
 			return fmt.Errorf("mark the copy: %w", err)
 		}
-		if live[i], err = existing(ctx, dst, append(order, meta...)); err != nil {
+		if live[i], err = existing(ctx, dst, append(data, meta)); err != nil {
 			return fmt.Errorf("publish: %w", err)
 		}
 		for t := range live[i] {
@@ -198,7 +201,7 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 	}
 	replacing := false
 	for i := range dsts {
-		replacing = replacing || live[i]["meta"]
+		replacing = replacing || live[i][meta]
 	}
 	if replacing {
 		// Services start no statement while the lease holds; it is renewed
@@ -208,7 +211,7 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 		// in that span leaves services refusing until a copy completes.
 		lease := func() error {
 			for i, dst := range dsts {
-				if live[i]["meta"] {
+				if live[i][meta] {
 					if _, err := dst.ExecContext(ctx, "INSERT INTO meta (`key`, `value`) SELECT ?, toString(toUnixTimestamp(now()) + ?)", PublishingKey, publishLease); err != nil {
 						return fmt.Errorf("mark the copy: %w", err)
 					}
@@ -223,7 +226,7 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 			return fmt.Errorf("publish: %w", err)
 		}
 		for i, dst := range dsts {
-			if live[i]["meta"] {
+			if live[i][meta] {
 				if _, err := dst.ExecContext(ctx, "INSERT INTO meta (`key`, `value`) SELECT ?, ?", RenamingKey, mark); err != nil {
 					return fmt.Errorf("mark the copy: %w", err)
 				}
@@ -235,7 +238,7 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 	// One RENAME per table: a RENAME of several tables locks them one by
 	// one, and a question holding one while waiting for another deadlocks
 	// with it (seen on 18.16).
-	for _, tables := range [][]string{order, meta} {
+	for _, tables := range [][]string{data, {meta}} {
 		for i, dst := range dsts {
 			for _, t := range tables {
 				rename := t + "_loading TO " + t

@@ -27,15 +27,27 @@ import (
 // something to compare. It is a copy in t's temp dir.
 func Warehouse(t testing.TB) string {
 	t.Helper()
+	return refreshedCopy(t, "2026-09-30", "2026-10-31")
+}
+
+// refreshedCopy is a copy of the public warehouse in t's temp dir,
+// refreshed as of each of days (a later day becomes its default date).
+func refreshedCopy(t testing.TB, days ...string) string {
+	t.Helper()
 	b, err := os.ReadFile(schematest.PublicWarehouse(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "snap.db")
+	f, err := os.CreateTemp(t.TempDir(), "warehouse-*.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := f.Name()
+	f.Close()
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{"2026-09-30", "2026-10-31"} {
+	for _, d := range days {
 		day, _ := schema.ParseDate(d)
 		if _, err := schema.Refresh(context.Background(), path, schema.RefreshOptions{AsOf: day}); err != nil {
 			t.Fatal(err)

@@ -2,13 +2,9 @@ package enginetest
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chatbi/chatbi/executor"
-	"github.com/chatbi/chatbi/schema"
-	"github.com/chatbi/chatbi/schema/schematest"
 	"github.com/chatbi/chatbi/server"
 )
 
@@ -27,18 +23,7 @@ func RepublishUnderLoad(t *testing.T, onCH *server.Service, opt executor.Options
 	t.Helper()
 	ctx := context.Background()
 	pathA := Warehouse(t)
-	pathB := filepath.Join(t.TempDir(), "b.db")
-	b, err := os.ReadFile(schematest.PublicWarehouse(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pathB, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	later, _ := schema.ParseDate("2026-12-31")
-	if _, err := schema.Refresh(ctx, pathB, schema.RefreshOptions{AsOf: later}); err != nil {
-		t.Fatal(err)
-	}
+	pathB := refreshedCopy(t, "2026-12-31")
 	sqlite := func(path string) *server.Service {
 		s, err := server.NewService(ctx, path, opt)
 		if err != nil {
