@@ -379,7 +379,7 @@ func refreshTx(ctx context.Context, tx *sql.Tx, asOf time.Time, model *SegmentMo
 		ON CONFLICT(as_of) DO UPDATE SET created_at = excluded.created_at, model_json = excluded.model_json,
 		buyers = excluded.buyers, mean_r = excluded.mean_r, mean_f = excluded.mean_f, mean_m = excluded.mean_m,
 		clv_json = excluded.clv_json, tags_json = excluded.tags_json`,
-		day, time.Now().UTC().Format(time.RFC3339), string(mj), n, meanR, meanF, meanM, clvModel.json(), string(tagsJSON))
+		day, time.Now().UTC().Format(time.RFC3339), string(mj), n, meanR, meanF, meanM, clvModel.JSON(), string(tagsJSON))
 	if err != nil {
 		return fmt.Errorf("record snapshot %s: %w", day, err)
 	}

@@ -30,21 +30,21 @@ var BehaviourTags = []string{TagFrequent, TagBigTicket, TagPromo, TagBrandLoyal,
 
 // The rules' fixed numbers (the percentiles are computed per snapshot).
 const (
-	behaviourMonths  = 12
-	frequentMin      = 3  // 高频购买型: n ≥ 3 and ≥ P80 of n
-	bigTicketMax     = 2  // 偶发大额型: 1 ≤ n ≤ 2 and largest order ≥ P90 of the window's orders
-	promoMinOrders   = 2  // 促销敏感型: n ≥ 2 and ≥ 60% of orders with a promotion
-	promoSharePct    = 60 //
-	brandMinOrders   = 3  // 品牌忠诚型: n ≥ 3 and one brand ≥ 60% of item amount
-	brandSharePct    = 60 //
-	explorerMinCats  = 4  // 品类探索型: ≥ 4 leaf categories and ≥ P80 of that count
-	frequentPct      = 80
-	bigTicketPct     = 90
-	explorerPct      = 80
+	BehaviourMonths  = 12
+	FrequentMin      = 3  // 高频购买型: n ≥ 3 and ≥ P80 of n
+	BigTicketMax     = 2  // 偶发大额型: 1 ≤ n ≤ 2 and largest order ≥ P90 of the window's orders
+	PromoMinOrders   = 2  // 促销敏感型: n ≥ 2 and ≥ 60% of orders with a promotion
+	PromoSharePct    = 60 //
+	BrandMinOrders   = 3  // 品牌忠诚型: n ≥ 3 and one brand ≥ 60% of item amount
+	BrandSharePct    = 60 //
+	ExplorerMinCats  = 4  // 品类探索型: ≥ 4 leaf categories and ≥ P80 of that count
+	FrequentPct      = 80
+	BigTicketPct     = 90
+	ExplorerPct      = 80
 	tagAttr          = "tag" // customer_sets attr of the tags
 	TagSetAttr       = tagAttr
-	noPromoReason    = "数据中没有促销信息（所有订单的 coupon_used 和 discount_amount 都为空），无法计算促销敏感型"
-	noBrandReason    = "数据中没有任何商品品牌，无法计算品牌忠诚型"
+	NoPromoReason    = "数据中没有促销信息（所有订单的 coupon_used 和 discount_amount 都为空），无法计算促销敏感型"
+	NoBrandReason    = "数据中没有任何商品品牌，无法计算品牌忠诚型"
 	tagsNotRefreshed = "这个快照是在行为标签加入之前生成的，请运行 chatbi refresh 重新计算"
 )
 
@@ -149,8 +149,7 @@ func writeTags(ctx context.Context, tx *sql.Tx, day string, bt *behaviourTags) e
 // semantics.md) from the completed orders of the behaviour window. It
 // only reads.
 func readTags(ctx context.Context, tx querier, asOf time.Time) (*behaviourTags, error) {
-	day := FormatDate(asOf)
-	from := FormatDate(addMonths(asOf, -behaviourMonths).AddDate(0, 0, 1))
+	day, from := FormatDate(asOf), BehaviourFrom(asOf)
 	cut := &TagCutoffs{From: from, To: day, Counts: map[string]int{}, Skipped: map[string]string{}}
 	top := map[int64]string{}
 	var hasPromo, hasBrand bool
@@ -159,10 +158,10 @@ func readTags(ctx context.Context, tx querier, asOf time.Time) (*behaviourTags, 
 		return nil, fmt.Errorf("inspect promotion and brand data: %w", err)
 	}
 	if !hasPromo {
-		cut.Skipped[TagPromo] = noPromoReason
+		cut.Skipped[TagPromo] = NoPromoReason
 	}
 	if !hasBrand {
-		cut.Skipped[TagBrandLoyal] = noBrandReason
+		cut.Skipped[TagBrandLoyal] = NoBrandReason
 	}
 
 	// The window's orders, one row each from the covering date index: per
@@ -190,7 +189,7 @@ func readTags(ctx context.Context, tx querier, asOf time.Time) (*behaviourTags, 
 	if err != nil {
 		return nil, fmt.Errorf("read behaviour orders: %w", err)
 	}
-	p90pay := nearestRank(pays, bigTicketPct)
+	p90pay := nearestRank(pays, BigTicketPct)
 	err = scanRows(ctx, tx, `SELECT customer_key, count(*) FROM orders
 		WHERE status = 'completed' AND order_date BETWEEN ? AND ? AND (coalesce(coupon_used, 0) = 1 OR coalesce(discount_amount, 0) > 0)
 		GROUP BY customer_key`, []any{from, day}, func(r *sql.Rows) error {
@@ -299,7 +298,7 @@ func readTags(ctx context.Context, tx querier, asOf time.Time) (*behaviourTags, 
 		cs = append(cs, int64(b.categories))
 	}
 	cut.Buyers = len(by)
-	p80n, p80c := nearestRank(ns, frequentPct), nearestRank(cs, explorerPct)
+	p80n, p80c := nearestRank(ns, FrequentPct), nearestRank(cs, ExplorerPct)
 	cut.OrdersP80, cut.PayP90, cut.CategoriesP80 = int(p80n), float64(p90pay)/100, int(p80c)
 
 	keys := make([]int64, 0, len(by))
@@ -312,11 +311,11 @@ func readTags(ctx context.Context, tx querier, asOf time.Time) (*behaviourTags, 
 		b := by[k]
 		n := int64(b.orders)
 		has := map[string]bool{
-			TagFrequent:   n >= frequentMin && n >= p80n,
-			TagBigTicket:  n >= 1 && n <= bigTicketMax && b.maxPay >= p90pay,
-			TagPromo:      hasPromo && n >= promoMinOrders && int64(b.promo)*100 >= promoSharePct*n,
-			TagBrandLoyal: hasBrand && n >= brandMinOrders && b.lines > 0 && b.topBrand*100 >= brandSharePct*b.lines,
-			TagExplorer:   int64(b.categories) >= explorerMinCats && int64(b.categories) >= p80c,
+			TagFrequent:   n >= FrequentMin && n >= p80n,
+			TagBigTicket:  n >= 1 && n <= BigTicketMax && b.maxPay >= p90pay,
+			TagPromo:      hasPromo && n >= PromoMinOrders && int64(b.promo)*100 >= PromoSharePct*n,
+			TagBrandLoyal: hasBrand && n >= BrandMinOrders && b.lines > 0 && b.topBrand*100 >= BrandSharePct*b.lines,
+			TagExplorer:   int64(b.categories) >= ExplorerMinCats && int64(b.categories) >= p80c,
 		}
 		var tags []string
 		for _, tag := range BehaviourTags {
@@ -332,6 +331,12 @@ func readTags(ctx context.Context, tx querier, asOf time.Time) (*behaviourTags, 
 	return bt, nil
 }
 
+// BehaviourFrom is the first day of the behaviour window that ends at
+// asOf (the 12 months up to it).
+func BehaviourFrom(asOf time.Time) string {
+	return FormatDate(addMonths(asOf, -BehaviourMonths).AddDate(0, 0, 1))
+}
+
 // nearestRank is Pk of vals: the value at rank ⌈k/100 · n⌉ in ascending
 // order (0 for no values). It sorts vals.
 func nearestRank(vals []int64, k int) int64 {
@@ -339,11 +344,11 @@ func nearestRank(vals []int64, k int) int64 {
 		return 0
 	}
 	slices.Sort(vals)
-	return vals[nearestRankIndex(len(vals), k)]
+	return vals[NearestRankIndex(len(vals), k)]
 }
 
-// nearestRankIndex is the 0-based position of Pk among n sorted values.
-func nearestRankIndex(n, k int) int {
+// NearestRankIndex is the 0-based position of Pk among n sorted values.
+func NearestRankIndex(n, k int) int {
 	r := int(math.Ceil(float64(k) * float64(n) / 100))
 	return max(r, 1) - 1
 }

@@ -30,6 +30,14 @@ const (
 	metaCatalog  = "catalog_lists" // the values found in the data, as JSON (catalog.go)
 )
 
+// The meta keys a refresh writes, for a refresh in another engine
+// (schema/clickhouse): the default as-of date and customer_windows'
+// description (Windows, as JSON).
+const (
+	MetaAsOf    = metaAsOf
+	MetaWindows = metaWindows
+)
+
 // Sentinel errors.
 var (
 	ErrNoSnapshot = errors.New("no segment snapshot for that date")

@@ -64,9 +64,9 @@ const windowsDDL = `CREATE TABLE customer_windows (
   spend_all INTEGER NOT NULL, orders_all INTEGER NOT NULL
 )`
 
-// windowStarts are the standard windows' first days at asOf, by the spec's
+// WindowStarts are the standard windows' first days at asOf, by the spec's
 // rules (as_of − N < date ≤ as_of; 今年 from 1 January).
-func windowStarts(asOf time.Time) map[string]string {
+func WindowStarts(asOf time.Time) map[string]string {
 	return map[string]string{
 		"7d":  FormatDate(asOf.AddDate(0, 0, -6)),
 		"30d": FormatDate(asOf.AddDate(0, 0, -29)),
@@ -83,7 +83,7 @@ func windowStarts(asOf time.Time) map[string]string {
 // made after the rows: kept during the insert, each row would be a random
 // write into six B-trees.
 func buildWindows(ctx context.Context, tx *sql.Tx, asOf time.Time) error {
-	day, from := FormatDate(asOf), windowStarts(asOf)
+	day, from := FormatDate(asOf), WindowStarts(asOf)
 	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS customer_windows; `+windowsDDL); err != nil {
 		return fmt.Errorf("clear window measures: %w", err)
 	}

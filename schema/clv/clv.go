@@ -155,17 +155,24 @@ func (m BGNBD) PAlive(s Summary) float64 {
 // ExpectedPurchases is the expected number of purchases in the next t weeks
 // for a customer with history s (FHL eq. 10).
 func (m BGNBD) ExpectedPurchases(s Summary, t float64) float64 {
+	den := 1.0
+	if s.X > 0 {
+		den += m.A / (m.B + s.X - 1) * math.Pow((m.Alpha+s.T)/(m.Alpha+s.Tx), m.R+s.X)
+	}
+	return m.PurchasesNumerator(s.X, s.T, t) / den
+}
+
+// PurchasesNumerator is eq. 10's numerator, which depends on a history only
+// through x and T: a refresh inside ClickHouse works it out here once per
+// distinct (x, T) — the series has no SQL form — and divides there by the
+// denominator, 1/PAlive.
+func (m BGNBD) PurchasesNumerator(x, T, t float64) float64 {
 	r, al, a, b := m.R, m.Alpha, m.A, m.B
 	if a == 1 {
 		a += 1e-9 // the closed form divides by a − 1; its limit is continuous
 	}
-	z := t / (al + s.T + t)
-	num := (a + b + s.X - 1) / (a - 1) * (1 - math.Pow((al+s.T)/(al+s.T+t), r+s.X)*hyp2f1(r+s.X, b+s.X, a+b+s.X-1, z))
-	den := 1.0
-	if s.X > 0 {
-		den += m.A / (b + s.X - 1) * math.Pow((al+s.T)/(al+s.Tx), r+s.X)
-	}
-	return num / den
+	z := t / (al + T + t)
+	return (a + b + x - 1) / (a - 1) * (1 - math.Pow((al+T)/(al+T+t), r+x)*hyp2f1(r+x, b+x, a+b+x-1, z))
 }
 
 // hyp2f1 is Gauss's hypergeometric function by its series (|z| < 1).

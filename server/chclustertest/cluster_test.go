@@ -228,3 +228,28 @@ func TestClickHouseClusterRepublishUnderLoad(t *testing.T) {
 		return clickhouse.CopyCluster(context.Background(), lite, c)
 	})
 }
+
+// TestClickHouseClusterRefresh: a refresh run inside the cluster — each
+// shard writing its own customers' rows, on 18.16 — writes the rows a
+// refresh in SQLite writes, seen from either node, and the refreshed
+// cluster answers as SQLite does.
+func TestClickHouseClusterRefresh(t *testing.T) {
+	_, _, nodes := cluster(t)
+	c := clickhouse.Cluster{Name: "chatbi"}
+	for _, nd := range nodes {
+		c.Shards = append(c.Shards, nd.DB)
+	}
+	start := time.Now()
+	enginetest.RefreshOnClickHouse(t, c)
+	t.Logf("%d refreshes on %d shards in %v", len(enginetest.RefreshDays), len(nodes), time.Since(start).Round(time.Millisecond))
+	want := enginetest.RefreshedReference(t)
+	for _, nd := range nodes {
+		enginetest.SameRefreshedRows(t, nd.DB, want)
+	}
+	pool, err := sql.Open("clickhouse", nodes[0].DSN("reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := enginetest.Services(t, want, pool, opt)
+	enginetest.Compare(t, a, b, enginetest.CoreSets(t))
+}
