@@ -80,24 +80,41 @@ func copyToClickHouse(ctx context.Context, path, engines, cluster string) error 
 		return err
 	}
 	defer lite.Close()
-	var pools []*sql.DB
-	defer func() {
-		for _, p := range pools {
-			p.Close()
-		}
-	}()
+	c, err := openTarget(ctx, engines, cluster)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if c.Name == "" {
+		return clickhouse.Copy(ctx, lite, c.Shards[0])
+	}
+	return clickhouse.CopyCluster(ctx, lite, c.Cluster)
+}
+
+// target is the ClickHouse of --engine and --cluster, opened.
+type target struct{ clickhouse.Cluster }
+
+func (c target) close() {
+	for _, p := range c.Shards {
+		p.Close()
+	}
+}
+
+// openTarget opens engines: one server, or, with a cluster name, one
+// server per shard in order.
+func openTarget(ctx context.Context, engines, cluster string) (target, error) {
+	c := target{clickhouse.Cluster{Name: cluster}}
 	for _, dsn := range strings.Split(engines, ",") {
 		p, err := openClickHouse(ctx, strings.TrimSpace(dsn))
 		if err != nil {
-			return err
+			c.close()
+			return c, err
 		}
-		pools = append(pools, p)
+		c.Shards = append(c.Shards, p)
 	}
-	if cluster == "" {
-		if len(pools) > 1 {
-			return fmt.Errorf("--engine 给了 %d 个地址：分片集群要用 --cluster 说明集群名", len(pools))
-		}
-		return clickhouse.Copy(ctx, lite, pools[0])
+	if cluster == "" && len(c.Shards) > 1 {
+		c.close()
+		return c, fmt.Errorf("--engine 给了 %d 个地址：分片集群要用 --cluster 说明集群名", len(c.Shards))
 	}
-	return clickhouse.CopyCluster(ctx, lite, clickhouse.Cluster{Name: cluster, Shards: pools})
+	return c, nil
 }

@@ -57,11 +57,23 @@ func TestEngineClickHouse(t *testing.T) {
 	if code, _, errs := chatbi(t, "ask", "--engine", "mysql://x", "重要价值客户有多少"); code != 1 || !strings.Contains(errs, "clickhouse://") {
 		t.Errorf("not a ClickHouse address: %d %s", code, errs)
 	}
+	// refresh --engine refreshes ClickHouse where it is: a --db beside it
+	// (the old way, refresh the file then copy) is refused, not ignored.
+	if code, _, errs := chatbi(t, "refresh", "--db", db, "--engine", engines, "--cluster", "chatbi"); code != 2 || !strings.Contains(errs, "不读 --db") {
+		t.Errorf("refresh --db --engine: %d %s", code, errs)
+	}
+	if code, _, errs := chatbi(t, "refresh", "--cluster", "chatbi"); code != 2 || !strings.Contains(errs, "--engine") {
+		t.Errorf("refresh --cluster alone: %d %s", code, errs)
+	}
+	if code, _, errs := chatbi(t, "refresh", "--engine", "clickhouse://127.0.0.1:1/default"); code != 1 || !strings.Contains(errs, "连不上 ClickHouse") {
+		t.Errorf("refresh on a dead address: %d %s", code, errs)
+	}
 }
 
 // TestClickHouseServeFollowsImport runs the sequence a ClickHouse user
 // runs: import --engine, serve --engine, ask (answers cached), import
-// again with other data, refresh --engine. After each new copy the running
+// again with other data, refresh --engine (inside ClickHouse: it must
+// answer as the same refresh of the SQLite file). After each new copy the running
 // service must give the new warehouse's answers within a few seconds —
 // never its cached answers of the old one for longer — and every answer on
 // the way is the old warehouse's or the new one's.
@@ -207,10 +219,17 @@ func TestClickHouseServeFollowsImport(t *testing.T) {
 	}
 	t.Logf("asked %d times during the second copy: %d answered 503 (being published)", len(during), busy)
 	follow("import again", first, second)
-	build("refresh", "--as-of", "2026-11-22")
+	// The refresh runs inside ClickHouse; the same refresh of the SQLite
+	// file says what it must come to.
+	if code, _, errs := chatbi(t, "refresh", "--db", db, "--as-of", "2026-11-22"); code != 0 {
+		t.Fatalf("refresh on SQLite: %s", errs)
+	}
 	third := sqlite()
 	if strings.Join(third, "") == strings.Join(second, "") {
 		t.Fatal("the refresh answers as before it: the test proves nothing")
+	}
+	if code, out, errs := chatbi(t, "refresh", "--engine", engines, "--cluster", "chatbi", "--as-of", "2026-11-22"); code != 0 || !strings.Contains(out, "已在 ClickHouse 里按 2026-11-22 重新计算") {
+		t.Fatalf("refresh --engine: %d %s %s", code, out, errs)
 	}
 	follow("refresh --engine", second, third)
 

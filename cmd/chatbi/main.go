@@ -38,7 +38,7 @@ func init() {
 	commands = map[string]command{
 		"import":  {"导入四个 CSV 文件到仓库：import --db FILE DIR", cmdImport},
 		"demo":    {"生成确定性的演示仓库：demo --db FILE --customers N --seed S", cmdDemo},
-		"refresh": {"重新计算分群快照：refresh --db FILE [--as-of DATE]", cmdRefresh},
+		"refresh": {"重新计算分群快照：refresh --db FILE [--as-of DATE]，或 refresh --engine clickhouse://… [--cluster NAME] 在 ClickHouse 里算", cmdRefresh},
 		"ask":     {"提问：ask --db FILE [--as-of DATE] [--json] 问题", cmdAsk},
 		"serve":   {"启动服务：serve [--db FILE] [--addr HOST:PORT]", cmdServe},
 		"eval":    {"用问题集评测：eval --db FILE --questions FILE", cmdEval},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatbi/chatbi/schema"
+	"github.com/chatbi/chatbi/schema/clickhouse"
 )
 
 // newFlags makes a flag set that reports to stderr and never exits; its
@@ -176,9 +177,14 @@ func cmdRefresh(e env, args []string) int {
 	modelPath := fs.String("segment-model", "", "分群模型 JSON（默认：docs/spec/semantics.md 的定义）")
 	keep := fs.Int("keep", schema.DefaultRetention.Latest, "保留最新的几个快照")
 	keepQ := fs.Int("keep-quarters", schema.DefaultRetention.Quarters, "另外保留最近几个季度各自最新的快照")
-	to := copyFlags(fs)
+	engine := fs.String("engine", "", "在 ClickHouse 里重新计算（不读 --db）：一个地址，或分片集群每个分片一个（逗号分隔）")
+	cluster := fs.String("cluster", "", "ClickHouse 集群名（remote_servers 里的）")
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)
+	}
+	if *cluster != "" && *engine == "" {
+		fmt.Fprintln(e.stderr, "chatbi refresh: --cluster 要和 --engine 一起用")
+		return 2
 	}
 	t, err := dateFlag(*asOf)
 	if err != nil {
@@ -190,18 +196,28 @@ func cmdRefresh(e env, args []string) int {
 		fmt.Fprintln(e.stderr, "chatbi refresh:", err)
 		return 2
 	}
+	if *keep < 1 || *keepQ < 0 {
+		fmt.Fprintln(e.stderr, "chatbi refresh: --keep 至少为 1，--keep-quarters 不能为负")
+		return 2
+	}
+	opt := schema.RefreshOptions{AsOf: t, Model: model, Keep: schema.Retention{Latest: *keep, Quarters: *keepQ}}
+	if *engine != "" {
+		dbSet := false
+		fs.Visit(func(f *flag.Flag) { dbSet = dbSet || f.Name == "db" })
+		if dbSet {
+			fmt.Fprintln(e.stderr, "chatbi refresh: 有 --engine 时直接在 ClickHouse 里重新计算，不读 --db 文件；要重算 SQLite 仓库请去掉 --engine")
+			return 2
+		}
+		return refreshClickHouse(e, opt, *engine, *cluster)
+	}
 	if _, err := os.Stat(*db); err != nil {
 		fmt.Fprintln(e.stderr, "chatbi refresh:", err)
 		return 1
 	}
 	start := time.Now()
-	if *keep < 1 || *keepQ < 0 {
-		fmt.Fprintln(e.stderr, "chatbi refresh: --keep 至少为 1，--keep-quarters 不能为负")
-		return 2
-	}
 	var rt schema.RefreshTimings
-	day, err := schema.Refresh(e.ctx, *db, schema.RefreshOptions{AsOf: t, Model: model,
-		Keep: schema.Retention{Latest: *keep, Quarters: *keepQ}, Timings: &rt})
+	opt.Timings = &rt
+	day, err := schema.Refresh(e.ctx, *db, opt)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "chatbi refresh:", err)
 		return 1
@@ -210,7 +226,29 @@ func cmdRefresh(e env, args []string) int {
 	fmt.Fprintf(e.stdout, "已按 %s 重新计算分群（用时 %s：复制 %.1f 秒，分群 %.1f，CLV %.1f，客户集合 %.1f，时间窗指标 %.1f，提交发布 %.1f）\n",
 		schema.FormatDate(day), time.Since(start).Round(time.Millisecond),
 		sec(rt.Copy), sec(rt.Segments), sec(rt.Predict), sec(rt.Sets), sec(rt.Windows), sec(rt.Commit))
-	return to.copy(e, "refresh", *db)
+	return 0
+}
+
+// refreshClickHouse refreshes the warehouse in ClickHouse where it is
+// (clickhouse.Refresh): every shard computes its own customers' rows, and
+// running services take the new snapshot within a second.
+func refreshClickHouse(e env, opt schema.RefreshOptions, engines, cluster string) int {
+	start := time.Now()
+	c, err := openTarget(e.ctx, engines, cluster)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi refresh:", err)
+		return 1
+	}
+	defer c.close()
+	day, err := clickhouse.Refresh(e.ctx, c.Cluster, opt)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "chatbi refresh:", err)
+		fmt.Fprintln(e.stderr, "ClickHouse 里的表未改动。")
+		return 1
+	}
+	fmt.Fprintf(e.stdout, "已在 ClickHouse 里按 %s 重新计算分群（%d 个分片，用时 %s）\n",
+		schema.FormatDate(day), len(c.Shards), time.Since(start).Round(time.Millisecond))
+	return 0
 }
 
 func cmdDemo(e env, args []string) int {
