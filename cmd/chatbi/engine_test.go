@@ -266,7 +266,8 @@ func answerDigest(t *testing.T, js []byte) string {
 }
 
 // TestClickHouseBench: bench --engine copies its warehouse to a two-shard
-// cluster and answers the mix there beside SQLite, the same answers.
+// cluster, refreshes it there and answers the mix there beside SQLite, the
+// same answers.
 func TestClickHouseBench(t *testing.T) {
 	nodes := chtest.StartCluster(t, 2)
 	engines := nodes[0].DSN("default") + "," + nodes[1].DSN("default")
@@ -275,7 +276,8 @@ func TestClickHouseBench(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bench --engine: %d %s\n%s", code, errs, out)
 	}
-	if n := strings.Count(out, "ClickHouse p50"); n != 20 || strings.Contains(out, "DIFFERENT") || !strings.Contains(out, "mix on ClickHouse:") {
+	if n := strings.Count(out, "ClickHouse p50"); n != 20 || strings.Contains(out, "DIFFERENT") || !strings.Contains(out, "mix on ClickHouse:") ||
+		!strings.Contains(out, "refresh inside ClickHouse:") {
 		t.Errorf("bench --engine: %d questions on ClickHouse, want 20 the same:\n%s", n, out)
 	}
 }
