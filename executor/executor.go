@@ -70,6 +70,8 @@ var (
 		"customers": true, "products": true, "orders": true, "order_items": true,
 		"purchase_orders": true, "purchase_lines": true, "customer_measures": true, "snapshots": true, "meta": true,
 		"purchase_sets": true, "customer_sets": true, "customer_tags": true, "customer_windows": true, "window_sets": true, "window_ranks": true, "product_days": true, "order_days": true,
+		// ClickHouse only: each product's buyers per day as bitmaps (schema/clickhouse).
+		"purchase_bitmaps": true,
 		// json_each turns a customer set's members (custset's set_keys) into rows.
 		"json_each": true,
 	}

@@ -49,18 +49,13 @@ func (c *compiler) cond(s *sqlText, k *Cond) {
 		if k.Only {
 			s.w("(")
 		}
-		s.w(c.key + " IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE ")
-		c.itemPredicate(s, k.Items)
-		s.w(") AND pl.date BETWEEN ? AND ?", from, to)
-		c.channels(s, "pl", k)
-		s.w(")")
+		s.w(c.key + " IN ")
+		c.lineBuyers(s, k, "", from, to)
 		if k.Only {
 			// …and no line in scope of any other product.
-			s.w(" AND NOT " + c.key + " IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key NOT IN (SELECT p.id FROM products p WHERE ")
-			c.itemPredicate(s, k.Items)
-			s.w(") AND pl.date BETWEEN ? AND ?", from, to)
-			c.channels(s, "pl", k)
-			s.w("))")
+			s.w(" AND NOT " + c.key + " IN ")
+			c.lineBuyers(s, k, "NOT ", from, to)
+			s.w(")")
 		}
 	case CondRFM, CondLifecycle, CondPotential:
 		if k.At != nil {
@@ -164,6 +159,25 @@ func (c *compiler) itemPredicate(s *sqlText, items []ItemTerm) {
 		}
 		s.w(")")
 	}
+}
+
+// lineBuyers writes the subquery of the customers with a completed order
+// line in [from, to], in k's channels, of a product that is (not: "NOT ",
+// is not) one of k's items. On ClickHouse with purchase_bitmaps
+// (schema/clickhouse) it merges those products' day bitmaps instead of
+// reading their lines — the same customers: the bitmaps are the lines'
+// buyers per product, day and channel (NULL channel as '', which a positive
+// channel list never names; a negative one reads the lines).
+func (c *compiler) lineBuyers(s *sqlText, k *Cond, not, from, to string) {
+	from1, key, alias := "purchase_lines pl", "pl.customer_key", "pl"
+	if c.e.Dialect == ClickHouse && c.e.Catalog.PurchaseBitmaps && !k.ChannelNot {
+		from1, key, alias = "purchase_bitmaps pb", "arrayJoin(bitmapToArray(groupBitmapMergeState(pb.customers)))", "pb"
+	}
+	s.w("(SELECT " + key + " FROM " + from1 + " WHERE " + alias + ".product_key " + not + "IN (SELECT p.id FROM products p WHERE ")
+	c.itemPredicate(s, k.Items)
+	s.w(") AND "+alias+".date BETWEEN ? AND ?", from, to)
+	c.channels(s, alias, k)
+	s.w(")")
 }
 
 func (c *compiler) channels(s *sqlText, alias string, k *Cond) {

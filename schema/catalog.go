@@ -49,6 +49,10 @@ type Catalog struct {
 	ProductDays bool
 	// OrderDays: order_days holds the completed orders' daily sums.
 	OrderDays bool
+	// PurchaseBitmaps: on ClickHouse, purchase_bitmaps holds each product's
+	// buyers per day and channel as a bitmap (schema/clickhouse builds it
+	// where the server has the bitmap functions).
+	PurchaseBitmaps bool
 
 	// Tags: the behaviour tags' window and cut-offs per snapshot date
 	// (YYYY-MM-DD); nil for a snapshot made before the tags existed.
@@ -137,6 +141,7 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (*Catalog, error) {
 	var pd string
 	c.ProductDays = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaProductDays).Scan(&pd) == nil && pd == "1"
 	c.OrderDays = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaOrderDays).Scan(&pd) == nil && pd == "1"
+	c.PurchaseBitmaps = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, MetaPurchaseBitmaps).Scan(&pd) == nil && pd == "1"
 	var mj string
 	err = db.QueryRowContext(ctx, `SELECT model_json FROM snapshots WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1`, FormatDate(asOf)).Scan(&mj)
 	if err == nil {

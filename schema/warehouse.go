@@ -38,6 +38,10 @@ const (
 	MetaWindows = metaWindows
 )
 
+// MetaPurchaseBitmaps marks, with "1", a ClickHouse warehouse whose
+// purchase_bitmaps table is built (schema/clickhouse; Catalog.PurchaseBitmaps).
+const MetaPurchaseBitmaps = "purchase_bitmaps"
+
 // Sentinel errors.
 var (
 	ErrNoSnapshot = errors.New("no segment snapshot for that date")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,14 +113,20 @@ func CopyCluster(ctx context.Context, src *sql.DB, c Cluster) error {
 		if err := dst.QueryRowContext(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
 			return fmt.Errorf("copy to ClickHouse cluster %q: %w", c.Name, err)
 		}
-		for _, t := range Tables {
+		sharded := Tables
+		if has, err := existing(ctx, dst, []string{bitmapsTable + "_local"}); err != nil {
+			return fmt.Errorf("copy to ClickHouse cluster %q: %w", c.Name, err)
+		} else if has[bitmapsTable+"_local"] {
+			sharded = append(slices.Clone(Tables), Table{Name: bitmapsTable, Shard: "customer_key"})
+		}
+		for _, t := range sharded {
 			if t.Shard == "" {
 				continue
 			}
 			key := "customer_key"
 			if t.Name == "customers" {
 				key = "id"
-			} else if t.Name == "order_items" {
+			} else if t.Name == "order_items" || t.Name == bitmapsTable {
 				key = "rand()" // not read by key; inserts go anywhere
 			}
 			ddl := "CREATE TABLE IF NOT EXISTS " + t.Name + " AS " + t.Name + "_local ENGINE = Distributed(" +
@@ -148,6 +155,7 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 				for _, t := range Tables {
 					dst.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+name(t)+"_loading")
 				}
+				dst.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+bitmapsTable+suffix+"_loading")
 			}
 		}
 	}()
@@ -171,7 +179,57 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 			data = append(data, name(t))
 		}
 	}
+	built, err := buildBitmaps(ctx, dsts, suffix)
+	if err != nil {
+		return fmt.Errorf("copy %s to ClickHouse: %w", bitmapsTable, err)
+	}
+	if built {
+		data = append(data, bitmapsTable+suffix)
+	}
 	return publish(ctx, dsts, data)
+}
+
+// bitmapsTable holds, where every node has the bitmap functions (20.x and
+// later; 18.16 has none), each product's buyers per day and channel as a
+// groupBitmap state, built from the purchase lines just loaded: "bought X
+// in a window" then merges a few bitmaps a day instead of reading every
+// order line (nlq: the ClickHouse dialect's lineBuyers). The catalog
+// learns of it from meta (schema.MetaPurchaseBitmaps), so a service uses
+// it exactly when the copy it serves has it.
+const bitmapsTable = "purchase_bitmaps"
+
+// buildBitmaps builds bitmapsTable aside on every node, if every node can.
+func buildBitmaps(ctx context.Context, dsts []*sql.DB, suffix string) (bool, error) {
+	for _, dst := range dsts {
+		var n uint64
+		// groupBitmap's -State and -MergeState are combinators, not listed.
+		err := dst.QueryRowContext(ctx, "SELECT count() FROM system.functions WHERE name IN ('groupBitmap', 'bitmapToArray')").Scan(&n)
+		if err != nil {
+			return false, err
+		}
+		if n < 2 {
+			return false, nil
+		}
+	}
+	tmp := bitmapsTable + suffix + "_loading"
+	for _, dst := range dsts {
+		for _, q := range []string{
+			"DROP TABLE IF EXISTS " + tmp,
+			"CREATE TABLE " + tmp + " (product_key Int64, date String, channel String, customers AggregateFunction(groupBitmap, UInt64)) " +
+				"ENGINE = AggregatingMergeTree ORDER BY (product_key, date, channel)",
+			"INSERT INTO " + tmp + " SELECT product_key, date, coalesce(channel, '') AS ch, groupBitmapState(toUInt64(customer_key)) " +
+				"FROM purchase_lines" + suffix + "_loading GROUP BY product_key, date, ch",
+		} {
+			if _, err := dst.ExecContext(ctx, q); err != nil {
+				dst.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+tmp)
+				return false, err
+			}
+		}
+		if _, err := dst.ExecContext(ctx, "INSERT INTO meta_loading (`key`, `value`) SELECT ?, '1'", schema.MetaPurchaseBitmaps); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // publish puts the loaded data tables and meta in place on every

@@ -1,6 +1,6 @@
 question: 近3个月消费金额最高的5个城市
 
--- sql (server before 21.x: false)
+-- sql (server before 21.x: false; purchase bitmaps: true)
 SELECT g AS "城市", sum(s) / 100.0 AS "消费金额"
 FROM (SELECT m.city AS g, m.customer_key AS ck, coalesce(sum(w_n), 0) AS n, coalesce(sum(w_s), 0) AS s
 FROM customer_measures m
@@ -13,7 +13,7 @@ ORDER BY "消费金额" DESC, g
 LIMIT ?
 -- args ["2026-08-23","2026-11-22","2026-11-22",5]
 
--- sql (server before 21.x: true)
+-- sql (server before 21.x: true; purchase bitmaps: false)
 SELECT g AS "城市", sum(s) / 100.0 AS "消费金额"
 FROM (SELECT m.city AS g, m.customer_key AS ck, coalesce(sum(w_n), 0) AS n, coalesce(sum(w_s), 0) AS s
 FROM customer_measures m

@@ -1,6 +1,6 @@
 question: 各会员等级的流失率
 
--- sql (server before 21.x: false)
+-- sql (server before 21.x: false; purchase bitmaps: true)
 SELECT g AS "会员等级", round(sum(lost) * 1.0 / nullif(sum(buyer), 0), 4) AS "流失率"
 FROM (SELECT m.member_level AS g, m.customer_key AS ck, (m.lifecycle = ?) AS lost, (m.lifecycle IN (?, ?)) AS act, (m.first_date IS NOT NULL) AS buyer, g2_gap AS gap
 FROM customer_measures m
@@ -11,7 +11,7 @@ GROUP BY g
 ORDER BY "流失率" DESC, g
 -- args ["流失客户","新客户","活跃客户","2026-11-22","2026-11-22"]
 
--- sql (server before 21.x: true)
+-- sql (server before 21.x: true; purchase bitmaps: false)
 SELECT g AS "会员等级", round(sum(lost) * 1.0 / nullif(sum(buyer), 0), 4) AS "流失率"
 FROM (SELECT m.member_level AS g, m.customer_key AS ck, (m.lifecycle = ?) AS lost, (m.lifecycle IN (?, ?)) AS act, (m.first_date IS NOT NULL) AS buyer, g2_gap AS gap
 FROM customer_measures m

@@ -1,6 +1,6 @@
 question: 各城市的重要价值客户数量
 
--- sql (server before 21.x: false)
+-- sql (server before 21.x: false; purchase bitmaps: true)
 SELECT g AS "城市", count(*) AS "客户数"
 FROM (SELECT m.city AS g, m.customer_key AS ck
 FROM customer_measures m
@@ -10,7 +10,7 @@ GROUP BY g
 ORDER BY "客户数" DESC, g
 -- args ["2026-11-22","重要价值客户"]
 
--- sql (server before 21.x: true)
+-- sql (server before 21.x: true; purchase bitmaps: false)
 SELECT g AS "城市", count(*) AS "客户数"
 FROM (SELECT m.city AS g, m.customer_key AS ck
 FROM customer_measures m
