@@ -166,7 +166,7 @@ func (c *compiler) itemPredicate(s *sqlText, items []ItemTerm) {
 // is not) one of k's items. On ClickHouse with purchase_bitmaps
 // (schema/clickhouse) it merges those products' day bitmaps instead of
 // reading their lines — the same customers: the bitmaps are the lines'
-// buyers per product, day and channel (NULL channel as '', which a positive
+// buyers per product, day and channel (NULL channel as the empty string, which a positive
 // channel list never names; a negative one reads the lines).
 func (c *compiler) lineBuyers(s *sqlText, k *Cond, not, from, to string) {
 	from1, key, alias := "purchase_lines pl", "pl.customer_key", "pl"
