@@ -164,13 +164,12 @@ func (c *compiler) itemPredicate(s *sqlText, items []ItemTerm) {
 // lineBuyers writes the subquery of the customers with a completed order
 // line in [from, to], in k's channels, of a product that is (not: "NOT ",
 // is not) one of k's items. On ClickHouse with purchase_bitmaps
-// (schema/clickhouse) it merges those products' day bitmaps instead of
-// reading their lines — the same customers: the bitmaps are the lines'
-// buyers per product, day and channel (NULL channel as the empty string, which a positive
-// channel list never names; a negative one reads the lines).
+// (schema/clickhouse) and no channel named, it merges those products' day
+// bitmaps instead of reading their lines — the same customers: a bitmap
+// is one product's buyers on one day.
 func (c *compiler) lineBuyers(s *sqlText, k *Cond, not, from, to string) {
 	from1, key, alias := "purchase_lines pl", "pl.customer_key", "pl"
-	if c.e.Dialect == ClickHouse && c.e.Catalog.PurchaseBitmaps && !k.ChannelNot {
+	if c.e.Dialect == ClickHouse && c.e.Catalog.PurchaseBitmaps && len(k.Channels) == 0 {
 		from1, key, alias = "purchase_bitmaps pb", "arrayJoin(bitmapToArray(groupBitmapMergeState(pb.customers)))", "pb"
 	}
 	s.w("(SELECT " + key + " FROM " + from1 + " WHERE " + alias + ".product_key " + not + "IN (SELECT p.id FROM products p WHERE ")

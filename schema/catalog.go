@@ -50,8 +50,8 @@ type Catalog struct {
 	// OrderDays: order_days holds the completed orders' daily sums.
 	OrderDays bool
 	// PurchaseBitmaps: on ClickHouse, purchase_bitmaps holds each product's
-	// buyers per day and channel as a bitmap (schema/clickhouse builds it
-	// where the server has the bitmap functions).
+	// buyers per day as a bitmap (schema/clickhouse builds it where the
+	// server has the bitmap functions and the lines are dense enough).
 	PurchaseBitmaps bool
 
 	// Tags: the behaviour tags' window and cut-offs per snapshot date

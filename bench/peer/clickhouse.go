@@ -17,6 +17,9 @@ import (
 	"github.com/chatbi/chatbi/server"
 )
 
+// useBitmaps: the --bitmaps flag.
+var useBitmaps = true
+
 // runClickHouse answers the mix on the same warehouse copied into chDB
 // (the ClickHouse engine in this process; schema/clickhouse, plain SQL in
 // the ClickHouse dialect) beside chatbi on SQLite, and checks the answers
@@ -63,6 +66,10 @@ func runClickHouse(ctx context.Context, svc *server.Service, importDB, dir strin
 		return err
 	}
 	chSvc.NoCache = true
+	if !useBitmaps {
+		chSvc.Engine().Catalog.PurchaseBitmaps = false
+	}
+	fmt.Printf("purchases read from bitmaps: %v\n", chSvc.Engine().Catalog.PurchaseBitmaps)
 	fmt.Printf("chatbi on SQLite vs chatbi on ClickHouse (chDB 26.7 in process), %d customers; %d runs each, answer cache off\n\n", n, rounds)
 	fmt.Printf("%-34s %10s %10s   %10s %10s   %7s  %s\n", "question", "SQLite p50", "p99", "chDB p50", "p99", "ratio", "answers")
 	limit := 50

@@ -81,6 +81,7 @@ func main() {
 	rounds := flag.Int("rounds", 15, "runs of each question on each engine")
 	duck := flag.Bool("duckdb", true, "compare with DuckDB (textbook SQL)")
 	ch := flag.Bool("clickhouse", false, "compare with chatbi on ClickHouse (chDB)")
+	flag.BoolVar(&useBitmaps, "bitmaps", true, "on ClickHouse, read purchases from purchase_bitmaps (false: from the lines, to compare)")
 	flag.Parse()
 	if err := run(*n, *dir, *rounds, *duck, *ch); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-peer:", err)

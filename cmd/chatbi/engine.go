@@ -46,7 +46,7 @@ type copyTarget struct{ engine, cluster *string }
 
 func copyFlags(fs *flag.FlagSet) copyTarget {
 	return copyTarget{
-		engine:  fs.String("engine", "", "完成后复制到 ClickHouse：一个地址，或分片集群每个分片一个（逗号分隔）"),
+		engine:  fs.String("engine", "", "完成后复制到 ClickHouse：一个地址，或分片集群每个分片一个（逗号分隔；同一分片的副本用 | 连接）"),
 		cluster: fs.String("cluster", "", "ClickHouse 集群名（remote_servers 里的），按客户分片"),
 	}
 }
@@ -98,23 +98,38 @@ func (c target) close() {
 	for _, p := range c.Shards {
 		p.Close()
 	}
+	for _, ps := range c.Replicas {
+		for _, p := range ps {
+			p.Close()
+		}
+	}
 }
 
 // openTarget opens engines: one server, or, with a cluster name, one
-// server per shard in order.
+// server per shard in order, each shard's replicas after it joined by "|"
+// (clickhouse://a1,clickhouse://b1|clickhouse://b2: shard 2 has two).
 func openTarget(ctx context.Context, engines, cluster string) (target, error) {
 	c := target{clickhouse.Cluster{Name: cluster}}
-	for _, dsn := range strings.Split(engines, ",") {
-		p, err := openClickHouse(ctx, strings.TrimSpace(dsn))
-		if err != nil {
-			c.close()
-			return c, err
+	n := 0
+	for i, shard := range strings.Split(engines, ",") {
+		for j, dsn := range strings.Split(shard, "|") {
+			p, err := openClickHouse(ctx, strings.TrimSpace(dsn))
+			if err != nil {
+				c.close()
+				return c, err
+			}
+			n++
+			if j == 0 {
+				c.Shards = append(c.Shards, p)
+				c.Replicas = append(c.Replicas, nil)
+			} else {
+				c.Replicas[i] = append(c.Replicas[i], p)
+			}
 		}
-		c.Shards = append(c.Shards, p)
 	}
-	if cluster == "" && len(c.Shards) > 1 {
+	if cluster == "" && n > 1 {
 		c.close()
-		return c, fmt.Errorf("--engine 给了 %d 个地址：分片集群要用 --cluster 说明集群名", len(c.Shards))
+		return c, fmt.Errorf("--engine 给了 %d 个地址：分片集群要用 --cluster 说明集群名", n)
 	}
 	return c, nil
 }

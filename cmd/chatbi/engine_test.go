@@ -368,3 +368,32 @@ func TestClickHouseKillNineDuringCopy(t *testing.T) {
 		t.Fatalf("after a whole import of B: %v %s", got, errs)
 	}
 }
+
+// TestClickHouseImportReplicas: --engine names a shard's replicas joined by
+// "|"; import loads each of them, and refresh --engine refreshes each.
+func TestClickHouseImportReplicas(t *testing.T) {
+	nodes := chtest.StartReplicated(t, 1, 2)
+	db := filepath.Join(t.TempDir(), "w.db")
+	engines := nodes[0][0].DSN("default") + "|" + nodes[0][1].DSN("default")
+	if code, out, errs := chatbi(t, "import", "--db", db, "--engine", engines, "--cluster", "chatbi", pubData); code != 0 || !strings.Contains(out, "已复制到 ClickHouse") {
+		t.Fatalf("import onto replicas: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := chatbi(t, "refresh", "--engine", engines, "--cluster", "chatbi", "--as-of", "2026-10-31"); code != 0 {
+		t.Fatalf("refresh on replicas: %d %s %s", code, out, errs)
+	}
+	for i, nd := range nodes[0] {
+		var customers, snapshot uint64
+		if err := nd.DB.QueryRow("SELECT count() FROM customers_local").Scan(&customers); err != nil {
+			t.Fatal(err)
+		}
+		if err := nd.DB.QueryRow("SELECT count() FROM customer_measures_local WHERE as_of = '2026-10-31'").Scan(&snapshot); err != nil {
+			t.Fatal(err)
+		}
+		if customers != 2000 || snapshot != 2000 {
+			t.Errorf("replica %d: %d customers, %d rows of the refreshed snapshot; want 2000 each", i, customers, snapshot)
+		}
+	}
+	if code, _, errs := chatbi(t, "import", "--db", db, "--engine", engines, pubData); code != 1 || !strings.Contains(errs, "--cluster") {
+		t.Errorf("replicas without --cluster: %d %s", code, errs)
+	}
+}

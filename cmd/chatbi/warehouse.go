@@ -177,7 +177,7 @@ func cmdRefresh(e env, args []string) int {
 	modelPath := fs.String("segment-model", "", "分群模型 JSON（默认：docs/spec/semantics.md 的定义）")
 	keep := fs.Int("keep", schema.DefaultRetention.Latest, "保留最新的几个快照")
 	keepQ := fs.Int("keep-quarters", schema.DefaultRetention.Quarters, "另外保留最近几个季度各自最新的快照")
-	engine := fs.String("engine", "", "在 ClickHouse 里重新计算（不读 --db）：一个地址，或分片集群每个分片一个（逗号分隔）")
+	engine := fs.String("engine", "", "在 ClickHouse 里重新计算（不读 --db）：一个地址，或分片集群每个分片一个（逗号分隔；同一分片的副本用 | 连接）")
 	cluster := fs.String("cluster", "", "ClickHouse 集群名（remote_servers 里的）")
 	if err := parseFlags(e, fs, args); err != nil {
 		return flagExit(err)

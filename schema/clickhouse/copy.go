@@ -55,7 +55,7 @@ type column struct {
 // copy leaves the tables a server reads as they were.
 func Copy(ctx context.Context, src, dst *sql.DB) error {
 	return copyTables(ctx, src, []*sql.DB{dst}, "", func(t Table, tmp string, cols []column) error {
-		return insertRows(ctx, src, []*sql.DB{dst}, t, tmp, cols)
+		return insertRows(ctx, src, [][]*sql.DB{{dst}}, t, tmp, cols)
 	})
 }
 
@@ -78,37 +78,65 @@ func CopyFile(ctx context.Context, path string, src, dst *sql.DB) error {
 
 // Cluster is a ClickHouse cluster as chatbi lays a warehouse out on it:
 // Name is the cluster in the servers' remote_servers, Shards a pool to
-// one server of each shard, in that order.
+// one server of each shard, in that order, and Replicas, if any, each
+// shard's other servers (Replicas[i] beside Shards[i]). chatbi loads every
+// replica itself, the same rows in the same statements, so the tables are
+// plain MergeTree and need no ZooKeeper; a question reads one replica of
+// each shard (a Distributed table fails over to the next when one is
+// down). A copy, a refresh, needs every server up.
 type Cluster struct {
-	Name   string
-	Shards []*sql.DB
+	Name     string
+	Shards   []*sql.DB
+	Replicas [][]*sql.DB
+}
+
+// replicas are shard i's servers.
+func (c Cluster) replicas(i int) []*sql.DB {
+	out := []*sql.DB{c.Shards[i]}
+	if i < len(c.Replicas) {
+		out = append(out, c.Replicas[i]...)
+	}
+	return out
+}
+
+// nodes are all the servers, shard by shard.
+func (c Cluster) nodes() []*sql.DB {
+	var out []*sql.DB
+	for i := range c.Shards {
+		out = append(out, c.replicas(i)...)
+	}
+	return out
 }
 
 // CopyCluster copies the warehouse from src onto a cluster: each sharded
-// table as <name>_local on every shard holding its customers' rows, and a
-// Distributed table <name> over them on every shard (sharding key the
-// customer, so inserts through it land where CopyCluster put them); the
-// small tables whole on every shard. As in Copy, everything loads aside
-// and is renamed into place only when every table on every shard loaded.
+// table as <name>_local on every server of the shard holding its
+// customers' rows, and a Distributed table <name> over them on every
+// server (sharding key the customer, so inserts through it land where
+// CopyCluster put them); the small tables whole on every server. As in
+// Copy, everything loads aside and is renamed into place only when every
+// table on every server loaded.
 func CopyCluster(ctx context.Context, src *sql.DB, c Cluster) error {
 	if len(c.Shards) == 0 {
 		return fmt.Errorf("copy to ClickHouse cluster %q: no shards", c.Name)
 	}
-	err := copyTables(ctx, src, c.Shards, "_local", func(t Table, tmp string, cols []column) error {
-		if t.Shard == "" {
-			for _, dst := range c.Shards {
-				if err := insertRows(ctx, src, []*sql.DB{dst}, t, tmp, cols); err != nil {
-					return err
-				}
-			}
-			return nil
+	if len(c.Replicas) > len(c.Shards) {
+		return fmt.Errorf("copy to ClickHouse cluster %q: replicas for %d shards, but %d shards", c.Name, len(c.Replicas), len(c.Shards))
+	}
+	shards := make([][]*sql.DB, len(c.Shards))
+	for i := range shards {
+		shards[i] = c.replicas(i)
+	}
+	nodes := c.nodes()
+	err := copyTables(ctx, src, nodes, "_local", func(t Table, tmp string, cols []column) error {
+		if t.Shard == "" { // whole on every server: one "shard" of them all
+			return insertRows(ctx, src, [][]*sql.DB{nodes}, t, tmp, cols)
 		}
-		return insertRows(ctx, src, c.Shards, t, tmp, cols)
+		return insertRows(ctx, src, shards, t, tmp, cols)
 	})
 	if err != nil {
 		return err
 	}
-	for _, dst := range c.Shards {
+	for _, dst := range nodes {
 		var db string
 		if err := dst.QueryRowContext(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
 			return fmt.Errorf("copy to ClickHouse cluster %q: %w", c.Name, err)
@@ -186,19 +214,44 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 	if built {
 		data = append(data, bitmapsTable+suffix)
 	}
-	return publish(ctx, dsts, data)
+	if err := publish(ctx, dsts, data); err != nil {
+		return err
+	}
+	if !built { // an earlier copy's bitmaps: the new copy's meta does not name them
+		for _, dst := range dsts {
+			for _, t := range []string{bitmapsTable, bitmapsTable + suffix} {
+				if _, err := dst.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+					return fmt.Errorf("drop the earlier copy's %s: %w", t, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
-// bitmapsTable holds, where every node has the bitmap functions (20.x and
-// later; 18.16 has none), each product's buyers per day and channel as a
-// groupBitmap state, built from the purchase lines just loaded: "bought X
-// in a window" then merges a few bitmaps a day instead of reading every
-// order line (nlq: the ClickHouse dialect's lineBuyers). The catalog
-// learns of it from meta (schema.MetaPurchaseBitmaps), so a service uses
-// it exactly when the copy it serves has it.
+// bitmapsTable holds each product's buyers per day as a groupBitmap
+// state, built from the purchase lines just loaded, where every node has
+// the bitmap functions (20.x and later; 18.16 has none) and the lines are
+// dense enough to pay (BitmapMinLines): "bought X in a window" then merges
+// a few bitmaps a day instead of reading every order line (nlq: the
+// ClickHouse dialect's lineBuyers). The catalog learns of it from meta
+// (schema.MetaPurchaseBitmaps), so a service uses it exactly when the copy
+// it serves has it.
 const bitmapsTable = "purchase_bitmaps"
 
-// buildBitmaps builds bitmapsTable aside on every node, if every node can.
+// BitmapMinLines is how many order lines a product's day must stand for,
+// on average on every node, for the bitmaps to be built. Merging one
+// bitmap cost ~3.5 µs on chDB 26.7 at 1M customers, reading one line of
+// purchase_lines (sorted by product and date) ~0.17 µs: a bitmap of fewer
+// than ~20 lines is slower than the lines, and merging the window's
+// bitmaps into one set and the IN over it cost more besides
+// (docs/scale-out.md, "Bitmaps"). The 1M bench warehouse has ~34 lines a
+// product-day and gets none. Tests set it to 0 to build them on a small
+// warehouse.
+var BitmapMinLines = 64
+
+// buildBitmaps builds bitmapsTable aside on every node, if every node can
+// and its lines are dense enough.
 func buildBitmaps(ctx context.Context, dsts []*sql.DB, suffix string) (bool, error) {
 	for _, dst := range dsts {
 		var n uint64
@@ -210,15 +263,23 @@ func buildBitmaps(ctx context.Context, dsts []*sql.DB, suffix string) (bool, err
 		if n < 2 {
 			return false, nil
 		}
+		var lines, days uint64
+		err = dst.QueryRowContext(ctx, "SELECT count(), uniqExact(product_key, date) FROM purchase_lines"+suffix+"_loading").Scan(&lines, &days)
+		if err != nil {
+			return false, err
+		}
+		if days == 0 || lines < uint64(BitmapMinLines)*days {
+			return false, nil
+		}
 	}
 	tmp := bitmapsTable + suffix + "_loading"
 	for _, dst := range dsts {
 		for _, q := range []string{
 			"DROP TABLE IF EXISTS " + tmp,
-			"CREATE TABLE " + tmp + " (product_key Int64, date String, channel String, customers AggregateFunction(groupBitmap, UInt64)) " +
-				"ENGINE = AggregatingMergeTree ORDER BY (product_key, date, channel)",
-			"INSERT INTO " + tmp + " SELECT product_key, date, coalesce(channel, '') AS ch, groupBitmapState(toUInt64(customer_key)) " +
-				"FROM purchase_lines" + suffix + "_loading GROUP BY product_key, date, ch",
+			"CREATE TABLE " + tmp + " (product_key Int64, date String, customers AggregateFunction(groupBitmap, UInt64)) " +
+				"ENGINE = AggregatingMergeTree ORDER BY (product_key, date)",
+			"INSERT INTO " + tmp + " SELECT product_key, date, groupBitmapState(toUInt64(customer_key)) " +
+				"FROM purchase_lines" + suffix + "_loading GROUP BY product_key, date",
 		} {
 			if _, err := dst.ExecContext(ctx, q); err != nil {
 				dst.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+tmp)
@@ -499,15 +560,15 @@ func metaFilter(t Table) string {
 }
 
 // insertRows fills tmp from src's rows in batches of INSERT … VALUES: on
-// the one destination, or, given several, each row on the shard of its
-// customer (t.Shard % len(dsts)).
-func insertRows(ctx context.Context, src *sql.DB, dsts []*sql.DB, t Table, tmp string, cols []column) error {
+// every server of the one shard given, or, given several shards, each row
+// on every server of the shard of its customer (t.Shard % len(shards)).
+func insertRows(ctx context.Context, src *sql.DB, shards [][]*sql.DB, t Table, tmp string, cols []column) error {
 	var names []string
 	for _, c := range cols {
 		names = append(names, quote(c.name))
 	}
 	read := "SELECT " + strings.Join(names, ", ")
-	sharded := len(dsts) > 1
+	sharded := len(shards) > 1
 	if sharded {
 		read += ", " + t.Shard
 	}
@@ -516,17 +577,21 @@ func insertRows(ctx context.Context, src *sql.DB, dsts []*sql.DB, t Table, tmp s
 		return err
 	}
 	defer rows.Close()
-	sinks := make([]sink, len(dsts))
-	for i, dst := range dsts {
-		if nativeBlocks(dst) {
-			sinks[i] = &blockSink{ctx: ctx, db: dst, insert: "INSERT INTO " + tmp + " (" + strings.Join(names, ", ") + ")"}
-		} else {
-			sinks[i] = &valuesSink{ctx: ctx, db: dst, tmp: tmp, names: names}
+	sinks := make([][]sink, len(shards))
+	for i, dsts := range shards {
+		for _, dst := range dsts {
+			if nativeBlocks(dst) {
+				sinks[i] = append(sinks[i], &blockSink{ctx: ctx, db: dst, insert: "INSERT INTO " + tmp + " (" + strings.Join(names, ", ") + ")"})
+			} else {
+				sinks[i] = append(sinks[i], &valuesSink{ctx: ctx, db: dst, tmp: tmp, names: names})
+			}
 		}
 	}
 	defer func() {
-		for _, k := range sinks {
-			k.abort()
+		for _, ks := range sinks {
+			for _, k := range ks {
+				k.abort()
+			}
 		}
 	}()
 	width := len(cols)
@@ -553,19 +618,23 @@ func insertRows(ctx context.Context, src *sql.DB, dsts []*sql.DB, t Table, tmp s
 			if !ok {
 				return fmt.Errorf("%s: a row without its customer (%v)", t.Name, vals[len(cols)])
 			}
-			i = int(key % int64(len(dsts)))
+			i = int(key % int64(len(shards)))
 			vals = vals[:len(cols)]
 		}
-		if err := sinks[i].add(vals); err != nil {
-			return err
+		for _, k := range sinks[i] {
+			if err := k.add(vals); err != nil {
+				return err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, k := range sinks {
-		if err := k.flush(); err != nil {
-			return err
+	for _, ks := range sinks {
+		for _, k := range ks {
+			if err := k.flush(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -79,13 +79,13 @@ func Refresh(ctx context.Context, c Cluster, opt schema.RefreshOptions) (asOf ti
 		data = append(data, "customer_windows"+r.local)
 	}
 	defer func() {
-		for _, db := range c.Shards {
+		for _, db := range c.nodes() {
 			for _, t := range append(data, "meta", numeratorsTable) {
 				db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t+"_loading")
 			}
 		}
 	}()
-	for _, db := range c.Shards {
+	for _, db := range c.nodes() { // every replica computes its shard's rows itself
 		for _, t := range append(data, "meta") {
 			if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+t+"_loading"); err != nil {
 				return asOf, fmt.Errorf("refresh %s: %w", t, err)
@@ -98,10 +98,13 @@ func Refresh(ctx context.Context, c Cluster, opt schema.RefreshOptions) (asOf ti
 			return asOf, err
 		}
 	}
+	if err := r.countTags(ctx); err != nil {
+		return asOf, err
+	}
 	if err := r.fillSmallTables(ctx, drop, cur); err != nil {
 		return asOf, err
 	}
-	if err := publish(ctx, c.Shards, data); err != nil {
+	if err := publish(ctx, c.nodes(), data); err != nil {
 		return asOf, err
 	}
 	return asOf, nil
@@ -215,7 +218,7 @@ func (r *refresher) fitCLV(ctx context.Context) error {
 	bg := *r.clv.BGNBD
 	cols := []column{{"x", "Int64"}, {"tdays", "Int64"}, {"num", "Float64"}}
 	t := Table{Name: numeratorsTable, OrderBy: []string{"x", "tdays"}}
-	for _, db := range r.Shards {
+	for _, db := range r.nodes() {
 		if err := create(ctx, db, numeratorsTable+"_loading", t, cols); err != nil {
 			return fmt.Errorf("refresh: clv numerators: %w", err)
 		}
@@ -468,23 +471,32 @@ func (r *refresher) writeTags(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("refresh: write tags %s: %w", r.day, err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT tag, toInt64(count()) FROM customer_tags`+r.local+`_loading WHERE as_of = ? GROUP BY tag`, r.day)
-	if err != nil {
-		return fmt.Errorf("refresh: count tags: %w", err)
-	}
-	defer rows.Close()
-	if r.tagCounts == nil {
-		r.tagCounts = map[string]int{}
-	}
-	for rows.Next() {
-		var tag string
-		var n int64
-		if err := rows.Scan(&tag, &n); err != nil {
+	return nil
+}
+
+// countTags counts the day's tags written, over one server of each shard.
+func (r *refresher) countTags(ctx context.Context) error {
+	r.tagCounts = map[string]int{}
+	for _, db := range r.Shards {
+		rows, err := db.QueryContext(ctx, `SELECT tag, toInt64(count()) FROM customer_tags`+r.local+`_loading WHERE as_of = ? GROUP BY tag`, r.day)
+		if err != nil {
 			return fmt.Errorf("refresh: count tags: %w", err)
 		}
-		r.tagCounts[tag] += int(n)
+		for rows.Next() {
+			var tag string
+			var n int64
+			if err := rows.Scan(&tag, &n); err != nil {
+				rows.Close()
+				return fmt.Errorf("refresh: count tags: %w", err)
+			}
+			r.tagCounts[tag] += int(n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("refresh: count tags: %w", err)
+		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // writeWindows writes the window measures of the node's buyers.
@@ -510,9 +522,6 @@ func (r *refresher) fillSmallTables(ctx context.Context, drop []any, cur time.Ti
 	mj, _ := json.Marshal(r.model)
 	cut := &schema.TagCutoffs{From: r.from, To: r.day, Buyers: int(r.windowBuyers), OrdersP80: int(r.p80n),
 		PayP90: float64(r.p90pay) / 100, CategoriesP80: int(r.p80c), Counts: r.tagCounts, Skipped: map[string]string{}}
-	if cut.Counts == nil {
-		cut.Counts = map[string]int{}
-	}
 	if !r.hasPromo {
 		cut.Skipped[schema.TagPromo] = schema.NoPromoReason
 	}
@@ -539,7 +548,7 @@ func (r *refresher) fillSmallTables(ctx context.Context, drop []any, cur time.Ti
 	for _, kv := range set {
 		skip = append(skip, kv[0])
 	}
-	for _, db := range r.Shards {
+	for _, db := range r.nodes() {
 		if _, err := db.ExecContext(ctx, "INSERT INTO snapshots_loading SELECT * FROM snapshots WHERE as_of NOT IN ("+placeholders(len(drop))+")", drop...); err != nil {
 			return fmt.Errorf("refresh snapshots: %w", err)
 		}

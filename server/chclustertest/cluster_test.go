@@ -256,3 +256,60 @@ func TestClickHouseClusterRefresh(t *testing.T) {
 	a, b := enginetest.Services(t, want, pool, opt)
 	enginetest.Compare(t, a, b, enginetest.CoreSets(t))
 }
+
+// TestClickHouseClusterReplicas: two shards of two replicas each, chatbi
+// loading every replica itself and refreshing on each: the replicas of a
+// shard hold the same rows, the cluster answers as SQLite refreshed the
+// same way, and with one replica of each shard stopped it still does —
+// the Distributed tables read the other — rather than answering 503.
+func TestClickHouseClusterReplicas(t *testing.T) {
+	nodes := chtest.StartReplicated(t, 2, 2)
+	c := clickhouse.Cluster{Name: "chatbi"}
+	for _, shard := range nodes {
+		c.Shards = append(c.Shards, shard[0].DB)
+		c.Replicas = append(c.Replicas, []*sql.DB{shard[1].DB})
+	}
+	lite, err := schema.OpenRO(enginetest.Warehouse(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	if err := clickhouse.CopyCluster(context.Background(), lite, c); err != nil {
+		t.Fatal(err)
+	}
+	enginetest.RefreshOnClickHouse(t, c)
+	for i, shard := range nodes {
+		for _, tb := range clickhouse.Tables {
+			name := tb.Name
+			if tb.Shard != "" {
+				name += "_local"
+			}
+			var digests [2]string
+			for j, nd := range shard {
+				var n, h uint64
+				where := ""
+				if tb.Name == "meta" {
+					where = " WHERE key NOT IN ('" + clickhouse.PublishingKey + "', '" + clickhouse.RenamingKey + "')"
+				}
+				if err := nd.DB.QueryRow("SELECT count(), sum(cityHash64(*)) FROM "+name+where).Scan(&n, &h); err != nil {
+					t.Fatalf("shard %d replica %d, %s: %v", i, j, name, err)
+				}
+				digests[j] = fmt.Sprintf("%d rows/%x", n, h)
+			}
+			if digests[0] != digests[1] {
+				t.Errorf("shard %d, %s: the replicas differ: %s vs %s", i, name, digests[0], digests[1])
+			}
+		}
+	}
+	want := enginetest.RefreshedReference(t)
+	enginetest.SameRefreshedRows(t, nodes[0][0].DB, want)
+	pool, err := sql.Open("clickhouse", nodes[0][0].DSN("reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := enginetest.Services(t, want, pool, opt)
+	enginetest.Compare(t, a, b, enginetest.CoreSets(t))
+	nodes[0][1].Stop()
+	nodes[1][0].Stop()
+	enginetest.Compare(t, a, b, enginetest.PublicSet(t))
+}

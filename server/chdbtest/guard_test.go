@@ -212,3 +212,29 @@ func TestClickHouseExportOneCopy(t *testing.T) {
 		t.Errorf("export after the copy: %d %.200s", code, body)
 	}
 }
+
+// TestClickHouseBitmapsOnlyWhenDense: a copy builds purchase_bitmaps only
+// where a product's day stands for enough lines to pay (on the public
+// warehouse, about one: none), and the catalog says which.
+func TestClickHouseBitmapsOnlyWhenDense(t *testing.T) {
+	defer func(n int) { clickhouse.BitmapMinLines = n }(clickhouse.BitmapMinLines)
+	path := schematest.PublicWarehouse(t)
+	for _, c := range []struct {
+		min  int
+		want bool
+	}{{0, true}, {64, false}} { // the second copy drops the first one's bitmaps
+		clickhouse.BitmapMinLines = c.min
+		_, ch := openChDB(t, path)
+		cat, err := schema.LoadCatalog(context.Background(), ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint8
+		if err := ch.QueryRow("EXISTS TABLE purchase_bitmaps").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if cat.PurchaseBitmaps != c.want || (n == 1) != c.want {
+			t.Errorf("at least %d lines a product-day: catalog says bitmaps %v, table exists %v; want %v", c.min, cat.PurchaseBitmaps, n == 1, c.want)
+		}
+	}
+}

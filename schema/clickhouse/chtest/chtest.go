@@ -62,17 +62,35 @@ func freePort(t testing.TB) int {
 // test ends. Bounded: a server that does not answer in 30 s fails the test.
 func StartCluster(t testing.TB, n int) []*Node {
 	t.Helper()
+	var nodes []*Node
+	for _, shard := range StartReplicated(t, n, 1) {
+		nodes = append(nodes, shard...)
+	}
+	return nodes
+}
+
+// StartReplicated starts shards × replicas servers on loopback that know
+// each other as the cluster "chatbi": nodes[i] are shard i's replicas. A
+// Distributed table reads one replica of each shard and, when one does not
+// answer, another.
+func StartReplicated(t testing.TB, shards, replicas int) [][]*Node {
+	t.Helper()
 	bin := serverBinary(t)
-	nodes := make([]*Node, n)
+	nodes := make([][]*Node, shards)
+	var all []*Node
+	var layout strings.Builder
 	for i := range nodes {
-		nodes[i] = &Node{Dir: t.TempDir(), Port: freePort(t)}
+		layout.WriteString("<shard>")
+		for range replicas {
+			nd := &Node{Dir: t.TempDir(), Port: freePort(t)}
+			nodes[i] = append(nodes[i], nd)
+			all = append(all, nd)
+			fmt.Fprintf(&layout, "<replica><host>127.0.0.1</host><port>%d</port></replica>", nd.Port)
+		}
+		layout.WriteString("</shard>")
 	}
-	var shards strings.Builder
-	for _, nd := range nodes {
-		fmt.Fprintf(&shards, "<shard><replica><host>127.0.0.1</host><port>%d</port></replica></shard>", nd.Port)
-	}
-	for _, nd := range nodes {
-		config := fmt.Sprintf(configXML, nd.Dir, nd.Dir, nd.Port, freePort(t), nd.Dir, nd.Dir, nd.Dir, nd.Dir, shards.String())
+	for _, nd := range all {
+		config := fmt.Sprintf(configXML, nd.Dir, nd.Dir, nd.Port, freePort(t), nd.Dir, nd.Dir, nd.Dir, nd.Dir, layout.String())
 		if err := os.WriteFile(filepath.Join(nd.Dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +110,7 @@ func StartCluster(t testing.TB, n int) []*Node {
 		}
 		t.Cleanup(func() { nd.Stop(); out.Close() })
 	}
-	for _, nd := range nodes {
+	for _, nd := range all {
 		nd.wait(t)
 	}
 	return nodes
@@ -144,7 +162,8 @@ func (nd *Node) Stop() {
 
 // configXML is a server's whole config: its directories, its port, and
 // the cluster of all the test's servers. No interserver port: the nodes
-// do not replicate, they only answer each other's distributed queries.
+// do not replicate (chatbi loads each replica itself), they only answer
+// each other's distributed queries.
 const configXML = `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>%s/server.log</log><errorlog>%s/err.log</errorlog></logger>

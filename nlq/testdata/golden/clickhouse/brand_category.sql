@@ -4,7 +4,7 @@ question: 近30天在天猫买过香奈儿口红的女性客户
 SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", CASE WHEN c.birth_date IS NULL THEN NULL ELSE CAST(substr(?, 1, 4) AS INTEGER) - CAST(substr(c.birth_date, 1, 4) AS INTEGER) - (substr(?, 6, 5) < substr(c.birth_date, 6, 5)) END AS "年龄", c.city AS "城市", c.member_level AS "会员等级", m.rfm_class AS "RFM分群", m.lifecycle AS "生命周期", coalesce((SELECT sum(po.pay_cents) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?), 0) / 100.0 AS "消费金额", coalesce((SELECT count(*) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?), 0) AS "订单数", (SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date <= ?) AS "最近购买日", round(m.clv, 2) AS "预测价值", c.phone AS "手机号", sel.total AS "_total"
 FROM (SELECT ck, k, count(*) OVER () AS total FROM (SELECT m.customer_key AS ck, coalesce((SELECT cw.spend_30d FROM customer_windows cw WHERE cw.customer_key = m.customer_key), 0) AS k
 FROM customer_measures m
-WHERE m.as_of = ? AND (m.customer_key IN (SELECT arrayJoin(bitmapToArray(groupBitmapMergeState(pb.customers))) FROM purchase_bitmaps pb WHERE pb.product_key IN (SELECT p.id FROM products p WHERE (p.brand = ?) AND (p.category = ?)) AND pb.date BETWEEN ? AND ? AND pb.channel IN (?)) AND m.gender IN (?)))
+WHERE m.as_of = ? AND (m.customer_key IN (SELECT pl.customer_key FROM purchase_lines pl WHERE pl.product_key IN (SELECT p.id FROM products p WHERE (p.brand = ?) AND (p.category = ?)) AND pl.date BETWEEN ? AND ? AND pl.channel IN (?)) AND m.gender IN (?)))
 ORDER BY k DESC, ck
 LIMIT ? OFFSET ?) sel
 JOIN customers c ON c.id = sel.ck JOIN customer_measures m ON m.customer_key = c.id AND m.as_of = ?
