@@ -185,6 +185,9 @@ func (c *compiler) dimExpr(d DimensionDef) string {
 	if d.Column.Name != "" {
 		return c.col(d.Column)
 	}
+	if d.DateExpr != "" {
+		return strings.ReplaceAll(d.Expr, d.DateExpr, c.e.Dialect.dateText(d.DateExpr))
+	}
 	return d.Expr
 }
 

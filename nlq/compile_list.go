@@ -23,12 +23,12 @@ var customerColumns = []string{"customer_id", "姓名", "性别", "年龄", "城
 // The coalesce is outside the subquery: ClickHouse decorrelates it into a
 // join, where a customer without orders gets NULL even from count(*), and
 // "消费少于100元" must still hold for a customer who spent nothing.
-func windowMeasure(s *sqlText, ck, measure, from, to string) {
+func windowMeasure(s *sqlText, d Dialect, ck, measure, from, to string) {
 	switch measure {
 	case "orders":
 		s.w("coalesce((SELECT count(*) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?), 0)", from, to)
 	case "last":
-		s.w("(SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date <= ?)", to)
+		s.w("(SELECT "+d.dateText("max(po.date)")+" FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date <= ?)", to)
 	default:
 		s.w("coalesce((SELECT sum(po.pay_cents) FROM purchase_orders po WHERE po.customer_key = "+ck+" AND po.date BETWEEN ? AND ?), 0)", from, to)
 	}
@@ -75,7 +75,7 @@ func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
 	case by == SortLastPurchase && c.snap:
 		s.w("m.last_date")
 	case by == SortLastPurchase:
-		windowMeasure(s, c.key, "last", from, c.asOf)
+		windowMeasure(s, c.e.Dialect, c.key, "last", from, c.asOf)
 	case joined && by == "orders":
 		s.w("coalesce(" + c.e.Dialect.joined("n") + ", 0)")
 	case joined && (by == "aov" || by == "arpu"):
@@ -90,15 +90,15 @@ func (c *compiler) sortKey(s *sqlText, by string, joined bool) {
 		s.w("m.monetary_cents")
 	case c.precomputedKey(s, by):
 	case by == "orders":
-		windowMeasure(s, c.key, "orders", from, to)
+		windowMeasure(s, c.e.Dialect, c.key, "orders", from, to)
 	case by == "aov" || by == "arpu":
 		s.w("(")
-		windowMeasure(s, c.key, "spend", from, to)
+		windowMeasure(s, c.e.Dialect, c.key, "spend", from, to)
 		s.w(" * 1.0 / nullif(")
-		windowMeasure(s, c.key, "orders", from, to)
+		windowMeasure(s, c.e.Dialect, c.key, "orders", from, to)
 		s.w(", 0))")
 	default:
-		windowMeasure(s, c.key, "spend", from, to)
+		windowMeasure(s, c.e.Dialect, c.key, "spend", from, to)
 	}
 }
 
@@ -180,11 +180,11 @@ func (c *compiler) customers(page Page) *Query {
 		s.w(`m.monetary_cents / 100.0 AS "消费金额", m.frequency AS "订单数", m.last_date AS "最近购买日", `)
 	} else {
 		from, to := c.scope(p.Window)
-		windowMeasure(s, "c.id", "spend", from, to)
+		windowMeasure(s, c.e.Dialect, "c.id", "spend", from, to)
 		s.w(` / 100.0 AS "消费金额", `)
-		windowMeasure(s, "c.id", "orders", from, to)
+		windowMeasure(s, c.e.Dialect, "c.id", "orders", from, to)
 		s.w(` AS "订单数", `)
-		windowMeasure(s, "c.id", "last", from, c.asOf)
+		windowMeasure(s, c.e.Dialect, "c.id", "last", from, c.asOf)
 		s.w(` AS "最近购买日", `)
 	}
 	if c.snap {

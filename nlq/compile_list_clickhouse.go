@@ -76,7 +76,7 @@ func (c *compiler) customersClickHouse(srt *Sort, dir string, joined bool, page 
 	}
 	if windowed {
 		wFrom, wTo := c.scope(p.Window)
-		join("wi", "SELECT customer_key AS ck, sumIf(pay_cents, date BETWEEN ? AND ?) AS w_spend, countIf(date BETWEEN ? AND ?) AS w_orders, max(date) AS w_last"+
+		join("wi", "SELECT customer_key AS ck, sumIf(pay_cents, date BETWEEN ? AND ?) AS w_spend, countIf(date BETWEEN ? AND ?) AS w_orders, toString(max(date)) AS w_last"+
 			" FROM purchase_orders WHERE date <= ? AND customer_key"+in.sb.String()+" GROUP BY customer_key",
 			append([]any{wFrom, wTo, wFrom, wTo, c.asOf}, in.args...)...)
 	}

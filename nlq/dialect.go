@@ -33,6 +33,16 @@ func (d Dialect) indexed(index string) string {
 	return " INDEXED BY " + index
 }
 
+// dateText is a date column's value as 'YYYY-MM-DD' text: on ClickHouse
+// the fact tables' order dates are typed Date (schema/clickhouse), and an
+// answer shows, groups and compares text on both engines.
+func (d Dialect) dateText(expr string) string {
+	if d == ClickHouse {
+		return "toString(" + expr + ")"
+	}
+	return expr
+}
+
 // crossJoin is an inner join that SQLite must not reorder (CROSS JOIN keeps
 // the written order); ClickHouse has no such hint and no CROSS JOIN … ON.
 func (d Dialect) crossJoin() string {

@@ -59,6 +59,7 @@ type DimensionDef struct {
 	Key, Name  string
 	Column     schema.Column // a customer attribute (read from the snapshot when there is one)
 	Expr       string        // otherwise an expression over a purchase
+	DateExpr   string        // the date column Expr reads as text (Dialect.dateText)
 	OrderLevel bool
 	Snapshot   bool // needs the segment snapshot
 	Line       bool // an attribute of the item on an order line (compile_lines.go)
@@ -75,7 +76,7 @@ var Dimensions = map[string]DimensionDef{
 	"member_level":     {Key: "member_level", Name: "会员等级", Column: schema.ColMemberLevel},
 	"register_channel": {Key: "register_channel", Name: "注册渠道", Column: schema.ColRegisterChannel},
 	"channel":          {Key: "channel", Name: "购买渠道", Expr: schema.ColOrderChannel.SQL(), OrderLevel: true},
-	"month":            {Key: "month", Name: "月份", Expr: "substr(po.date, 1, 7)", OrderLevel: true},
+	"month":            {Key: "month", Name: "月份", Expr: "substr(po.date, 1, 7)", DateExpr: "po.date", OrderLevel: true},
 	"category":         {Key: "category", Name: "品类", Expr: "p.category", Line: true},
 	"category_l1":      {Key: "category_l1", Name: "大类", Expr: "p.category_l1", Line: true},
 	"brand":            {Key: "brand", Name: "品牌", Expr: "p.brand", Line: true},

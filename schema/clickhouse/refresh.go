@@ -178,7 +178,7 @@ func (r *refresher) fitCLV(ctx context.Context) error {
 	sample := `SELECT customer_key FROM (SELECT customer_key, rowNumberInAllBlocks() AS i
 		FROM (SELECT customer_key FROM purchase_orders WHERE date <= ? GROUP BY customer_key ORDER BY customer_key))
 		WHERE i % ? = 0`
-	rows, err := r.g.QueryContext(ctx, `SELECT customer_key, date, toInt64(sum(pay_cents)) FROM purchase_orders
+	rows, err := r.g.QueryContext(ctx, `SELECT customer_key, toString(date), toInt64(sum(pay_cents)) FROM purchase_orders
 		WHERE date <= ? AND customer_key `+r.in+` (`+sample+`)
 		GROUP BY customer_key, date ORDER BY customer_key, date`, r.day, r.day, step)
 	if err != nil {

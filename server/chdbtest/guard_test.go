@@ -238,3 +238,21 @@ func TestClickHouseBitmapsOnlyWhenDense(t *testing.T) {
 		}
 	}
 }
+
+// TestClickHouseOrderDatesAreDates: the fact tables' order dates are typed
+// Date on ClickHouse (2 bytes a row, compared as dates), the rest text.
+func TestClickHouseOrderDatesAreDates(t *testing.T) {
+	_, ch := openChDB(t, schematest.PublicWarehouse(t))
+	for _, c := range []struct{ table, column, want string }{
+		{"orders", "order_date", "Date"}, {"purchase_orders", "date", "Date"}, {"purchase_lines", "date", "Date"},
+		{"customers", "register_date", "String"}, {"customer_measures", "first_date", "Nullable(String)"},
+	} {
+		var typ string
+		if err := ch.QueryRow("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?", c.table, c.column).Scan(&typ); err != nil {
+			t.Fatalf("%s.%s: %v", c.table, c.column, err)
+		}
+		if typ != c.want {
+			t.Errorf("%s.%s is %s on ClickHouse, want %s", c.table, c.column, typ, c.want)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 question: 近一年消费超过3000块的客户
 
 -- sql (server before 21.x: false; purchase bitmaps: true)
-SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", CASE WHEN c.birth_date IS NULL THEN NULL ELSE CAST(substr(?, 1, 4) AS INTEGER) - CAST(substr(c.birth_date, 1, 4) AS INTEGER) - (substr(?, 6, 5) < substr(c.birth_date, 6, 5)) END AS "年龄", c.city AS "城市", c.member_level AS "会员等级", m.rfm_class AS "RFM分群", m.lifecycle AS "生命周期", coalesce((SELECT sum(po.pay_cents) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?), 0) / 100.0 AS "消费金额", coalesce((SELECT count(*) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?), 0) AS "订单数", (SELECT max(po.date) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date <= ?) AS "最近购买日", round(m.clv, 2) AS "预测价值", c.phone AS "手机号", sel.total AS "_total"
+SELECT c.customer_id AS "customer_id", c.name AS "姓名", c.gender AS "性别", CASE WHEN c.birth_date IS NULL THEN NULL ELSE CAST(substr(?, 1, 4) AS INTEGER) - CAST(substr(c.birth_date, 1, 4) AS INTEGER) - (substr(?, 6, 5) < substr(c.birth_date, 6, 5)) END AS "年龄", c.city AS "城市", c.member_level AS "会员等级", m.rfm_class AS "RFM分群", m.lifecycle AS "生命周期", coalesce((SELECT sum(po.pay_cents) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?), 0) / 100.0 AS "消费金额", coalesce((SELECT count(*) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date BETWEEN ? AND ?), 0) AS "订单数", (SELECT toString(max(po.date)) FROM purchase_orders po WHERE po.customer_key = c.id AND po.date <= ?) AS "最近购买日", round(m.clv, 2) AS "预测价值", c.phone AS "手机号", sel.total AS "_total"
 FROM (SELECT ck, k, count(*) OVER () AS total FROM (SELECT m.customer_key AS ck, coalesce((SELECT cw.spend_1y FROM customer_windows cw WHERE cw.customer_key = m.customer_key), 0) AS k
 FROM customer_measures m
 WHERE m.as_of = ? AND m.customer_key IN (SELECT cw.customer_key FROM customer_windows cw WHERE (cw.spend_1y > ?)))
@@ -34,7 +34,7 @@ ANY LEFT JOIN (SELECT cw.customer_key AS customer_key, cw.spend_1y AS w_s, cw.or
 WHERE m.as_of = ? AND m.customer_key IN (SELECT cw.customer_key FROM customer_windows cw WHERE (cw.spend_1y > ?)))
 ORDER BY k DESC, ck
 LIMIT ? OFFSET ?))) me USING ck) me_j
-ANY LEFT JOIN (SELECT customer_key AS ck, sumIf(pay_cents, date BETWEEN ? AND ?) AS w_spend, countIf(date BETWEEN ? AND ?) AS w_orders, max(date) AS w_last FROM purchase_orders WHERE date <= ? AND customer_key GLOBAL IN (SELECT ck FROM (SELECT ck, k FROM (SELECT m.customer_key AS ck, coalesce(w_s, 0) AS k
+ANY LEFT JOIN (SELECT customer_key AS ck, sumIf(pay_cents, date BETWEEN ? AND ?) AS w_spend, countIf(date BETWEEN ? AND ?) AS w_orders, toString(max(date)) AS w_last FROM purchase_orders WHERE date <= ? AND customer_key GLOBAL IN (SELECT ck FROM (SELECT ck, k FROM (SELECT m.customer_key AS ck, coalesce(w_s, 0) AS k
 FROM customer_measures m
 ANY LEFT JOIN (SELECT cw.customer_key AS customer_key, cw.spend_1y AS w_s, cw.orders_1y AS w_n FROM customer_windows cw) w USING customer_key
 WHERE m.as_of = ? AND m.customer_key IN (SELECT cw.customer_key FROM customer_windows cw WHERE (cw.spend_1y > ?)))
