@@ -14,6 +14,12 @@
 // compiler writes plain SQL (nlq.ClickHouse).
 //
 // Columns keep SQLite's declared types (INTEGER → Int64, REAL → Float64,
-// TEXT → String); dates stay 'YYYY-MM-DD' strings, so every comparison the
-// compiler writes means the same on both engines.
+// TEXT → String) but the fact tables' order dates, typed Date (Table.Dates);
+// the compiler binds dates as 'YYYY-MM-DD' text, which ClickHouse compares
+// with a Date as the date it names, so every comparison it writes means
+// the same on both engines.
+//
+// Refresh recomputes a snapshot inside ClickHouse (refresh.go), each shard
+// its own customers; a copy onto servers with the bitmap functions and
+// dense enough lines also builds per-day purchase bitmaps.
 package clickhouse
