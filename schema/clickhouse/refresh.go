@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -161,10 +162,20 @@ func buyersSQL(table string) string {
 // sums (R ≤ mean R ⇔ R·n ≤ ΣR), and how many buyers bought on more than
 // one day (the CLV fit needs enough of them).
 func (r *refresher) buyerFigures(ctx context.Context) error {
-	err := r.g.QueryRowContext(ctx, `SELECT toInt64(count()), toInt64(sum(r)), toInt64(sum(f)), toInt64(sum(m)), toInt64(countIf(x > 0))
-		FROM (`+buyersSQL("purchase_orders")+`)`, r.day, r.day, r.day).Scan(&r.n, &r.sumR, &r.sumF, &r.sumM, &r.repeat)
+	var most [3]int64
+	err := r.g.QueryRowContext(ctx, `SELECT toInt64(count()), toInt64(sum(r)), toInt64(sum(f)), toInt64(sum(m)), toInt64(countIf(x > 0)),
+			toInt64(max(r)), toInt64(max(f)), toInt64(max(m))
+		FROM (`+buyersSQL("purchase_orders")+`)`, r.day, r.day, r.day).Scan(&r.n, &r.sumR, &r.sumF, &r.sumM, &r.repeat, &most[0], &most[1], &most[2])
 	if err != nil {
 		return fmt.Errorf("refresh: aggregate purchases: %w", err)
+	}
+	// The classes compare r·n, f·n and m·n in Int64 (SQLite's refresh
+	// multiplies in 128 bits): exact while the largest figure times the
+	// buyers fits — 100M buyers up to ¥900M each.
+	for _, m := range most {
+		if r.n > 0 && m > math.MaxInt64/r.n {
+			return fmt.Errorf("refresh: %d buyers, one with %d, overflow the exact RFM comparison on ClickHouse", r.n, m)
+		}
 	}
 	return nil
 }
