@@ -22,4 +22,10 @@
 // Refresh recomputes a snapshot inside ClickHouse (refresh.go), each shard
 // its own customers; a copy onto servers with the bitmap functions and
 // dense enough lines also builds per-day purchase bitmaps.
+//
+// The files, in the order a copy runs: copy.go (the tables, Copy,
+// CopyFile, loading aside), cluster.go (Cluster, CopyCluster: shards,
+// replicas, Distributed tables), rows.go (rows from SQLite to one or many
+// servers in batches), bitmaps.go, publish.go (the RENAMEs into place and
+// the meta rows services check: State), refresh.go.
 package clickhouse
