@@ -36,6 +36,25 @@ type RefreshTimings struct {
 	Total     time.Duration
 }
 
+// Settle returns the model and retention opt asks for, the defaults where
+// it names none, checked: every engine's refresh starts with it.
+func (opt RefreshOptions) Settle() (*SegmentModel, Retention, error) {
+	model, keep := opt.Model, opt.Keep
+	if model == nil {
+		model = DefaultModel()
+	}
+	if err := model.Validate(); err != nil {
+		return nil, keep, err
+	}
+	if keep == (Retention{}) {
+		keep = DefaultRetention
+	}
+	if keep.Latest < 1 || keep.Quarters < 0 {
+		return nil, keep, fmt.Errorf("retention must keep at least the latest snapshot (got latest %d, quarters %d)", keep.Latest, keep.Quarters)
+	}
+	return model, keep, nil
+}
+
 // lap adds the time since *t to *d and restarts *t.
 func lap(d *time.Duration, t *time.Time) {
 	*d += time.Since(*t)
@@ -67,19 +86,10 @@ var DefaultRetention = Retention{Latest: 3, Quarters: 8}
 // from the old file meanwhile and pick up the new one on their next
 // question; a failure or a kill leaves the warehouse exactly as it was.
 func Refresh(ctx context.Context, path string, opt RefreshOptions) (asOf time.Time, err error) {
-	asOf, model := opt.AsOf, opt.Model
-	if model == nil {
-		model = DefaultModel()
-	}
-	if err := model.Validate(); err != nil {
+	asOf = opt.AsOf
+	model, keep, err := opt.Settle()
+	if err != nil {
 		return asOf, err
-	}
-	keep := opt.Keep
-	if keep == (Retention{}) {
-		keep = DefaultRetention
-	}
-	if keep.Latest < 1 || keep.Quarters < 0 {
-		return asOf, fmt.Errorf("retention must keep at least the latest snapshot (got latest %d, quarters %d)", keep.Latest, keep.Quarters)
 	}
 	if _, err := os.Stat(path); err != nil {
 		return asOf, fmt.Errorf("%w: %s", ErrNotFound, path)

@@ -75,16 +75,21 @@ func (c copyTarget) copy(e env, cmd, db string) int {
 // copyToClickHouse copies the built warehouse at path to the engines: one
 // server, or, with a cluster name, one server per shard in order.
 func copyToClickHouse(ctx context.Context, path, engines, cluster string) error {
-	lite, err := schema.OpenRO(path)
-	if err != nil {
-		return err
-	}
-	defer lite.Close()
 	c, err := openTarget(ctx, engines, cluster)
 	if err != nil {
 		return err
 	}
 	defer c.close()
+	return c.copy(ctx, path)
+}
+
+// copy copies the built warehouse at path onto c.
+func (c target) copy(ctx context.Context, path string) error {
+	lite, err := schema.OpenRO(path)
+	if err != nil {
+		return err
+	}
+	defer lite.Close()
 	if c.Name == "" {
 		return clickhouse.Copy(ctx, lite, c.Shards[0])
 	}

@@ -58,7 +58,7 @@ func CopyCluster(ctx context.Context, src *sql.DB, c Cluster) error {
 		shards[i] = c.replicas(i)
 	}
 	nodes := c.nodes()
-	err := copyTables(ctx, src, nodes, "_local", func(t Table, tmp string, cols []column) error {
+	bitmaps, err := copyTables(ctx, src, nodes, "_local", func(t Table, tmp string, cols []column) error {
 		if t.Shard == "" { // whole on every server: one "shard" of them all
 			return insertRows(ctx, src, [][]*sql.DB{nodes}, t, tmp, cols)
 		}
@@ -67,16 +67,14 @@ func CopyCluster(ctx context.Context, src *sql.DB, c Cluster) error {
 	if err != nil {
 		return err
 	}
+	sharded := Tables
+	if bitmaps {
+		sharded = append(slices.Clone(Tables), Table{Name: bitmapsTable, Shard: "customer_key"})
+	}
 	for _, dst := range nodes {
 		var db string
 		if err := dst.QueryRowContext(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
 			return fmt.Errorf("copy to ClickHouse cluster %q: %w", c.Name, err)
-		}
-		sharded := Tables
-		if has, err := existing(ctx, dst, []string{bitmapsTable + "_local"}); err != nil {
-			return fmt.Errorf("copy to ClickHouse cluster %q: %w", c.Name, err)
-		} else if has[bitmapsTable+"_local"] {
-			sharded = append(slices.Clone(Tables), Table{Name: bitmapsTable, Shard: "customer_key"})
 		}
 		for _, t := range sharded {
 			if t.Shard == "" {

@@ -53,9 +53,10 @@ type column struct {
 // when every table has loaded are they renamed into place, so a failed
 // copy leaves the tables a server reads as they were.
 func Copy(ctx context.Context, src, dst *sql.DB) error {
-	return copyTables(ctx, src, []*sql.DB{dst}, "", func(t Table, tmp string, cols []column) error {
+	_, err := copyTables(ctx, src, []*sql.DB{dst}, "", func(t Table, tmp string, cols []column) error {
 		return insertRows(ctx, src, [][]*sql.DB{{dst}}, t, tmp, cols)
 	})
+	return err
 }
 
 // CopyFile is Copy for a ClickHouse that can read the warehouse file
@@ -64,7 +65,7 @@ func Copy(ctx context.Context, src, dst *sql.DB) error {
 // with no row passing through chatbi. src is the same file, opened, for
 // the columns.
 func CopyFile(ctx context.Context, path string, src, dst *sql.DB) error {
-	return copyTables(ctx, src, []*sql.DB{dst}, "", func(t Table, tmp string, cols []column) error {
+	_, err := copyTables(ctx, src, []*sql.DB{dst}, "", func(t Table, tmp string, cols []column) error {
 		var names []string
 		for _, c := range cols {
 			names = append(names, quote(c.name))
@@ -73,12 +74,14 @@ func CopyFile(ctx context.Context, path string, src, dst *sql.DB) error {
 		_, err := dst.ExecContext(ctx, "INSERT INTO "+tmp+" ("+list+") SELECT "+list+" FROM sqlite(?, ?)"+metaFilter(t), path, t.Name)
 		return err
 	})
+	return err
 }
 
 // copyTables loads every table aside with fill on every destination, then
-// publishes them. A sharded table is named with suffix (a cluster's
-// <name>_local); a whole one keeps its name.
-func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string, fill func(t Table, tmp string, cols []column) error) (err error) {
+// publishes them, and says whether the purchase bitmaps were built among
+// them. A sharded table is named with suffix (a cluster's <name>_local); a
+// whole one keeps its name.
+func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string, fill func(t Table, tmp string, cols []column) error) (bitmaps bool, err error) {
 	name := func(t Table) string {
 		if t.Shard != "" {
 			return t.Name + suffix
@@ -98,15 +101,15 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 	for _, t := range Tables {
 		cols, err := columns(ctx, src, t)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, dst := range dsts {
 			if err := create(ctx, dst, name(t)+"_loading", t, cols); err != nil {
-				return fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
+				return false, fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
 			}
 		}
 		if err := fill(t, name(t)+"_loading", cols); err != nil {
-			return fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
+			return false, fmt.Errorf("copy %s to ClickHouse: %w", t.Name, err)
 		}
 	}
 	var data []string
@@ -115,26 +118,25 @@ func copyTables(ctx context.Context, src *sql.DB, dsts []*sql.DB, suffix string,
 			data = append(data, name(t))
 		}
 	}
-	built, err := buildBitmaps(ctx, dsts, suffix)
-	if err != nil {
-		return fmt.Errorf("copy %s to ClickHouse: %w", bitmapsTable, err)
+	if bitmaps, err = buildBitmaps(ctx, dsts, suffix); err != nil {
+		return false, fmt.Errorf("copy %s to ClickHouse: %w", bitmapsTable, err)
 	}
-	if built {
+	if bitmaps {
 		data = append(data, bitmapsTable+suffix)
 	}
 	if err := publish(ctx, dsts, data); err != nil {
-		return err
+		return false, err
 	}
-	if !built { // an earlier copy's bitmaps: the new copy's meta does not name them
+	if !bitmaps { // an earlier copy's bitmaps: the new copy's meta does not name them
 		for _, dst := range dsts {
 			for _, t := range []string{bitmapsTable, bitmapsTable + suffix} {
 				if _, err := dst.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
-					return fmt.Errorf("drop the earlier copy's %s: %w", t, err)
+					return false, fmt.Errorf("drop the earlier copy's %s: %w", t, err)
 				}
 			}
 		}
 	}
-	return nil
+	return bitmaps, nil
 }
 
 // columns reads a table's columns and maps their types. A column in the

@@ -28,19 +28,9 @@ import (
 // snapshot meanwhile and a failure leaves the warehouse as it was. c is
 // one node (Name "") or a cluster laid out by CopyCluster.
 func Refresh(ctx context.Context, c Cluster, opt schema.RefreshOptions) (asOf time.Time, err error) {
-	model := opt.Model
-	if model == nil {
-		model = schema.DefaultModel()
-	}
-	if err := model.Validate(); err != nil {
+	model, keep, err := opt.Settle()
+	if err != nil {
 		return asOf, err
-	}
-	keep := opt.Keep
-	if keep == (schema.Retention{}) {
-		keep = schema.DefaultRetention
-	}
-	if keep.Latest < 1 || keep.Quarters < 0 {
-		return asOf, fmt.Errorf("retention must keep at least the latest snapshot (got latest %d, quarters %d)", keep.Latest, keep.Quarters)
 	}
 	if len(c.Shards) == 0 {
 		return asOf, fmt.Errorf("refresh on ClickHouse: no nodes")
@@ -61,6 +51,18 @@ func Refresh(ctx context.Context, c Cluster, opt schema.RefreshOptions) (asOf ti
 	}
 	r.asOf, r.day = asOf, schema.FormatDate(asOf)
 	r.newest = !asOf.Before(cur)
+	data := []string{"customer_measures" + r.local, "customer_tags" + r.local, "snapshots"}
+	if r.newest {
+		data = append(data, "customer_windows"+r.local)
+	}
+	aside := append(slices.Clone(data), "meta")
+	defer func() { // whatever was loaded aside, and the numerators, go
+		for _, db := range c.nodes() {
+			for _, t := range append(aside, numeratorsTable) {
+				db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t+"_loading")
+			}
+		}
+	}()
 
 	if err := r.buyerFigures(ctx); err != nil {
 		return asOf, err
@@ -75,19 +77,8 @@ func Refresh(ctx context.Context, c Cluster, opt schema.RefreshOptions) (asOf ti
 	if err != nil {
 		return asOf, err
 	}
-	data := []string{"customer_measures" + r.local, "customer_tags" + r.local, "snapshots"}
-	if r.newest {
-		data = append(data, "customer_windows"+r.local)
-	}
-	defer func() {
-		for _, db := range c.nodes() {
-			for _, t := range append(data, "meta", numeratorsTable) {
-				db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t+"_loading")
-			}
-		}
-	}()
 	for _, db := range c.nodes() { // every replica computes its shard's rows itself
-		for _, t := range append(data, "meta") {
+		for _, t := range aside {
 			if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+t+"_loading"); err != nil {
 				return asOf, fmt.Errorf("refresh %s: %w", t, err)
 			}
@@ -135,7 +126,6 @@ type refresher struct {
 	p80n, p90pay, p80c int64
 	hasPromo, hasBrand bool
 	tagCounts          map[string]int
-	numeratorsLoaded   bool
 }
 
 // dayNum is a 'YYYY-MM-DD' column or parameter as a day number, so two
@@ -233,10 +223,7 @@ func (r *refresher) fitCLV(ctx context.Context) error {
 		if err := create(ctx, db, numeratorsTable+"_loading", t, cols); err != nil {
 			return fmt.Errorf("refresh: clv numerators: %w", err)
 		}
-		var k sink = &valuesSink{ctx: ctx, db: db, tmp: numeratorsTable + "_loading", names: []string{"x", "tdays", "num"}}
-		if nativeBlocks(db) {
-			k = &blockSink{ctx: ctx, db: db, insert: "INSERT INTO " + numeratorsTable + "_loading (x, tdays, num)"}
-		}
+		k := newSink(ctx, db, numeratorsTable+"_loading", []string{"x", "tdays", "num"})
 		for _, s := range shapes {
 			num := bg.PurchasesNumerator(float64(s[0]), float64(s[1])/7, schema.CLVHorizonWeeks)
 			if err := k.add([]any{s[0], s[1], num}); err != nil {
@@ -248,7 +235,6 @@ func (r *refresher) fitCLV(ctx context.Context) error {
 			return fmt.Errorf("refresh: clv numerators: %w", err)
 		}
 	}
-	r.numeratorsLoaded = true
 	if r.n == 0 {
 		return nil
 	}
@@ -382,9 +368,6 @@ func (r *refresher) retention(ctx context.Context, keep schema.Retention) ([]any
 	}
 	return drop, nil
 }
-
-// placeholders is n bound parameters.
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // fillNode writes one node's sharded tables aside: the snapshots kept and
 // the day's new rows of its own customers.

@@ -31,11 +31,7 @@ func insertRows(ctx context.Context, src *sql.DB, shards [][]*sql.DB, t Table, t
 	sinks := make([][]sink, len(shards))
 	for i, dsts := range shards {
 		for _, dst := range dsts {
-			if nativeBlocks(dst) {
-				sinks[i] = append(sinks[i], &blockSink{ctx: ctx, db: dst, insert: "INSERT INTO " + tmp + " (" + strings.Join(names, ", ") + ")"})
-			} else {
-				sinks[i] = append(sinks[i], &valuesSink{ctx: ctx, db: dst, tmp: tmp, names: names})
-			}
+			sinks[i] = append(sinks[i], newSink(ctx, dst, tmp, names))
 		}
 	}
 	defer func() {
@@ -98,6 +94,18 @@ type sink interface {
 	abort() // drop a batch not flushed (after an error)
 }
 
+// newSink is the sink for dst's driver, inserting into table's columns
+// names.
+func newSink(ctx context.Context, dst *sql.DB, table string, names []string) sink {
+	if nativeBlocks(dst) {
+		return &blockSink{ctx: ctx, db: dst, insert: "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ")"}
+	}
+	return &valuesSink{ctx: ctx, db: dst, tmp: table, names: names}
+}
+
+// placeholders is n bound parameters.
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
 // nativeBlocks reports whether dst is clickhouse-go's database/sql driver.
 // It sends rows as native blocks through a prepared INSERT in a
 // transaction; an INSERT … VALUES with bound rows it sends as text, and a
@@ -128,7 +136,7 @@ func (k *valuesSink) flush() error {
 	if k.n == 0 {
 		return nil
 	}
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(k.names)), ", ") + ")"
+	row := "(" + placeholders(len(k.names)) + ")"
 	text := "INSERT INTO " + k.tmp + " (" + strings.Join(k.names, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", k.n), ", ")
 	_, err := k.db.ExecContext(k.ctx, text, k.args...)
 	k.args, k.n = k.args[:0], 0
